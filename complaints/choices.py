@@ -1,0 +1,85 @@
+"""Vocabulary of the complaint procedure (SPEC R-C1 … R-C11)."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SOLUTION_PROPOSED = "solution_proposed", _("Solution proposed")
+    HANDLING = "handling", _("Handling")
+    RESOLVED = "resolved", _("Resolved, awaiting call-back")
+    CALLBACK_DECLINED = "callback_declined", _("Call-back declined")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = [s for s in Status.values if s != Status.CLOSED]
+
+
+class CloseReason(models.TextChoices):
+    ON_THE_SPOT = "on_the_spot", _("Resolved on the spot with sign-off")
+    CALLBACK_SATISFIED = "callback_satisfied", _("Satisfied at call-back")
+    AUTO_CLOSED = "auto_closed", _("Auto-closed 7 days after declined call-back")
+    NO_CALLBACK_NEEDED = "no_callback_needed", _("Handled; no call-back needed")
+
+
+class Channel(models.TextChoices):
+    """R-C1 intake channels."""
+
+    WALK_IN = "walk_in", _("Walk-in")
+    PHONE = "phone", _("Phone")
+    ONLINE = "online", _("Online (web form, e-mail, message)")
+    LETTER = "letter", _("Letter")
+    FIELD_VISIT = "field_visit", _("Field visit")
+
+
+class EscalationLevel(models.IntegerChoices):
+    """R-C8 服務上移 levels."""
+
+    RECEIVER = 0, _("0 — receiver")
+    SUPERVISOR = 1, _("1 — service-centre supervisor")
+    DEPARTMENT_HEAD = 2, _("2 — responsible department head")
+    OUTSIDE_BODIES = 3, _("3 — outside bodies")
+
+
+MAX_ESCALATION_LEVEL = EscalationLevel.OUTSIDE_BODIES
+
+
+class EscalationCause(models.TextChoices):
+    """R-C8 causes for moving a complaint up."""
+
+    EMOTIONAL = "emotional", _("Emotional complainant")
+    BEYOND_AUTHORITY = "beyond_authority", _("Beyond the receiver's authority")
+    SOLUTION_REJECTED = "solution_rejected", _("Solution rejected")
+    DEADLINE_MISSED = "deadline_missed", _("Reply deadline missed")
+    CALLBACK_UNSATISFIED = "callback_unsatisfied", _("Unsatisfied at call-back")
+
+
+class CallbackMethod(models.TextChoices):
+    """R-C10 call-back methods."""
+
+    PHONE = "phone", _("Phone")
+    DOOR_VISIT = "door_visit", _("Door visit")
+    ONLINE_REPLY = "online_reply", _("Online reply")
+    QUESTIONNAIRE = "questionnaire", _("Questionnaire")
+
+
+class EventKind(models.TextChoices):
+    RECEIVED = "received", _("Complaint received")
+    REPLY_TIME_AGREED = "reply_time_agreed", _("Reply time agreed")
+    REPLIED = "replied", _("Replied to complainant")
+    PROGRESS_REPORTED = "progress_reported", _("Progress reported")
+    RESOLVED_ON_THE_SPOT = "resolved_on_the_spot", _("Resolved on the spot")
+    MOVED_UP = "moved_up", _("Moved up")
+    REASSIGNED = "reassigned", _("Reassigned")
+    DEPARTMENT_ASSIGNED = "department_assigned", _("Department asked to investigate")
+    FINDINGS_RECORDED = "findings_recorded", _("Findings recorded")
+    SOLUTION_PROPOSED = "solution_proposed", _("Solution proposed")
+    SOLUTION_ACCEPTED = "solution_accepted", _("Solution accepted")
+    SOLUTION_REJECTED = "solution_rejected", _("Solution rejected")
+    COMPLETION_COMMITTED = "completion_committed", _("Completion date committed")
+    HANDLED = "handled", _("Handling finished")
+    CALLBACK_RECORDED = "callback_recorded", _("Call-back recorded")
+    CALLBACK_DECLINED = "callback_declined", _("Call-back declined")
+    AUTO_CLOSED = "auto_closed", _("Auto-closed")
+    NOTE_ADDED = "note_added", _("Note added")

@@ -1,0 +1,28 @@
+"""The one domain error of the complaint lifecycle."""
+from django.utils.translation import gettext_lazy as _
+
+
+class InvalidTransition(Exception):
+    """An action that the complaint's current state does not allow.
+
+    Views show it as a message (HTTP 409), the API answers 409 with `code`."""
+
+    code = "invalid_transition"
+
+    def __init__(self, message, *, code: str | None = None, action: str = "", status: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.action = action
+        self.status = status
+        if code:
+            self.code = code
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def not_allowed(action_label, status_label) -> InvalidTransition:
+    return InvalidTransition(
+        _("“%(action)s” is not possible while the complaint is “%(status)s”.")
+        % {"action": action_label, "status": status_label},
+    )

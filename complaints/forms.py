@@ -1,0 +1,386 @@
+"""Intake and action forms. Forms validate input shape; the rules themselves live in the
+Complaint lifecycle methods, which each form's `apply()` calls."""
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+from customers.models import Customer
+
+from .choices import CallbackMethod, Channel, EscalationCause, Status
+from .lifecycle import reply_window
+from .models import Category, Complaint, Department
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def staff_of(office_id, *, role: str | None = None):
+    qs = get_user_model().objects.filter(is_active=True, office_id=office_id).order_by("first_name", "username")
+    if role:
+        qs = qs.filter(groups__name=role)
+    return qs
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj)
+
+
+# --------------------------------------------------------------------------- intake
+class IntakeForm(forms.ModelForm):
+    """R-C1 intake plus the immediate outcome: on-the-spot resolution (R-C4), an agreed reply
+    time (R-C5) or, for walk-ins, moving up to the supervisor (R-C2)."""
+
+    OUTCOME_REPLY_TIME = "reply_time"
+    OUTCOME_ON_THE_SPOT = "on_the_spot"
+    OUTCOME_MOVE_UP = "move_up"
+    channel: str = ""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome now"), widget=forms.RadioSelect,
+        choices=[(OUTCOME_REPLY_TIME, _("Agree a reply time (within 24 hours)")),
+                 (OUTCOME_ON_THE_SPOT, _("Resolved on the spot, complainant signs off"))])
+    reply_due_at = forms.DateTimeField(label=_("Agreed reply time"), required=False, widget=DateTimeLocalInput(),
+                                       help_text=_("No later than 24 hours from now."))
+    resolution = forms.CharField(label=_("Explanation / resolution"), required=False,
+                                 widget=forms.Textarea(attrs={"rows": 3}))
+    apologised = forms.BooleanField(label=_("Apologised (the company was at fault)"), required=False)
+    signoff_name = forms.CharField(label=_("Signed off by (complainant's name)"), required=False, max_length=120)
+    satisfied = forms.BooleanField(label=_("The complainant confirms satisfaction"), required=False)
+
+    class Meta:
+        model = Complaint
+        fields = ["customer", "complainant_name", "is_anonymous", "contact_phone", "contact_email", "contact_qq",
+                  "contact_wechat", "incident_at", "incident_place", "persons_involved", "subject", "category",
+                  "description", "is_emotional", "is_sensitive"]
+        widgets = {"incident_at": DateTimeLocalInput(), "description": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {
+            "persons_involved": _("Staff or other people involved, if any."),
+            "subject": _("What happened, in one line."),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["customer"].required = False
+        self.fields["customer"].queryset = Customer.objects.order_by("name")
+        self.fields["category"].queryset = Category.objects.filter(is_active=True)
+        self.fields["incident_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        self.fields["outcome"].initial = self.OUTCOME_REPLY_TIME
+        self.fields["reply_due_at"].initial = (timezone.localtime() + reply_window() - timedelta(minutes=5)).replace(
+            second=0, microsecond=0)
+
+    case_fields = ["incident_at", "incident_place", "persons_involved", "subject", "category", "description"]
+    person_fields = ["customer", "complainant_name", "is_anonymous", "contact_phone", "contact_email",
+                     "contact_qq", "contact_wechat", "is_emotional", "is_sensitive"]
+
+    def clean_incident_at(self):
+        value = self.cleaned_data["incident_at"]
+        if value and value > timezone.now() + timedelta(minutes=5):
+            raise ValidationError(_("The time of the incident cannot be in the future."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("is_anonymous") and not data.get("customer") and not (data.get("complainant_name") or "").strip():
+            self.add_error("complainant_name",
+                           _("Enter the complainant's name, link a customer, or mark the complaint anonymous."))
+        outcome = data.get("outcome")
+        now = timezone.now()
+        if outcome == self.OUTCOME_REPLY_TIME:
+            due = data.get("reply_due_at")
+            if not due:
+                self.add_error("reply_due_at", _("Enter the reply time agreed with the complainant."))
+            elif due > now + reply_window():
+                self.add_error("reply_due_at", _("The reply time must be within 24 hours of receipt."))
+            elif due <= now:
+                self.add_error("reply_due_at", _("The reply time must be in the future."))
+        elif outcome == self.OUTCOME_ON_THE_SPOT:
+            if not (data.get("resolution") or "").strip():
+                self.add_error("resolution", _("Record the explanation or resolution."))
+            if not (data.get("signoff_name") or "").strip():
+                self.add_error("signoff_name", _("Enter the name of the person signing off."))
+            if not data.get("satisfied"):
+                self.add_error("satisfied", _("Only a complainant who confirms satisfaction can close on the spot; "
+                                              "otherwise agree a reply time."))
+        return data
+
+    def log(self) -> Complaint:
+        """Create the complaint and apply the outcome; the caller wraps it in one transaction."""
+        data = self.cleaned_data
+        fields = {name: data[name] for name in self._meta.fields}
+        complaint = Complaint.log(actor=self.user, office=self.user.office, channel=self.channel, **fields)
+        outcome = data["outcome"]
+        if outcome == self.OUTCOME_REPLY_TIME:
+            complaint.agree_reply_time(actor=self.user, reply_due_at=data["reply_due_at"])
+        elif outcome == self.OUTCOME_ON_THE_SPOT:
+            complaint.resolve_on_the_spot(actor=self.user, resolution=data["resolution"],
+                                          signoff_name=data["signoff_name"], satisfied=data["satisfied"],
+                                          apologised=data["apologised"])
+        return complaint
+
+
+class PhoneIntakeForm(IntakeForm):
+    channel = Channel.PHONE
+
+
+class WalkInIntakeForm(IntakeForm):
+    """Adds R-C2: an emotional walk-in complainant is moved up to the supervisor at once."""
+
+    channel = Channel.WALK_IN
+    supervisor = StaffChoiceField(label=_("Supervisor taking over"), queryset=None, required=False)
+    handover_note = forms.CharField(label=_("Handover note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["outcome"].choices = [
+            *self.fields["outcome"].choices,
+            (self.OUTCOME_MOVE_UP, _("Still agitated or not satisfied: move up to the supervisor now")),
+        ]
+        self.fields["supervisor"].queryset = staff_of(user.office_id, role=Role.SUPERVISOR)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == self.OUTCOME_MOVE_UP and not data.get("supervisor"):
+            self.add_error("supervisor", _("Choose the supervisor who takes over."))
+        return data
+
+    def log(self) -> Complaint:
+        data = self.cleaned_data
+        if data["outcome"] != self.OUTCOME_MOVE_UP:
+            return super().log()
+        fields = {name: data[name] for name in self._meta.fields}
+        fields["is_emotional"] = True
+        complaint = Complaint.log(actor=self.user, office=self.user.office, channel=self.channel, **fields)
+        complaint.move_up(actor=self.user, cause=EscalationCause.EMOTIONAL, to_user=data["supervisor"],
+                          note=data.get("handover_note", ""))
+        return complaint
+
+
+# -------------------------------------------------------------------------- actions
+class ActionForm(forms.Form):
+    """One small form per lifecycle action; `apply` calls the model method."""
+
+    action: str = ""
+
+    def __init__(self, *args, complaint: Complaint, **kwargs):
+        kwargs.setdefault("prefix", self.action)
+        super().__init__(*args, **kwargs)
+        self.complaint = complaint
+
+    def apply(self, actor) -> None:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+
+def _note(label=_("Note"), required=True):
+    return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReplyForm(ActionForm):
+    action = "reply"
+    note = _note(_("What was replied"))
+
+    def apply(self, actor):
+        self.complaint.reply(actor=actor, note=self.cleaned_data["note"])
+
+
+class AgreeReplyTimeForm(ActionForm):
+    action = "agree_reply_time"
+    reply_due_at = forms.DateTimeField(label=_("Agreed reply time"), widget=DateTimeLocalInput())
+    note = _note(required=False)
+
+    def apply(self, actor):
+        self.complaint.agree_reply_time(actor=actor, reply_due_at=self.cleaned_data["reply_due_at"],
+                                        note=self.cleaned_data["note"])
+
+
+class ResolveOnTheSpotForm(ActionForm):
+    action = "resolve_on_the_spot"
+    resolution = forms.CharField(label=_("Explanation / resolution"), widget=forms.Textarea(attrs={"rows": 3}))
+    apologised = forms.BooleanField(label=_("Apologised (the company was at fault)"), required=False)
+    signoff_name = forms.CharField(label=_("Signed off by (complainant's name)"), max_length=120)
+    satisfied = forms.BooleanField(label=_("The complainant confirms satisfaction"))
+
+    def apply(self, actor):
+        d = self.cleaned_data
+        self.complaint.resolve_on_the_spot(actor=actor, resolution=d["resolution"], signoff_name=d["signoff_name"],
+                                           satisfied=d["satisfied"], apologised=d["apologised"])
+
+
+class AssignDepartmentForm(ActionForm):
+    action = "assign_department"
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.filter(is_active=True))
+    note = _note(required=False)
+
+    def apply(self, actor):
+        self.complaint.assign_department(actor=actor, department=self.cleaned_data["department"],
+                                         note=self.cleaned_data["note"])
+
+
+class RecordFindingsForm(ActionForm):
+    action = "record_findings"
+    findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}))
+    apologised_in_person = forms.BooleanField(label=_("Apologised in person"), required=False)
+
+    def apply(self, actor):
+        self.complaint.record_findings(actor=actor, findings=self.cleaned_data["findings"],
+                                       apologised_in_person=self.cleaned_data["apologised_in_person"])
+
+
+class ReportProgressForm(ActionForm):
+    action = "report_progress"
+    note = _note(_("Progress told to the complainant"))
+
+    def apply(self, actor):
+        self.complaint.report_progress(actor=actor, note=self.cleaned_data["note"])
+
+
+class ProposeSolutionForm(ActionForm):
+    action = "propose_solution"
+    solution = forms.CharField(label=_("Proposed solution"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def apply(self, actor):
+        self.complaint.propose_solution(actor=actor, solution=self.cleaned_data["solution"])
+
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class StaffMixin:
+    def _staff_field(self, name, label):
+        self.fields[name] = StaffChoiceField(label=label, required=False, queryset=staff_of(self.complaint.office_id))
+
+
+class RecordAnswerForm(StaffMixin, ActionForm):
+    action = "record_answer"
+    accepted = forms.TypedChoiceField(label=_("Did the complainant accept the solution?"), choices=YES_NO,
+                                      coerce=lambda v: v == "yes", widget=forms.RadioSelect)
+    note = _note(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._staff_field("to_user", _("If rejected, move up to"))
+
+    def apply(self, actor):
+        d = self.cleaned_data
+        self.complaint.record_answer(actor=actor, accepted=d["accepted"], note=d["note"], to_user=d["to_user"])
+
+
+class CommitCompletionForm(ActionForm):
+    action = "commit_completion"
+    completion_at = forms.DateTimeField(label=_("Committed completion time"), widget=DateTimeLocalInput())
+    note = _note(_("What the customer was told"), required=False)
+
+    def apply(self, actor):
+        self.complaint.commit_completion(actor=actor, completion_at=self.cleaned_data["completion_at"],
+                                         note=self.cleaned_data["note"])
+
+
+class MarkHandledForm(ActionForm):
+    action = "mark_handled"
+    note = _note(_("What was done"))
+
+    def apply(self, actor):
+        self.complaint.mark_handled(actor=actor, note=self.cleaned_data["note"])
+
+
+class RecordCallbackForm(StaffMixin, ActionForm):
+    """R-C10 call-back with the script's questions (R-CU6)."""
+
+    action = "record_callback"
+    method = forms.ChoiceField(label=_("Method"), choices=CallbackMethod.choices)
+    about_process = forms.CharField(label=_("Opinion of how the complaint was handled"), required=False)
+    about_measures = forms.CharField(label=_("Opinion of the measures taken"), required=False)
+    about_result = forms.CharField(label=_("Opinion of the result"), required=False)
+    suggestions = forms.CharField(label=_("Opinions and suggestions"), required=False)
+    satisfied = forms.TypedChoiceField(label=_("Is the complainant satisfied?"), choices=YES_NO,
+                                       coerce=lambda v: v == "yes", widget=forms.RadioSelect)
+    note = _note(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._staff_field("to_user", _("If unsatisfied, move up to"))
+
+    def apply(self, actor):
+        d = self.cleaned_data
+        answers = {k: d[k] for k in ("about_process", "about_measures", "about_result", "suggestions") if d[k]}
+        self.complaint.record_callback(actor=actor, method=d["method"], satisfied=d["satisfied"], note=d["note"],
+                                       answers=answers, to_user=d["to_user"])
+
+
+class DeclineCallbackForm(ActionForm):
+    action = "decline_callback"
+    note = _note(required=False)
+
+    def apply(self, actor):
+        self.complaint.decline_callback(actor=actor, note=self.cleaned_data["note"])
+
+
+class MoveUpForm(StaffMixin, ActionForm):
+    action = "move_up"
+    cause = forms.ChoiceField(label=_("Cause"), choices=EscalationCause.choices)
+    note = _note(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._staff_field("to_user", _("Person taking over"))
+
+    def apply(self, actor):
+        d = self.cleaned_data
+        self.complaint.move_up(actor=actor, cause=d["cause"], to_user=d["to_user"], note=d["note"])
+
+
+class ReassignForm(StaffMixin, ActionForm):
+    action = "reassign"
+    note = _note(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._staff_field("assignee", _("New assignee"))
+        self.fields["assignee"].required = True
+        self.order_fields(["assignee", "note"])
+
+    def apply(self, actor):
+        self.complaint.reassign(actor=actor, assignee=self.cleaned_data["assignee"], note=self.cleaned_data["note"])
+
+
+class AddNoteForm(ActionForm):
+    action = "add_note"
+    note = _note()
+
+    def apply(self, actor):
+        self.complaint.add_note(actor=actor, note=self.cleaned_data["note"])
+
+
+ACTION_FORMS: dict[str, type[ActionForm]] = {
+    f.action: f for f in [
+        ReplyForm, AgreeReplyTimeForm, ResolveOnTheSpotForm, AssignDepartmentForm, RecordFindingsForm,
+        ReportProgressForm, ProposeSolutionForm, RecordAnswerForm, CommitCompletionForm, MarkHandledForm,
+        RecordCallbackForm, DeclineCallbackForm, MoveUpForm, ReassignForm, AddNoteForm,
+    ]
+}
+
+
+# ----------------------------------------------------------------------------- list
+class ComplaintFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices])
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("Any channel")), *Channel.choices])
+    escalation_level = forms.TypedChoiceField(
+        label=_("Escalation level"), required=False, coerce=int, empty_value=None,
+        choices=[("", _("Any level")), *[(str(v), lbl) for v, lbl in Complaint._meta.get_field(
+            "escalation_level").choices]])
+    department = forms.ModelChoiceField(label=_("Department"), required=False, queryset=Department.objects.all(),
+                                        empty_label=_("Any department"))
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    mine = forms.BooleanField(label=_("Assigned to me"), required=False)
+    open_only = forms.BooleanField(label=_("Open only"), required=False)

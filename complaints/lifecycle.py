@@ -1,0 +1,365 @@
+"""Every state change of a complaint, in one place (SPEC R-C2 … R-C10).
+
+Each method has the same shape: inside `transaction.atomic`, re-read the row with
+`select_for_update`; refuse with `InvalidTransition` if the action is not allowed in the
+current status (rules.ACTIONS); raise `ValidationError` for bad arguments; return early if
+nothing would change; save the changed fields; write exactly one `ComplaintEvent`.
+Views, admin, API and periodic jobs call these methods and nothing else.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from . import rules
+from .choices import (
+    MAX_ESCALATION_LEVEL, CallbackMethod, CloseReason, EscalationCause, EventKind, Status,
+)
+from .exceptions import InvalidTransition, not_allowed
+
+if TYPE_CHECKING:
+    from .models import Complaint, ComplaintEvent
+
+
+def reply_window() -> timedelta:
+    """R-C5: the agreed reply time is at most 24 h after receipt (a setting may shorten it)."""
+    hours = min(getattr(settings, "HELPDESK_REPLY_WINDOW_HOURS", 24), 24)
+    return timedelta(hours=hours)
+
+
+def _required(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+class ComplaintLifecycle:
+    """Mixed into `Complaint`; the transition methods of the procedure."""
+
+    # ------------------------------------------------------------------ intake
+    @classmethod
+    def log(cls, *, actor, office, **fields: Any) -> Complaint:
+        """R-C1: record a new complaint as received, with its reply due within 24 h."""
+        now = timezone.now()
+        with transaction.atomic():
+            complaint = cls(office=office, received_by=actor, assignee=actor, received_at=now,
+                            reply_due_at=now + reply_window(), status=Status.RECEIVED, **fields)
+            complaint.full_clean()
+            complaint.save()
+            complaint._log(actor=actor, kind=EventKind.RECEIVED, from_status="", from_level=None, now=now,
+                           data={"channel": complaint.channel})
+        return complaint
+
+    # ----------------------------------------------------------------- helpers
+    @contextmanager
+    def _transition(self, action_name: str):
+        act = rules.action(action_name)
+        with transaction.atomic():
+            locked = type(self).objects.select_for_update().get(pk=self.pk)
+            if not act.allowed_in(locked.status):
+                raise not_allowed(act.label, locked.get_status_display())
+            yield locked
+        self._copy_from(locked)
+
+    def _copy_from(self, other) -> None:
+        for field in self._meta.concrete_fields:
+            setattr(self, field.attname, getattr(other, field.attname))
+
+    def _set_status(self, new_status: str) -> None:
+        if not rules.can_move(self.status, new_status):  # guards the table itself
+            raise InvalidTransition(
+                _("A complaint cannot move from “%(old)s” to “%(new)s”.")
+                % {"old": Status(self.status).label, "new": Status(new_status).label})
+        self.status = new_status
+
+    def _log(self, *, actor, kind: str, from_status: str, from_level: int | None, now: datetime,
+             note: str = "", data: dict | None = None) -> ComplaintEvent:
+        from .models import ComplaintEvent
+
+        return ComplaintEvent.objects.create(
+            complaint=self, actor=actor, created_at=now, kind=kind, from_status=from_status,
+            to_status=self.status, from_level=from_level, to_level=self.escalation_level,
+            note=note, data=data or {})
+
+    def _escalate(self, *, cause: str, to_user=None) -> dict:
+        """Raise the level by one (R-C8); the caller saves and logs. Returns event data."""
+        if cause not in EscalationCause.values:
+            raise ValidationError({"cause": _("Choose a valid escalation cause.")})
+        if self.escalation_level >= MAX_ESCALATION_LEVEL:
+            raise InvalidTransition(
+                _("The complaint is already at the highest level (outside bodies); it cannot move up."),
+                code="max_escalation_level")
+        self._check_staff(to_user, "to_user")
+        self.escalation_level += 1
+        data = {"escalation_cause": cause}
+        if to_user is not None:
+            # The person it is moved up to becomes its first receiver at that level.
+            self.assignee = to_user
+            data.update(to_user=to_user.pk, to_user_name=str(to_user))
+        return data
+
+    def _check_staff(self, user, field: str) -> None:
+        if user is None:
+            return
+        if not user.is_active or (user.office_id != self.office_id
+                                  and not user.has_perm(rules.VIEW_ALL_OFFICES)):
+            raise ValidationError({field: _("Choose an active member of staff of this complaint's office.")})
+
+    def _note_reply(self, now: datetime) -> list[str]:
+        """Anything said to the complainant counts as a reply and a progress report."""
+        if self.first_replied_at is None:
+            self.first_replied_at = now
+        self.last_progress_at = now
+        return ["first_replied_at", "last_progress_at"]
+
+    # ------------------------------------------------------- reply and timing
+    def agree_reply_time(self, *, actor, reply_due_at: datetime, note: str = "") -> None:
+        """R-C5: agree a reply time no later than 24 hours after receipt."""
+        now = timezone.now()
+        with self._transition("agree_reply_time") as c:
+            latest = c.received_at + reply_window()
+            if reply_due_at > latest:
+                raise ValidationError({"reply_due_at": _(
+                    "The reply time must be within 24 hours of receipt, no later than %(latest)s.")
+                    % {"latest": date_format(timezone.localtime(latest), "DATETIME_FORMAT")}})
+            if reply_due_at <= now:
+                raise ValidationError({"reply_due_at": _("The reply time must be in the future.")})
+            if c.reply_due_at == reply_due_at and c.status == Status.IN_PROGRESS:
+                return
+            old = c.status
+            c.reply_due_at = reply_due_at
+            c._set_status(Status.IN_PROGRESS)
+            c.save(update_fields=["reply_due_at", "status", "updated_at"])
+            c._log(actor=actor, kind=EventKind.REPLY_TIME_AGREED, from_status=old,
+                   from_level=c.escalation_level, now=now, note=note,
+                   data={"reply_due_at": reply_due_at.isoformat()})
+
+    def reply(self, *, actor, note: str) -> None:
+        """Reply to the complainant (stops the R-T1 reply clock)."""
+        now = timezone.now()
+        note = _required(note, "note", _("Write what was replied."))
+        with self._transition("reply") as c:
+            old = c.status
+            fields = c._note_reply(now)
+            if c.status == Status.RECEIVED:
+                c._set_status(Status.IN_PROGRESS)
+            c.save(update_fields=[*fields, "status", "updated_at"])
+            c._log(actor=actor, kind=EventKind.REPLIED, from_status=old, from_level=c.escalation_level,
+                   now=now, note=note)
+
+    def report_progress(self, *, actor, note: str) -> None:
+        """R-C5/R-C9: tell the complainant the progress; departments feed it back."""
+        now = timezone.now()
+        note = _required(note, "note", _("Write the progress reported."))
+        with self._transition("report_progress") as c:
+            fields = c._note_reply(now)
+            c.save(update_fields=[*fields, "updated_at"])
+            c._log(actor=actor, kind=EventKind.PROGRESS_REPORTED, from_status=c.status,
+                   from_level=c.escalation_level, now=now, note=note)
+
+    # --------------------------------------------------------- on the spot
+    def resolve_on_the_spot(self, *, actor, resolution: str, signoff_name: str, satisfied: bool,
+                            apologised: bool = False) -> None:
+        """R-C4: explained/resolved at once; the complainant's sign-off closes it."""
+        now = timezone.now()
+        resolution = _required(resolution, "resolution", _("Record the explanation or resolution."))
+        signoff_name = _required(signoff_name, "signoff_name", _("Enter the name of the person signing off."))
+        if not satisfied:
+            raise ValidationError({"satisfied": _(
+                "Only a complainant who confirms satisfaction can close on the spot; otherwise agree a reply time.")})
+        with self._transition("resolve_on_the_spot") as c:
+            old = c.status
+            c._note_reply(now)
+            c.resolution, c.apologised, c.signoff_name, c.signed_off_at = resolution, apologised, signoff_name, now
+            c.close_reason, c.closed_at = CloseReason.ON_THE_SPOT, now
+            c._set_status(Status.CLOSED)
+            c.save()
+            c._log(actor=actor, kind=EventKind.RESOLVED_ON_THE_SPOT, from_status=old,
+                   from_level=c.escalation_level, now=now, note=resolution,
+                   data={"signoff_name": signoff_name, "apologised": apologised, "satisfied": True})
+
+    # ---------------------------------------------------------- escalation
+    def move_up(self, *, actor, cause: str, to_user=None, note: str = "") -> None:
+        """R-C8 服務上移: one level up; `to_user` becomes the receiver at that level."""
+        now = timezone.now()
+        with self._transition("move_up") as c:
+            old, old_level = c.status, c.escalation_level
+            data = c._escalate(cause=cause, to_user=to_user)
+            if c.status in (Status.RECEIVED, Status.SOLUTION_PROPOSED, Status.RESOLVED, Status.CALLBACK_DECLINED):
+                c._set_status(Status.IN_PROGRESS)
+                c.resolved_at = c.callback_declined_at = None
+            c.save(update_fields=["escalation_level", "assignee", "status", "resolved_at",
+                                  "callback_declined_at", "updated_at"])
+            c._log(actor=actor, kind=EventKind.MOVED_UP, from_status=old, from_level=old_level,
+                   now=now, note=note, data=data)
+
+    def reassign(self, *, actor, assignee, note: str = "") -> None:
+        now = timezone.now()
+        if assignee is None:
+            raise ValidationError({"assignee": _("Choose who takes the complaint over.")})
+        with self._transition("reassign") as c:
+            c._check_staff(assignee, "assignee")
+            if c.assignee_id == assignee.pk:
+                return
+            previous = c.assignee_id
+            c.assignee = assignee
+            c.save(update_fields=["assignee", "updated_at"])
+            c._log(actor=actor, kind=EventKind.REASSIGNED, from_status=c.status, from_level=c.escalation_level,
+                   now=now, note=note,
+                   data={"from_user": previous, "to_user": assignee.pk, "to_user_name": str(assignee)})
+
+    # -------------------------------------------------------- investigation
+    def assign_department(self, *, actor, department, note: str = "") -> None:
+        """R-C6: make the responsible department head investigate."""
+        now = timezone.now()
+        if department is None or not department.is_active:
+            raise ValidationError({"department": _("Choose an active department.")})
+        with self._transition("assign_department") as c:
+            if c.department_id == department.pk:
+                return
+            old = c.status
+            c.department = department
+            if c.status == Status.RECEIVED:
+                c._set_status(Status.IN_PROGRESS)
+            c.save(update_fields=["department", "status", "updated_at"])
+            c._log(actor=actor, kind=EventKind.DEPARTMENT_ASSIGNED, from_status=old,
+                   from_level=c.escalation_level, now=now, note=note,
+                   data={"department": department.pk, "department_name": department.name})
+
+    def record_findings(self, *, actor, findings: str, apologised_in_person: bool = False) -> None:
+        """R-C6: the investigation's findings; a serious fault gets an in-person apology."""
+        now = timezone.now()
+        findings = _required(findings, "findings", _("Record the findings."))
+        with self._transition("record_findings") as c:
+            c.findings = findings
+            c.apologised = c.apologised or apologised_in_person
+            c.save(update_fields=["findings", "apologised", "updated_at"])
+            c._log(actor=actor, kind=EventKind.FINDINGS_RECORDED, from_status=c.status,
+                   from_level=c.escalation_level, now=now, note=findings,
+                   data={"apologised_in_person": apologised_in_person})
+
+    # ------------------------------------------------------------ solution
+    def propose_solution(self, *, actor, solution: str) -> None:
+        """R-C7: put a solution to the complainant."""
+        now = timezone.now()
+        solution = _required(solution, "solution", _("Describe the proposed solution."))
+        with self._transition("propose_solution") as c:
+            old = c.status
+            fields = c._note_reply(now)
+            c.solution = solution
+            c._set_status(Status.SOLUTION_PROPOSED)
+            c.save(update_fields=[*fields, "solution", "status", "updated_at"])
+            c._log(actor=actor, kind=EventKind.SOLUTION_PROPOSED, from_status=old,
+                   from_level=c.escalation_level, now=now, note=solution)
+
+    def record_answer(self, *, actor, accepted: bool, note: str = "", to_user=None) -> None:
+        """R-C7: accepted → handling (R-C9); rejected → back in progress, moved up (R-C8)."""
+        now = timezone.now()
+        with self._transition("record_answer") as c:
+            old, old_level = c.status, c.escalation_level
+            data: dict[str, Any] = {"accepted": accepted}
+            if accepted:
+                c._set_status(Status.HANDLING)
+                kind = EventKind.SOLUTION_ACCEPTED
+            else:
+                if c.escalation_level < MAX_ESCALATION_LEVEL:
+                    data.update(c._escalate(cause=EscalationCause.SOLUTION_REJECTED, to_user=to_user))
+                c._set_status(Status.IN_PROGRESS)
+                kind = EventKind.SOLUTION_REJECTED
+            c.save(update_fields=["status", "escalation_level", "assignee", "updated_at"])
+            c._log(actor=actor, kind=kind, from_status=old, from_level=old_level, now=now, note=note, data=data)
+
+    def commit_completion(self, *, actor, completion_at: datetime, note: str = "") -> None:
+        """R-C9: cannot finish today — tell the customer and commit a completion date."""
+        now = timezone.now()
+        if completion_at is None or completion_at <= now:
+            raise ValidationError({"completion_at": _("The committed completion time must be in the future.")})
+        with self._transition("commit_completion") as c:
+            if c.committed_completion_at == completion_at:
+                return
+            fields = c._note_reply(now)
+            c.committed_completion_at = completion_at
+            c.save(update_fields=[*fields, "committed_completion_at", "updated_at"])
+            c._log(actor=actor, kind=EventKind.COMPLETION_COMMITTED, from_status=c.status,
+                   from_level=c.escalation_level, now=now, note=note,
+                   data={"committed_completion_at": completion_at.isoformat()})
+
+    def mark_handled(self, *, actor, note: str) -> None:
+        """R-C9 done → resolved, awaiting call-back; closed at once when no call-back is
+        needed (R-C10: anonymous, unreachable or sensitive)."""
+        now = timezone.now()
+        note = _required(note, "note", _("Describe what was done."))
+        with self._transition("mark_handled") as c:
+            old = c.status
+            c.resolved_at = now
+            needs_callback = c.needs_callback
+            if needs_callback:
+                c._set_status(Status.RESOLVED)
+            else:
+                c.close_reason, c.closed_at = CloseReason.NO_CALLBACK_NEEDED, now
+                c._set_status(Status.CLOSED)
+            c.save(update_fields=["resolved_at", "status", "close_reason", "closed_at", "updated_at"])
+            c._log(actor=actor, kind=EventKind.HANDLED, from_status=old, from_level=c.escalation_level,
+                   now=now, note=note, data={"needs_callback": needs_callback})
+
+    # ------------------------------------------------------------- call-back
+    def record_callback(self, *, actor, method: str, satisfied: bool, note: str = "",
+                        answers: dict | None = None, to_user=None) -> None:
+        """R-C10: satisfied → closed; unsatisfied → moved up again and back in progress."""
+        now = timezone.now()
+        if method not in CallbackMethod.values:
+            raise ValidationError({"method": _("Choose how the call-back was made.")})
+        with self._transition("record_callback") as c:
+            old, old_level = c.status, c.escalation_level
+            data: dict[str, Any] = {"method": method, "satisfied": satisfied, "answers": answers or {}}
+            if satisfied:
+                c.close_reason, c.closed_at = CloseReason.CALLBACK_SATISFIED, now
+                c._set_status(Status.CLOSED)
+            else:
+                if c.escalation_level < MAX_ESCALATION_LEVEL:
+                    data.update(c._escalate(cause=EscalationCause.CALLBACK_UNSATISFIED, to_user=to_user))
+                c.resolved_at = None
+                c._set_status(Status.IN_PROGRESS)
+            c.save(update_fields=["status", "close_reason", "closed_at", "resolved_at", "escalation_level",
+                                  "assignee", "updated_at"])
+            c._log(actor=actor, kind=EventKind.CALLBACK_RECORDED, from_status=old, from_level=old_level,
+                   now=now, note=note, data=data)
+
+    def decline_callback(self, *, actor, note: str = "") -> None:
+        """R-C10: the customer declines a call-back; closes after 7 quiet days (R-T4)."""
+        now = timezone.now()
+        with self._transition("decline_callback") as c:
+            old = c.status
+            c.callback_declined_at = now
+            c._set_status(Status.CALLBACK_DECLINED)
+            c.save(update_fields=["callback_declined_at", "status", "updated_at"])
+            c._log(actor=actor, kind=EventKind.CALLBACK_DECLINED, from_status=old,
+                   from_level=c.escalation_level, now=now, note=note)
+
+    def auto_close(self, *, actor=None, note: str = "") -> None:
+        """R-T4: closed by the rules engine 7 days after a declined call-back."""
+        now = timezone.now()
+        with self._transition("auto_close") as c:
+            old = c.status
+            c.close_reason, c.closed_at = CloseReason.AUTO_CLOSED, now
+            c._set_status(Status.CLOSED)
+            c.save(update_fields=["close_reason", "closed_at", "status", "updated_at"])
+            c._log(actor=actor, kind=EventKind.AUTO_CLOSED, from_status=old, from_level=c.escalation_level,
+                   now=now, note=note)
+
+    # ----------------------------------------------------------------- notes
+    def add_note(self, *, actor, note: str) -> None:
+        now = timezone.now()
+        note = _required(note, "note", _("Write a note."))
+        with self._transition("add_note") as c:
+            c._log(actor=actor, kind=EventKind.NOTE_ADDED, from_status=c.status, from_level=c.escalation_level,
+                   now=now, note=note)

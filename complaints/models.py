@@ -1,0 +1,261 @@
+"""Complaints, their departments and categories, and the append-only event log."""
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy as _
+
+from helpdesk.validators import validate_phone, validate_qq, validate_wechat
+
+from .choices import (
+    MAX_ESCALATION_LEVEL, OPEN_STATUSES, Channel, CloseReason, EscalationLevel, EventKind, Status,
+)
+from .lifecycle import ComplaintLifecycle
+
+REPLY_WINDOW = timedelta(hours=24)  # R-C5: never longer (CheckConstraint below)
+
+
+class Department(models.Model):
+    """A responsible department (R-C6); an editable list seeded by a data migration."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return gettext(self.name)  # seeded names are in the catalogue; others pass through
+
+
+class Category(models.Model):
+    """A complaint category (R-C1); an editable list seeded by a data migration."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return gettext(self.name)
+
+
+class ComplaintQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status=Status.CLOSED)
+
+    def overdue_q(self, now=None) -> Q:
+        """Open and past the agreed reply time without a reply (R-T1), or past the
+        committed completion date while still being handled (R-T3)."""
+        now = now or timezone.now()
+        return Q(status__in=OPEN_STATUSES) & (
+            Q(first_replied_at__isnull=True, reply_due_at__lt=now)
+            | Q(status=Status.HANDLING, committed_completion_at__lt=now)
+        )
+
+    def overdue(self, now=None):
+        return self.filter(self.overdue_q(now))
+
+    def with_list_relations(self):
+        return self.select_related("office", "category", "department", "assignee", "customer")
+
+
+class ComplaintManager(models.Manager.from_queryset(ComplaintQuerySet)):
+    pass
+
+
+class Complaint(ComplaintLifecycle, models.Model):
+    """One complaint from intake to closure. Change its state only through the methods
+    of `ComplaintLifecycle` (complaints/lifecycle.py): each validates, locks the row and
+    writes one `ComplaintEvent`."""
+
+    # Intake (R-C1)
+    office = models.ForeignKey("accounts.Office", verbose_name=_("office"), on_delete=models.PROTECT,
+                               related_name="complaints")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("received by"),
+                                    on_delete=models.PROTECT, related_name="received_complaints")
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    # Complainant: a linked customer, or a free-text person; anonymous allowed.
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="complaints")
+    complainant_name = models.CharField(_("complainant"), max_length=120, blank=True)
+    is_anonymous = models.BooleanField(_("anonymous"), default=False)
+    contact_phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[validate_phone])
+    contact_email = models.EmailField(_("e-mail"), blank=True)
+    contact_qq = models.CharField(_("QQ"), max_length=20, blank=True, validators=[validate_qq])
+    contact_wechat = models.CharField(_("WeChat"), max_length=40, blank=True, validators=[validate_wechat])
+
+    # Case file: time, place, person, event (時間、地點、人物、事件)
+    incident_at = models.DateTimeField(_("time of incident"))
+    incident_place = models.CharField(_("place"), max_length=200)
+    persons_involved = models.CharField(_("persons involved"), max_length=200, blank=True)
+    subject = models.CharField(_("event"), max_length=200)
+    description = models.TextField(_("description"))
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT,
+                                 related_name="complaints")
+    is_emotional = models.BooleanField(_("emotional complainant"), default=False)
+    is_sensitive = models.BooleanField(_("sensitive"), default=False)
+
+    # Lifecycle (set only by the lifecycle methods)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    close_reason = models.CharField(_("close reason"), max_length=20, choices=CloseReason.choices, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(
+        _("escalation level"), choices=EscalationLevel.choices, default=EscalationLevel.RECEIVER)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="assigned_complaints")
+    department = models.ForeignKey(Department, verbose_name=_("department"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="complaints")
+    reply_due_at = models.DateTimeField(_("reply due at"))
+    first_replied_at = models.DateTimeField(_("first replied at"), null=True, blank=True)
+    last_progress_at = models.DateTimeField(_("last progress report at"), null=True, blank=True)
+    committed_completion_at = models.DateTimeField(_("committed completion at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    callback_declined_at = models.DateTimeField(_("call-back declined at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    # Outcome records
+    resolution = models.TextField(_("explanation / resolution"), blank=True)
+    apologised = models.BooleanField(_("apologised"), default=False)
+    signoff_name = models.CharField(_("signed off by"), max_length=120, blank=True)
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+    solution = models.TextField(_("proposed solution"), blank=True)
+
+    is_training_case = models.BooleanField(_("training case"), default=False)  # R-C11
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ComplaintManager()
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-received_at", "-id"]
+        permissions = [
+            ("receive_complaint", _("Can log, reply to and resolve complaints")),
+            ("investigate_complaint", _("Can investigate complaints and report progress")),
+            ("move_up_complaint", _("Can move complaints up a level")),
+            ("reassign_complaint", _("Can reassign complaints")),
+            ("comment_on_complaint", _("Can add notes to complaints")),
+            ("view_all_offices", _("Can see the complaints of every office")),
+        ]
+        indexes = [
+            models.Index(fields=["office", "-received_at"], name="complaint_office_recent"),
+            models.Index(fields=["office", "status", "-received_at"], name="complaint_office_status"),
+            models.Index(fields=["assignee", "status"], name="complaint_assignee_status"),
+            models.Index(fields=["department", "status"], name="complaint_department_status"),
+            models.Index(fields=["escalation_level", "status"], name="complaint_level_status"),
+            models.Index(fields=["reply_due_at"], name="complaint_reply_due_open",
+                         condition=Q(first_replied_at__isnull=True) & ~Q(status="closed")),
+            models.Index(fields=["-received_at", "-id"], name="complaint_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(escalation_level__gte=0, escalation_level__lte=MAX_ESCALATION_LEVEL),
+                                   name="complaint_level_0_3"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="complaint_status_valid"),
+            models.CheckConstraint(condition=Q(close_reason__in=["", *CloseReason.values]),
+                                   name="complaint_close_reason_valid"),
+            models.CheckConstraint(
+                condition=(Q(status=Status.CLOSED) & ~Q(close_reason="") & Q(closed_at__isnull=False))
+                | (~Q(status=Status.CLOSED) & Q(close_reason="")),
+                name="complaint_closed_has_reason"),
+            models.CheckConstraint(condition=Q(reply_due_at__lte=F("received_at") + REPLY_WINDOW),
+                                   name="complaint_reply_within_24h"),
+            models.CheckConstraint(condition=~Q(close_reason=CloseReason.ON_THE_SPOT) | ~Q(signoff_name=""),
+                                   name="complaint_on_the_spot_signed"),
+            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="complaint_channel_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"#{self.pk}" if self.pk else "#—"
+
+    @property
+    def complainant_display(self) -> str:
+        if self.is_anonymous:
+            return str(_("Anonymous"))
+        if self.complainant_name:
+            return self.complainant_name
+        return self.customer.name if self.customer_id else str(_("Unknown"))
+
+    @property
+    def has_contact(self) -> bool:
+        if any([self.contact_phone, self.contact_email, self.contact_qq, self.contact_wechat]):
+            return True
+        return bool(self.customer_id and (self.customer.phone or self.customer.email))
+
+    @property
+    def needs_callback(self) -> bool:
+        """R-C10: no call-back for on-the-spot, anonymous/unreachable or sensitive complaints."""
+        return not (self.close_reason == CloseReason.ON_THE_SPOT or self.is_anonymous
+                    or self.is_sensitive or not self.has_contact)
+
+    def is_overdue(self, now=None) -> bool:
+        now = now or timezone.now()
+        if self.status == Status.CLOSED:
+            return False
+        if self.first_replied_at is None and self.reply_due_at < now:
+            return True
+        return bool(self.status == Status.HANDLING and self.committed_completion_at
+                    and self.committed_completion_at < now)
+
+
+class ComplaintEventQuerySet(models.QuerySet):
+    """Append-only: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise PermissionError("Complaint events are append-only.")
+
+    def delete(self):
+        raise PermissionError("Complaint events are append-only.")
+
+
+class ComplaintEvent(models.Model):
+    """One step of a complaint (R-C11: who, what, when). Never edited, never deleted —
+    on PostgreSQL a trigger enforces it as well (migration 0004)."""
+
+    complaint = models.ForeignKey(Complaint, verbose_name=_("complaint"), on_delete=models.PROTECT,
+                                  related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="complaint_events")
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=30, choices=EventKind.choices)
+    from_status = models.CharField(_("from status"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=Status.choices, blank=True)
+    from_level = models.PositiveSmallIntegerField(_("from level"), null=True, blank=True)
+    to_level = models.PositiveSmallIntegerField(_("to level"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    objects = ComplaintEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("complaint event")
+        verbose_name_plural = _("complaint events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["complaint", "created_at"], name="event_complaint_time"),
+                   models.Index(fields=["kind", "created_at"], name="event_kind_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Complaint events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Complaint events are append-only.")

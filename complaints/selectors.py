@@ -1,0 +1,43 @@
+"""Read queries, scoped through one permission-aware selector (a complaint of another
+office is a 404 everywhere)."""
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from . import rules
+from .models import Complaint, ComplaintEvent
+
+
+def complaints_visible_to(user) -> QuerySet[Complaint]:
+    """Agents, handlers and supervisors see their own office; managers (head office,
+    R-C11) see every office; anyone else sees nothing."""
+    qs = Complaint.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_superuser or user.has_perm(rules.VIEW_ALL_OFFICES):
+        return qs
+    if not user.has_perm("complaints.view_complaint") or user.office_id is None:
+        return qs.none()
+    return qs.filter(office_id=user.office_id)
+
+
+def complaint_for(user, pk, *, for_update: bool = False) -> Complaint:
+    qs = complaints_visible_to(user).select_related(
+        "office", "category", "department", "assignee", "received_by", "customer")
+    return get_object_or_404(qs, pk=pk)
+
+
+def timeline(complaint: Complaint) -> QuerySet[ComplaintEvent]:
+    return complaint.events.select_related("actor").order_by("created_at", "id")
+
+
+def text_search_q(text: str) -> Q:
+    text = text.strip()
+    q = (Q(subject__icontains=text) | Q(description__icontains=text)
+         | Q(complainant_name__icontains=text) | Q(customer__name__icontains=text)
+         | Q(incident_place__icontains=text))
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if digits and len(digits) >= 4:
+        q |= Q(contact_phone__contains=digits)
+    if text.lstrip("#").isdigit():
+        q |= Q(pk=int(text.lstrip("#")))
+    return q

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "complaints"
+urlpatterns = [
+    path("", views.complaint_list, name="list"),
+    path("new/walk-in/", views.intake_walk_in, name="intake_walk_in"),
+    path("new/phone/", views.intake_phone, name="intake_phone"),
+    path("<int:pk>/", views.complaint_detail, name="detail"),
+    path("<int:pk>/actions/<slug:action>/", views.complaint_action, name="action"),
+]

@@ -1,0 +1,157 @@
+"""HTML views for agents, handlers and supervisors. Rules live in the lifecycle methods;
+these views check permissions, bind forms and show the domain error as a message."""
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import rules, selectors
+from .exceptions import InvalidTransition
+from .forms import ACTION_FORMS, ComplaintFilterForm, PhoneIntakeForm, WalkInIntakeForm
+
+VIEW = "complaints.view_complaint"
+
+
+def _require(user, *perms: str) -> None:
+    if not all(user.has_perm(p) for p in perms):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+def _apply_validation_error(form, error: ValidationError) -> None:
+    """Put a ValidationError raised by a lifecycle method onto the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# ----------------------------------------------------------------------------- list
+@login_required
+def complaint_list(request):
+    _require(request.user, VIEW)
+    qs = selectors.complaints_visible_to(request.user).with_list_relations()
+    form = ComplaintFilterForm(request.GET or None)
+    if form.is_valid():
+        f = form.cleaned_data
+        if f["q"]:
+            qs = qs.filter(selectors.text_search_q(f["q"]))
+        if f["status"]:
+            qs = qs.filter(status=f["status"])
+        if f["channel"]:
+            qs = qs.filter(channel=f["channel"])
+        if f["escalation_level"] is not None:
+            qs = qs.filter(escalation_level=f["escalation_level"])
+        if f["department"]:
+            qs = qs.filter(department=f["department"])
+        if f["overdue"]:
+            qs = qs.overdue()
+        if f["mine"]:
+            qs = qs.filter(assignee=request.user)
+        if f["open_only"]:
+            qs = qs.open()
+    page = Paginator(qs.order_by("-received_at", "-id"), settings.HELPDESK_LIST_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "complaints/list.html", {
+        "form": form, "page": page, "now": timezone.now(), "query": query.urlencode(),
+        "can_log": request.user.has_perm("complaints.add_complaint") and request.user.has_perm(rules.RECEIVE),
+    })
+
+
+# --------------------------------------------------------------------------- intake
+def _intake(request, form_class, template: str):
+    _require(request.user, "complaints.add_complaint", rules.RECEIVE)
+    if request.user.office_id is None:
+        raise PermissionDenied(_("Your account is not attached to an office; ask a manager."))
+    status = 200
+    if request.method == "POST":
+        form = form_class(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                with transaction.atomic():  # the complaint and its outcome, or nothing
+                    complaint = form.log()
+            except ValidationError as error:
+                _apply_validation_error(form, error)
+            except InvalidTransition as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Complaint %(ref)s logged.") % {"ref": complaint.reference})
+                return redirect("complaints:detail", pk=complaint.pk)
+        status = 400
+    else:
+        form = form_class(user=request.user)
+    return render(request, template, {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intake_walk_in(request):
+    return _intake(request, WalkInIntakeForm, "complaints/intake_walk_in.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intake_phone(request):
+    return _intake(request, PhoneIntakeForm, "complaints/intake_phone.html")
+
+
+# --------------------------------------------------------------------------- detail
+def _detail_context(request, complaint, bound=None):
+    forms = []
+    for act in rules.available_actions(request.user, complaint.status):
+        if bound is not None and bound.action == act.name:
+            form = bound
+        else:
+            form = ACTION_FORMS[act.name](complaint=complaint)
+        forms.append((act, form))
+    return {
+        "complaint": complaint,
+        "events": selectors.timeline(complaint),
+        "action_forms": forms,
+        "is_overdue": complaint.is_overdue(),
+    }
+
+
+@login_required
+def complaint_detail(request, pk):
+    _require(request.user, VIEW)
+    complaint = selectors.complaint_for(request.user, pk)
+    return render(request, "complaints/detail.html", _detail_context(request, complaint))
+
+
+@login_required
+@require_POST
+def complaint_action(request, pk, action):
+    _require(request.user, VIEW)
+    complaint = selectors.complaint_for(request.user, pk)
+    name = action.replace("-", "_")
+    if name not in rules.ACTIONS:
+        raise Http404(_("No such action."))
+    act = rules.ACTIONS[name]
+    if not act.permitted_for(request.user):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    form = ACTION_FORMS[name](request.POST, complaint=complaint)
+    status = 400
+    if form.is_valid():
+        try:
+            form.apply(request.user)
+        except InvalidTransition as error:
+            messages.error(request, str(error))
+            complaint = selectors.complaint_for(request.user, pk)
+            return render(request, "complaints/detail.html", _detail_context(request, complaint), status=409)
+        except ValidationError as error:
+            _apply_validation_error(form, error)
+        else:
+            messages.success(request, _("%(action)s: done.") % {"action": act.label})
+            return redirect("complaints:detail", pk=complaint.pk)
+    messages.error(request, _("Please correct the errors below."))
+    return render(request, "complaints/detail.html", _detail_context(request, complaint, bound=form), status=status)

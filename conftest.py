@@ -1,0 +1,49 @@
+"""Root conftest: shared fixtures for every test package."""
+import pytest
+
+from tests.factories import UserFactory, OfficeFactory
+
+
+@pytest.fixture
+def office(db):
+    return OfficeFactory()
+
+
+@pytest.fixture
+def other_office(db):
+    return OfficeFactory()
+
+
+@pytest.fixture
+def make_user(db, office):
+    """make_user("agent") -> an active user of `office` in that role's group."""
+
+    def make(role: str | None = None, *, office_=None, **kwargs):
+        return UserFactory(role=role, office=office_ or office, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def agent(make_user):
+    return make_user("agent", username="agent1")
+
+
+@pytest.fixture
+def supervisor(make_user):
+    return make_user("supervisor", username="supervisor1", is_staff=True)
+
+
+@pytest.fixture
+def handler(make_user):
+    return make_user("department_handler", username="handler1")
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user("manager", username="manager1", is_staff=True)
+
+
+@pytest.fixture
+def info_user(make_user):
+    return make_user("customer_info", username="info1")
