@@ -32,6 +32,7 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 run: seed
+	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-dev

@@ -71,7 +71,7 @@ class ReassignForm(forms.Form):
 
 
 class MoveUpForm(forms.Form):
-    cause = forms.ChoiceField(label=_("Cause"), choices=EscalationCause.choices)
+    cause = forms.ChoiceField(label=_("Cause"), choices=[("", "---------"), *EscalationCause.choices])
     to_user = StaffChoiceField(
         label=_("Moved up to"), queryset=User.objects.none(), required=False,
         help_text=_("Optional: the person who takes the complaint over at the new level."))

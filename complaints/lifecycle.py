@@ -62,6 +62,8 @@ class ComplaintLifecycle:
     # ----------------------------------------------------------------- helpers
     @contextmanager
     def _transition(self, action_name: str):
+        """Lock and re-read the row; the methods take `now` inside the block, after the lock,
+        so that a step that waited for another is timed (and its event ordered) after it."""
         act = rules.action(action_name)
         with transaction.atomic():
             locked = type(self).objects.select_for_update().get(pk=self.pk)
@@ -124,8 +126,8 @@ class ComplaintLifecycle:
     # ------------------------------------------------------- reply and timing
     def agree_reply_time(self, *, actor, reply_due_at: datetime, note: str = "") -> None:
         """R-C5: agree a reply time no later than 24 hours after receipt."""
-        now = timezone.now()
         with self._transition("agree_reply_time") as c:
+            now = timezone.now()
             latest = c.received_at + reply_window()
             if reply_due_at > latest:
                 raise ValidationError({"reply_due_at": _(
@@ -145,9 +147,9 @@ class ComplaintLifecycle:
 
     def reply(self, *, actor, note: str) -> None:
         """Reply to the complainant (stops the R-T1 reply clock)."""
-        now = timezone.now()
         note = _required(note, "note", _("Write what was replied."))
         with self._transition("reply") as c:
+            now = timezone.now()
             old = c.status
             fields = c._note_reply(now)
             if c.status == Status.RECEIVED:
@@ -158,9 +160,9 @@ class ComplaintLifecycle:
 
     def report_progress(self, *, actor, note: str) -> None:
         """R-C5/R-C9: tell the complainant the progress; departments feed it back."""
-        now = timezone.now()
         note = _required(note, "note", _("Write the progress reported."))
         with self._transition("report_progress") as c:
+            now = timezone.now()
             fields = c._note_reply(now)
             c.save(update_fields=[*fields, "updated_at"])
             c._log(actor=actor, kind=EventKind.PROGRESS_REPORTED, from_status=c.status,
@@ -170,13 +172,13 @@ class ComplaintLifecycle:
     def resolve_on_the_spot(self, *, actor, resolution: str, signoff_name: str, satisfied: bool,
                             apologised: bool = False) -> None:
         """R-C4: explained/resolved at once; the complainant's sign-off closes it."""
-        now = timezone.now()
         resolution = _required(resolution, "resolution", _("Record the explanation or resolution."))
         signoff_name = _required(signoff_name, "signoff_name", _("Enter the name of the person signing off."))
         if not satisfied:
             raise ValidationError({"satisfied": _(
                 "Only a complainant who confirms satisfaction can close on the spot; otherwise agree a reply time.")})
         with self._transition("resolve_on_the_spot") as c:
+            now = timezone.now()
             old = c.status
             c._note_reply(now)
             c.resolution, c.apologised, c.signoff_name, c.signed_off_at = resolution, apologised, signoff_name, now
@@ -190,8 +192,8 @@ class ComplaintLifecycle:
     # ---------------------------------------------------------- escalation
     def move_up(self, *, actor, cause: str, to_user=None, note: str = "") -> None:
         """R-C8 服務上移: one level up; `to_user` becomes the receiver at that level."""
-        now = timezone.now()
         with self._transition("move_up") as c:
+            now = timezone.now()
             old, old_level = c.status, c.escalation_level
             data = c._escalate(cause=cause, to_user=to_user)
             if c.status in (Status.RECEIVED, Status.SOLUTION_PROPOSED, Status.RESOLVED, Status.CALLBACK_DECLINED):
@@ -203,10 +205,10 @@ class ComplaintLifecycle:
                    now=now, note=note, data=data)
 
     def reassign(self, *, actor, assignee, note: str = "") -> None:
-        now = timezone.now()
         if assignee is None:
             raise ValidationError({"assignee": _("Choose who takes the complaint over.")})
         with self._transition("reassign") as c:
+            now = timezone.now()
             c._check_staff(assignee, "assignee")
             if c.assignee_id == assignee.pk:
                 return
@@ -220,10 +222,10 @@ class ComplaintLifecycle:
     # -------------------------------------------------------- investigation
     def assign_department(self, *, actor, department, note: str = "") -> None:
         """R-C6: make the responsible department head investigate."""
-        now = timezone.now()
         if department is None or not department.is_active:
             raise ValidationError({"department": _("Choose an active department.")})
         with self._transition("assign_department") as c:
+            now = timezone.now()
             if c.department_id == department.pk:
                 return
             old = c.status
@@ -237,9 +239,9 @@ class ComplaintLifecycle:
 
     def record_findings(self, *, actor, findings: str, apologised_in_person: bool = False) -> None:
         """R-C6: the investigation's findings; a serious fault gets an in-person apology."""
-        now = timezone.now()
         findings = _required(findings, "findings", _("Record the findings."))
         with self._transition("record_findings") as c:
+            now = timezone.now()
             c.findings = findings
             c.apologised = c.apologised or apologised_in_person
             c.save(update_fields=["findings", "apologised", "updated_at"])
@@ -250,9 +252,9 @@ class ComplaintLifecycle:
     # ------------------------------------------------------------ solution
     def propose_solution(self, *, actor, solution: str) -> None:
         """R-C7: put a solution to the complainant."""
-        now = timezone.now()
         solution = _required(solution, "solution", _("Describe the proposed solution."))
         with self._transition("propose_solution") as c:
+            now = timezone.now()
             old = c.status
             fields = c._note_reply(now)
             c.solution = solution
@@ -263,8 +265,8 @@ class ComplaintLifecycle:
 
     def record_answer(self, *, actor, accepted: bool, note: str = "", to_user=None) -> None:
         """R-C7: accepted → handling (R-C9); rejected → back in progress, moved up (R-C8)."""
-        now = timezone.now()
         with self._transition("record_answer") as c:
+            now = timezone.now()
             old, old_level = c.status, c.escalation_level
             data: dict[str, Any] = {"accepted": accepted}
             if accepted:
@@ -280,10 +282,10 @@ class ComplaintLifecycle:
 
     def commit_completion(self, *, actor, completion_at: datetime, note: str = "") -> None:
         """R-C9: cannot finish today — tell the customer and commit a completion date."""
-        now = timezone.now()
-        if completion_at is None or completion_at <= now:
+        if completion_at is None or completion_at <= timezone.now():
             raise ValidationError({"completion_at": _("The committed completion time must be in the future.")})
         with self._transition("commit_completion") as c:
+            now = timezone.now()
             if c.committed_completion_at == completion_at:
                 return
             fields = c._note_reply(now)
@@ -296,9 +298,9 @@ class ComplaintLifecycle:
     def mark_handled(self, *, actor, note: str) -> None:
         """R-C9 done → resolved, awaiting call-back; closed at once when no call-back is
         needed (R-C10: anonymous, unreachable or sensitive)."""
-        now = timezone.now()
         note = _required(note, "note", _("Describe what was done."))
         with self._transition("mark_handled") as c:
+            now = timezone.now()
             old = c.status
             c.resolved_at = now
             needs_callback = c.needs_callback
@@ -315,10 +317,10 @@ class ComplaintLifecycle:
     def record_callback(self, *, actor, method: str, satisfied: bool, note: str = "",
                         answers: dict | None = None, to_user=None) -> None:
         """R-C10: satisfied → closed; unsatisfied → moved up again and back in progress."""
-        now = timezone.now()
         if method not in CallbackMethod.values:
             raise ValidationError({"method": _("Choose how the call-back was made.")})
         with self._transition("record_callback") as c:
+            now = timezone.now()
             old, old_level = c.status, c.escalation_level
             data: dict[str, Any] = {"method": method, "satisfied": satisfied, "answers": answers or {}}
             if satisfied:
@@ -336,8 +338,8 @@ class ComplaintLifecycle:
 
     def decline_callback(self, *, actor, note: str = "") -> None:
         """R-C10: the customer declines a call-back; closes after 7 quiet days (R-T4)."""
-        now = timezone.now()
         with self._transition("decline_callback") as c:
+            now = timezone.now()
             old = c.status
             c.callback_declined_at = now
             c._set_status(Status.CALLBACK_DECLINED)
@@ -347,8 +349,8 @@ class ComplaintLifecycle:
 
     def auto_close(self, *, actor=None, note: str = "") -> None:
         """R-T4: closed by the rules engine 7 days after a declined call-back."""
-        now = timezone.now()
         with self._transition("auto_close") as c:
+            now = timezone.now()
             old = c.status
             c.close_reason, c.closed_at = CloseReason.AUTO_CLOSED, now
             c._set_status(Status.CLOSED)
@@ -358,8 +360,8 @@ class ComplaintLifecycle:
 
     # ----------------------------------------------------------------- notes
     def add_note(self, *, actor, note: str) -> None:
-        now = timezone.now()
         note = _required(note, "note", _("Write a note."))
         with self._transition("add_note") as c:
+            now = timezone.now()
             c._log(actor=actor, kind=EventKind.NOTE_ADDED, from_status=c.status, from_level=c.escalation_level,
                    now=now, note=note)

@@ -225,7 +225,7 @@ class ComplaintEventQuerySet(models.QuerySet):
 
 class ComplaintEvent(models.Model):
     """One step of a complaint (R-C11: who, what, when). Never edited, never deleted —
-    on PostgreSQL a trigger enforces it as well (migration 0004)."""
+    on PostgreSQL a trigger enforces it as well (migration 0003)."""
 
     complaint = models.ForeignKey(Complaint, verbose_name=_("complaint"), on_delete=models.PROTECT,
                                   related_name="events")
@@ -250,7 +250,7 @@ class ComplaintEvent(models.Model):
                    models.Index(fields=["kind", "created_at"], name="event_kind_time")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} @ {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} @ {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
