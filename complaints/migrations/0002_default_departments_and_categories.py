@@ -1,15 +1,15 @@
 """Sensible default departments and categories (editable in the admin afterwards).
 The names are stored in English and shown translated (see Category.__str__)."""
 from django.db import migrations
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
-DEPARTMENTS = [N_("Customer service centre"), N_("Engineering and repairs"), N_("Cleaning"),
-               N_("Security"), N_("Finance and fees"), N_("Landscaping"), N_("Logistics and delivery")]
+DEPARTMENTS = [gettext_noop("Customer service centre"), gettext_noop("Engineering and repairs"), gettext_noop("Cleaning"),
+               gettext_noop("Security"), gettext_noop("Finance and fees"), gettext_noop("Landscaping"), gettext_noop("Logistics and delivery")]
 CATEGORIES = [
-    ("repairs", N_("Repairs")), ("cleaning", N_("Cleaning")), ("security", N_("Security")),
-    ("fees", N_("Fees and billing")), ("service-attitude", N_("Service attitude")),
-    ("delivery", N_("Delivery")), ("product-quality", N_("Product quality")),
-    ("noise", N_("Noise and neighbours")), ("other", N_("Other")),
+    ("repairs", gettext_noop("Repairs")), ("cleaning", gettext_noop("Cleaning")), ("security", gettext_noop("Security")),
+    ("fees", gettext_noop("Fees and billing")), ("service-attitude", gettext_noop("Service attitude")),
+    ("delivery", gettext_noop("Delivery")), ("product-quality", gettext_noop("Product quality")),
+    ("noise", gettext_noop("Noise and neighbours")), ("other", gettext_noop("Other")),
 ]
 
 

@@ -366,3 +366,28 @@ def test_full_procedure_through_the_ui(client, agent, handler):
     assert complaint.status == Status.CLOSED
     assert complaint.close_reason == CloseReason.CALLBACK_SATISFIED
     assert complaint.events.count() == len(steps)
+
+
+def test_list_count_is_capped_for_huge_lists(client, agent, monkeypatch):
+    from complaints.views import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+    client.force_login(agent)
+    for _ in range(5):
+        complaint_in(agent.office)
+    page = client.get(LIST_URL).content.decode()
+    assert "More than 3 complaints" in page
+    for c in Complaint.objects.all()[:2]:
+        c.resolve_on_the_spot(actor=agent, resolution="Done.", signoff_name="X", satisfied=True)
+    assert "3 complaints" in client.get(LIST_URL, {"open_only": "on"}).content.decode()
+
+
+def test_search_finds_by_customer_name(client, agent):
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory(name="Eastern Dyeing Works")
+    complaint_in(agent.office, customer=customer, subject="Smell from the drain")
+    complaint_in(agent.office, subject="Unrelated")
+    client.force_login(agent)
+    response = client.get(LIST_URL, {"q": "dyeing"})
+    assert [c.subject for c in response.context["page"]] == ["Smell from the drain"]

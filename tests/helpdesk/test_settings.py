@@ -1,0 +1,37 @@
+"""Settings: production refuses to start without secrets; check --deploy is clean."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROD_ENV = {
+    "DJANGO_SETTINGS_MODULE": "helpdesk.settings.production",
+    "DJANGO_SECRET_KEY": "k8#Vq2!pZr5^Lx9@Tn3&Wm7*Yb1(Hc6)Jd4-Fg0_Se2+Ua8=Qi5%Oe3$Ry7",
+    "DJANGO_ALLOWED_HOSTS": "helpdesk.example.com",
+    "DATABASE_URL": "sqlite:////tmp/helpdesk-deploy-check.sqlite3",
+}
+
+
+def _manage(*args, env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_check_deploy_with_production_env_reports_nothing():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PROD_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key():
+    env = {k: v for k, v in PROD_ENV.items() if k != "DJANGO_SECRET_KEY"}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_local_defaults_need_no_environment(tmp_path):
+    result = _manage("check", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
+    assert result.returncode == 0, result.stderr
