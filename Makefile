@@ -37,6 +37,7 @@ run: seed
 
 test: install-dev
 	$(PY) manage.py makemigrations --check --dry-run --settings=helpdesk.settings.test
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Re-extract and compile translations (needs GNU gettext); the compiled .mo files are committed.

@@ -1,7 +1,7 @@
 """Root conftest: shared fixtures for every test package."""
 import pytest
 
-from tests.factories import UserFactory, OfficeFactory
+from tests.factories import OfficeFactory, UserFactory
 
 
 @pytest.fixture

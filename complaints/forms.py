@@ -91,7 +91,8 @@ class IntakeForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("is_anonymous") and not data.get("customer") and not (data.get("complainant_name") or "").strip():
+        named = (data.get("complainant_name") or "").strip()
+        if not data.get("is_anonymous") and not data.get("customer") and not named:
             self.add_error("complainant_name",
                            _("Enter the complainant's name, link a customer, or mark the complaint anonymous."))
         outcome = data.get("outcome")
@@ -181,8 +182,8 @@ class ActionForm(forms.Form):
         raise NotImplementedError
 
 
-def _note(label=_("Note"), required=True):
-    return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": 2}))
+def _note(label=None, required=True):
+    return forms.CharField(label=label or _("Note"), required=required, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReplyForm(ActionForm):

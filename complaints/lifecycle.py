@@ -21,7 +21,12 @@ from django.utils.translation import gettext as _
 
 from . import rules
 from .choices import (
-    MAX_ESCALATION_LEVEL, CallbackMethod, CloseReason, EscalationCause, EventKind, Status,
+    MAX_ESCALATION_LEVEL,
+    CallbackMethod,
+    CloseReason,
+    EscalationCause,
+    EventKind,
+    Status,
 )
 from .exceptions import InvalidTransition, not_allowed
 

@@ -6,12 +6,19 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from helpdesk.validators import validate_phone, validate_qq, validate_wechat
 
 from .choices import (
-    MAX_ESCALATION_LEVEL, OPEN_STATUSES, Channel, CloseReason, EscalationLevel, EventKind, Status,
+    MAX_ESCALATION_LEVEL,
+    OPEN_STATUSES,
+    Channel,
+    CloseReason,
+    EscalationLevel,
+    EventKind,
+    Status,
 )
 from .lifecycle import ComplaintLifecycle
 

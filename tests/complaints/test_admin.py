@@ -386,7 +386,7 @@ def test_event_list_is_scoped_to_the_users_office(client, supervisor, make_user,
 def test_reassign_action_shows_a_form_then_reassigns(client, supervisor, make_user, other_office):
     complaint = ComplaintFactory(office=supervisor.office)
     colleague = make_user("agent", username="colleague")
-    outsider = make_user("agent", office_=other_office, username="outsider")
+    make_user("agent", office_=other_office, username="outsider")
     make_user("agent", username="gone", is_active=False)
     client.force_login(supervisor)
 

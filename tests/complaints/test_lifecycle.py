@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from complaints import rules
 from complaints.choices import (
-    CallbackMethod, Channel, CloseReason, EscalationCause, EventKind, Status,
+    CallbackMethod,
+    Channel,
+    CloseReason,
+    EscalationCause,
+    EventKind,
+    Status,
 )
 from complaints.exceptions import InvalidTransition
 from complaints.models import Category, Complaint, ComplaintEvent, Department
@@ -878,7 +883,7 @@ def test_the_event_log_of_a_whole_lifecycle_links_up_step_by_step(agent, supervi
 
     history = list(Complaint.objects.get(pk=complaint.pk).events.all())  # the model's own ordering
     assert len(history) == 17
-    for previous, event in zip(history, history[1:]):
+    for previous, event in zip(history, history[1:], strict=False):
         assert event.from_status == previous.to_status, event
         assert event.from_level == previous.to_level, event
         assert event.created_at >= previous.created_at

@@ -47,8 +47,8 @@ class Command(BaseCommand):
             raise CommandError("seed_demo creates users with a known password; it runs only with DEBUG on "
                                "or with --force.")
         with transaction.atomic():
-            offices = {code: Office.objects.update_or_create(code=code, defaults={"name": name, "is_head_office": head})[0]
-                       for code, name, head in OFFICES}
+            offices = {code: Office.objects.update_or_create(
+                code=code, defaults={"name": name, "is_head_office": head})[0] for code, name, head in OFFICES}
             users = {}
             for username, role, first, last, staff, office in USERS:
                 user, created = get_user_model().objects.get_or_create(
