@@ -21,8 +21,12 @@ class InvalidTransition(Exception):
         return str(self.message)
 
 
-def not_allowed(action_label, status_label) -> InvalidTransition:
+def not_allowed(action, status: str) -> InvalidTransition:
+    """`action` is a rules.Action; `status` the complaint's current status value."""
+    from .choices import Status
+
     return InvalidTransition(
         _("“%(action)s” is not possible while the complaint is “%(status)s”.")
-        % {"action": action_label, "status": status_label},
+        % {"action": action.label, "status": Status(status).label},
+        action=action.name, status=status,
     )

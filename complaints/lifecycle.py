@@ -73,7 +73,7 @@ class ComplaintLifecycle:
         with transaction.atomic():
             locked = type(self).objects.select_for_update().get(pk=self.pk)
             if not act.allowed_in(locked.status):
-                raise not_allowed(act.label, locked.get_status_display())
+                raise not_allowed(act, locked.status)
             yield locked
         self._copy_from(locked)
 

@@ -391,3 +391,14 @@ def test_search_finds_by_customer_name(client, agent):
     client.force_login(agent)
     response = client.get(LIST_URL, {"q": "dyeing"})
     assert [c.subject for c in response.context["page"]] == ["Smell from the drain"]
+
+
+def test_invalid_transition_carries_machine_readable_details(agent):
+    from complaints.exceptions import InvalidTransition
+
+    complaint = complaint_in(agent.office)
+    with pytest.raises(InvalidTransition) as raised:
+        complaint.mark_handled(actor=agent, note="Done")
+    assert raised.value.code == "invalid_transition"
+    assert raised.value.action == "mark_handled"
+    assert raised.value.status == Status.RECEIVED
