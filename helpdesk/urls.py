@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
+
+admin.site.site_header = _("Helpdesk administration")
+admin.site.site_title = _("Helpdesk administration")
+admin.site.index_title = _("Complaints, staff and lists")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="complaints:list", permanent=False), name="home"),
