@@ -83,3 +83,8 @@ class EventKind(models.TextChoices):
     CALLBACK_DECLINED = "callback_declined", _("Call-back declined")
     AUTO_CLOSED = "auto_closed", _("Auto-closed")
     NOTE_ADDED = "note_added", _("Note added")
+    # written by the periodic rules (R-T1 … R-T4)
+    REPLY_OVERDUE = "reply_overdue", _("Reply deadline missed")
+    PROGRESS_REPORT_DUE = "progress_report_due", _("Progress report due")
+    COMPLETION_OVERDUE = "completion_overdue", _("Committed completion date missed")
+    NEWER_COMPLAINT_LINKED = "newer_complaint_linked", _("Newer complaint from the same complainant")

@@ -126,7 +126,8 @@ class ComplaintLifecycle:
         if self.first_replied_at is None:
             self.first_replied_at = now
         self.last_progress_at = now
-        return ["first_replied_at", "last_progress_at"]
+        self.progress_flagged_at = None  # R-T2 flag answered
+        return ["first_replied_at", "last_progress_at", "progress_flagged_at"]
 
     # ------------------------------------------------------- reply and timing
     def agree_reply_time(self, *, actor, reply_due_at: datetime, note: str = "") -> None:
@@ -295,7 +296,8 @@ class ComplaintLifecycle:
                 return
             fields = c._note_reply(now)
             c.committed_completion_at = completion_at
-            c.save(update_fields=[*fields, "committed_completion_at", "updated_at"])
+            c.completion_overdue_at = None  # R-T3: a new date answers the missed one
+            c.save(update_fields=[*fields, "committed_completion_at", "completion_overdue_at", "updated_at"])
             c._log(actor=actor, kind=EventKind.COMPLETION_COMMITTED, from_status=c.status,
                    from_level=c.escalation_level, now=now, note=note,
                    data={"committed_completion_at": completion_at.isoformat()})

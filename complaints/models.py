@@ -131,6 +131,14 @@ class Complaint(ComplaintLifecycle, models.Model):
     callback_declined_at = models.DateTimeField(_("call-back declined at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
+    # Set by the periodic rules (R-T1 … R-T4); each guard makes its sweep run exactly once.
+    reply_overdue_at = models.DateTimeField(_("reply deadline missed at"), null=True, blank=True)
+    progress_flagged_at = models.DateTimeField(_("progress report flagged at"), null=True, blank=True)
+    completion_overdue_at = models.DateTimeField(_("completion date missed at"), null=True, blank=True)
+    newer_complaint = models.ForeignKey("self", verbose_name=_("newer complaint from the same complainant"),
+                                        null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="older_complaints")
+
     # Outcome records
     resolution = models.TextField(_("explanation / resolution"), blank=True)
     apologised = models.BooleanField(_("apologised"), default=False)
@@ -164,6 +172,20 @@ class Complaint(ComplaintLifecycle, models.Model):
             models.Index(fields=["escalation_level", "status"], name="complaint_level_status"),
             models.Index(fields=["reply_due_at"], name="complaint_reply_due_open",
                          condition=Q(first_replied_at__isnull=True) & ~Q(status="closed")),
+            # one index per periodic rule (R-T1 … R-T4), each matching its sweep's guard
+            models.Index(fields=["reply_due_at"], name="complaint_sweep_reply",
+                         condition=Q(first_replied_at__isnull=True, reply_overdue_at__isnull=True)
+                         & ~Q(status="closed")),
+            models.Index(fields=["last_progress_at", "received_at"], name="complaint_sweep_progress",
+                         condition=Q(progress_flagged_at__isnull=True,
+                                     status__in=["received", "in_progress", "solution_proposed", "handling"])),
+            models.Index(fields=["committed_completion_at"], name="complaint_sweep_completion",
+                         condition=Q(status="handling", completion_overdue_at__isnull=True)),
+            models.Index(fields=["callback_declined_at"], name="complaint_sweep_autoclose",
+                         condition=Q(status="callback_declined", newer_complaint__isnull=True)),
+            models.Index(fields=["customer", "received_at"], name="complaint_customer_received"),
+            models.Index(fields=["contact_phone", "received_at"], name="complaint_phone_received"),
+            models.Index(fields=["contact_email", "received_at"], name="complaint_email_received"),
             models.Index(fields=["-received_at", "-id"], name="complaint_recent"),
         ]
         constraints = [
