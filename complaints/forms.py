@@ -12,7 +12,7 @@ from accounts.models import Role
 from customers.models import Customer
 
 from .choices import CallbackMethod, Channel, EscalationCause, Status
-from .lifecycle import reply_window
+from .deadlines import reply_window_for
 from .models import Category, Complaint, Department
 
 
@@ -76,8 +76,8 @@ class IntakeForm(forms.ModelForm):
         self.fields["category"].queryset = Category.objects.filter(is_active=True)
         self.fields["incident_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         self.fields["outcome"].initial = self.OUTCOME_REPLY_TIME
-        self.fields["reply_due_at"].initial = (timezone.localtime() + reply_window() - timedelta(minutes=5)).replace(
-            second=0, microsecond=0)
+        latest = timezone.localtime() + reply_window_for(None) - timedelta(minutes=5)
+        self.fields["reply_due_at"].initial = latest.replace(second=0, microsecond=0)
 
     case_fields = ["incident_at", "incident_place", "persons_involved", "subject", "category", "description"]
     person_fields = ["customer", "complainant_name", "is_anonymous", "contact_phone", "contact_email",
@@ -101,8 +101,9 @@ class IntakeForm(forms.ModelForm):
             due = data.get("reply_due_at")
             if not due:
                 self.add_error("reply_due_at", _("Enter the reply time agreed with the complainant."))
-            elif due > now + reply_window():
-                self.add_error("reply_due_at", _("The reply time must be within 24 hours of receipt."))
+            elif due > now + (window := reply_window_for(data["customer"].tier if data.get("customer") else None)):
+                self.add_error("reply_due_at", _("The reply time must be within %(hours)s hours of receipt.")
+                               % {"hours": f"{window.total_seconds() / 3600:g}"})
             elif due <= now:
                 self.add_error("reply_due_at", _("The reply time must be in the future."))
         elif outcome == self.OUTCOME_ON_THE_SPOT:

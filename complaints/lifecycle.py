@@ -9,17 +9,16 @@ Views, admin, API and periodic jobs call these methods and nothing else.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import rules
+from . import deadlines, rules
 from .choices import (
     MAX_ESCALATION_LEVEL,
     CallbackMethod,
@@ -34,10 +33,8 @@ if TYPE_CHECKING:
     from .models import Complaint, ComplaintEvent
 
 
-def reply_window() -> timedelta:
-    """R-C5: the agreed reply time is at most 24 h after receipt (a setting may shorten it)."""
-    hours = min(getattr(settings, "HELPDESK_REPLY_WINDOW_HOURS", 24), 24)
-    return timedelta(hours=hours)
+def _tier(complaint) -> str | None:
+    return complaint.customer.tier if complaint.customer_id else None
 
 
 def _required(value: str, field: str, message: str) -> str:
@@ -57,7 +54,9 @@ class ComplaintLifecycle:
         now = timezone.now()
         with transaction.atomic():
             complaint = cls(office=office, received_by=actor, assignee=actor, received_at=now,
-                            reply_due_at=now + reply_window(), status=Status.RECEIVED, **fields)
+                            status=Status.RECEIVED, **fields)
+            complaint.reply_due_at = deadlines.reply_deadline(now, _tier(complaint))
+            complaint.progress_due_at = deadlines.progress_deadline(now)
             complaint.full_clean()
             complaint.save()
             complaint._log(actor=actor, kind=EventKind.RECEIVED, from_status="", from_level=None, now=now,
@@ -126,19 +125,21 @@ class ComplaintLifecycle:
         if self.first_replied_at is None:
             self.first_replied_at = now
         self.last_progress_at = now
+        self.progress_due_at = deadlines.progress_deadline(now)
         self.progress_flagged_at = None  # R-T2 flag answered
-        return ["first_replied_at", "last_progress_at", "progress_flagged_at"]
+        return ["first_replied_at", "last_progress_at", "progress_due_at", "progress_flagged_at"]
 
     # ------------------------------------------------------- reply and timing
     def agree_reply_time(self, *, actor, reply_due_at: datetime, note: str = "") -> None:
         """R-C5: agree a reply time no later than 24 hours after receipt."""
         with self._transition("agree_reply_time") as c:
             now = timezone.now()
-            latest = c.received_at + reply_window()
+            latest = deadlines.reply_deadline(c.received_at, _tier(c))
             if reply_due_at > latest:
+                hours = deadlines.reply_window_for(_tier(c)).total_seconds() / 3600
                 raise ValidationError({"reply_due_at": _(
-                    "The reply time must be within 24 hours of receipt, no later than %(latest)s.")
-                    % {"latest": date_format(timezone.localtime(latest), "DATETIME_FORMAT")}})
+                    "The reply time must be within %(hours)s hours of receipt, no later than %(latest)s.")
+                    % {"hours": f"{hours:g}", "latest": date_format(timezone.localtime(latest), "DATETIME_FORMAT")}})
             if reply_due_at <= now:
                 raise ValidationError({"reply_due_at": _("The reply time must be in the future.")})
             if c.reply_due_at == reply_due_at and c.status == Status.IN_PROGRESS:
@@ -204,9 +205,9 @@ class ComplaintLifecycle:
             data = c._escalate(cause=cause, to_user=to_user)
             if c.status in (Status.RECEIVED, Status.SOLUTION_PROPOSED, Status.RESOLVED, Status.CALLBACK_DECLINED):
                 c._set_status(Status.IN_PROGRESS)
-                c.resolved_at = c.callback_declined_at = None
+                c.resolved_at = c.callback_declined_at = c.auto_close_due_at = None
             c.save(update_fields=["escalation_level", "assignee", "status", "resolved_at",
-                                  "callback_declined_at", "updated_at"])
+                                  "callback_declined_at", "auto_close_due_at", "updated_at"])
             c._log(actor=actor, kind=EventKind.MOVED_UP, from_status=old, from_level=old_level,
                    now=now, note=note, data=data)
 
@@ -349,8 +350,9 @@ class ComplaintLifecycle:
             now = timezone.now()
             old = c.status
             c.callback_declined_at = now
+            c.auto_close_due_at = deadlines.auto_close_deadline(now)
             c._set_status(Status.CALLBACK_DECLINED)
-            c.save(update_fields=["callback_declined_at", "status", "updated_at"])
+            c.save(update_fields=["callback_declined_at", "auto_close_due_at", "status", "updated_at"])
             c._log(actor=actor, kind=EventKind.CALLBACK_DECLINED, from_status=old,
                    from_level=c.escalation_level, now=now, note=note)
 

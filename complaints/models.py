@@ -131,6 +131,10 @@ class Complaint(ComplaintLifecycle, models.Model):
     callback_declined_at = models.DateTimeField(_("call-back declined at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
+    # Deadlines are computed once, when set (complaints/deadlines.py), and stored, so each
+    # periodic rule is one indexed comparison with `now`.
+    progress_due_at = models.DateTimeField(_("progress report due at"), null=True, blank=True)
+    auto_close_due_at = models.DateTimeField(_("auto-close due at"), null=True, blank=True)
     # Set by the periodic rules (R-T1 … R-T4); each guard makes its sweep run exactly once.
     reply_overdue_at = models.DateTimeField(_("reply deadline missed at"), null=True, blank=True)
     progress_flagged_at = models.DateTimeField(_("progress report flagged at"), null=True, blank=True)
@@ -176,12 +180,12 @@ class Complaint(ComplaintLifecycle, models.Model):
             models.Index(fields=["reply_due_at"], name="complaint_sweep_reply",
                          condition=Q(first_replied_at__isnull=True, reply_overdue_at__isnull=True)
                          & ~Q(status="closed")),
-            models.Index(fields=["last_progress_at", "received_at"], name="complaint_sweep_progress",
+            models.Index(fields=["progress_due_at"], name="complaint_sweep_progress",
                          condition=Q(progress_flagged_at__isnull=True,
                                      status__in=["received", "in_progress", "solution_proposed", "handling"])),
             models.Index(fields=["committed_completion_at"], name="complaint_sweep_completion",
                          condition=Q(status="handling", completion_overdue_at__isnull=True)),
-            models.Index(fields=["callback_declined_at"], name="complaint_sweep_autoclose",
+            models.Index(fields=["auto_close_due_at"], name="complaint_sweep_autoclose",
                          condition=Q(status="callback_declined", newer_complaint__isnull=True)),
             models.Index(fields=["customer", "received_at"], name="complaint_customer_received"),
             models.Index(fields=["contact_phone", "received_at"], name="complaint_phone_received"),

@@ -95,8 +95,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# The procedure's clock (R-C5): a reply is agreed no later than this after receipt.
-HELPDESK_REPLY_WINDOW_HOURS = 24
+# The procedure's clock (complaints/deadlines.py). R-C5: a reply no later than 24 h after
+# receipt; per-tier windows may be shorter (e.g. "A=4,B=12"), never longer.
+HELPDESK_REPLY_WINDOW_HOURS = min(env.float("HELPDESK_REPLY_WINDOW_HOURS", default=24), 24)
+HELPDESK_REPLY_WINDOW_HOURS_BY_TIER = {
+    tier: min(float(hours), 24.0)
+    for tier, hours in env.dict("HELPDESK_REPLY_WINDOW_HOURS_BY_TIER", default={}).items()
+}
+HELPDESK_PROGRESS_REPORT_HOURS = env.float("HELPDESK_PROGRESS_REPORT_HOURS", default=24)  # R-T2
+HELPDESK_AUTO_CLOSE_DAYS = env.float("HELPDESK_AUTO_CLOSE_DAYS", default=7)  # R-T4
+# Count deadlines in working time (hours and holidays edited in the admin); default: calendar time.
+HELPDESK_WORKING_CALENDAR = env.bool("HELPDESK_WORKING_CALENDAR", default=False)
 HELPDESK_LIST_PAGE_SIZE = env.int("HELPDESK_LIST_PAGE_SIZE", default=25)
 
 # Celery (issue 3 adds the beat schedule); JSON only, bounded tasks.
