@@ -31,8 +31,18 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# Without CELERY_BROKER_URL, one command runs the whole system: the web server plus a Celery
+# worker with embedded beat on kombu's filesystem broker (no server). With a broker URL set,
+# run workers and beat separately (see docker-compose.yml).
 run: seed
 	$(PY) manage.py collectstatic --noinput -v0
+	@if [ -z "$$CELERY_BROKER_URL" ]; then \
+	  mkdir -p .celery; \
+	  $(VENV)/bin/celery -A helpdesk worker -B --pool=solo --loglevel=info \
+	    --schedule=.celery/beat-schedule > .celery/worker.log 2>&1 & \
+	  worker=$$!; echo "Celery worker + beat started (log: .celery/worker.log)"; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	fi; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-dev

@@ -25,6 +25,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_user", "accounts.add_user", "accounts.change_user",
         "accounts.view_office", "accounts.add_office", "accounts.change_office",
         "customers.add_customer", "customers.change_customer",
+        # the working calendar (deadlines in working time, R-T1 … R-T3)
+        "complaints.view_workinghours", "complaints.add_workinghours", "complaints.change_workinghours",
+        "complaints.delete_workinghours", "complaints.view_holiday", "complaints.add_holiday",
+        "complaints.change_holiday", "complaints.delete_holiday",
     ],
     Role.CUSTOMER_INFO: [
         "customers.view_customer", "customers.add_customer", "customers.change_customer",
@@ -32,3 +36,25 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.view_category",
     ],
 }
+
+
+def sync_role_permissions(apps) -> None:
+    """Create the role groups and give each exactly the permissions above. Used by the data
+    migrations, with the historical `apps`; safe to run again."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=str(role))
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            found = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if found is not None:  # a model added by a later migration gets it then
+                wanted.append(found)
+        group.permissions.set(wanted)

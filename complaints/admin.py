@@ -319,3 +319,36 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "code"]
+
+
+# ------------------------------------------------------------ working calendar
+from .calendar import Holiday, WorkingHours  # noqa: E402  (appended section, kept apart)
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(admin.ModelAdmin):
+    """The working periods of each weekday (HELPDESK_WORKING_CALENDAR). From the shell,
+    `WorkingHours.create_default_week()` adds Monday to Friday 09:00–12:00 and 13:30–18:00."""
+
+    list_display = ["weekday", "start", "end"]
+    list_filter = ["weekday"]
+    ordering = ["weekday", "start"]
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET" and not WorkingHours.objects.exists():
+            self.message_user(request, _(
+                "No working hours are set, so deadlines are counted in calendar time. Add the working "
+                "periods of each weekday, for example Monday to Friday 09:00–12:00 and 13:30–18:00."),
+                messages.INFO)
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """Days off, and make-up working days (调休) worked with the hours of another weekday."""
+
+    list_display = ["date", "name", "is_working_day", "works_like_weekday"]
+    list_filter = ["is_working_day"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+    ordering = ["-date"]

@@ -120,6 +120,14 @@ class ComplaintLifecycle:
                                   and not user.has_perm(rules.VIEW_ALL_OFFICES)):
             raise ValidationError({field: _("Choose an active member of staff of this complaint's office.")})
 
+    def _notify(self, *, kind: str, user, actor, data: dict) -> None:
+        """Tell the person a complaint was handed to (in-app + e-mail after commit)."""
+        if user is None or (actor is not None and user.pk == actor.pk):
+            return
+        from notifications.services import notify
+
+        notify([user.pk], kind=kind, complaint_id=self.pk, data=data)
+
     def _note_reply(self, now: datetime) -> list[str]:
         """Anything said to the complainant counts as a reply and a progress report."""
         if self.first_replied_at is None:
@@ -210,6 +218,8 @@ class ComplaintLifecycle:
                                   "callback_declined_at", "auto_close_due_at", "updated_at"])
             c._log(actor=actor, kind=EventKind.MOVED_UP, from_status=old, from_level=old_level,
                    now=now, note=note, data=data)
+            c._notify(kind="moved_up", user=to_user, actor=actor,
+                      data={"to_level": c.escalation_level, "cause": cause})
 
     def reassign(self, *, actor, assignee, note: str = "") -> None:
         if assignee is None:
@@ -225,6 +235,7 @@ class ComplaintLifecycle:
             c._log(actor=actor, kind=EventKind.REASSIGNED, from_status=c.status, from_level=c.escalation_level,
                    now=now, note=note,
                    data={"from_user": previous, "to_user": assignee.pk, "to_user_name": str(assignee)})
+            c._notify(kind="reassigned", user=assignee, actor=actor, data={})
 
     # -------------------------------------------------------- investigation
     def assign_department(self, *, actor, department, note: str = "") -> None:
@@ -286,6 +297,9 @@ class ComplaintLifecycle:
                 kind = EventKind.SOLUTION_REJECTED
             c.save(update_fields=["status", "escalation_level", "assignee", "updated_at"])
             c._log(actor=actor, kind=kind, from_status=old, from_level=old_level, now=now, note=note, data=data)
+            if c.escalation_level > old_level:
+                c._notify(kind="moved_up", user=to_user, actor=actor,
+                          data={"to_level": c.escalation_level, "cause": EscalationCause.SOLUTION_REJECTED})
 
     def commit_completion(self, *, actor, completion_at: datetime, note: str = "") -> None:
         """R-C9: cannot finish today — tell the customer and commit a completion date."""
@@ -343,6 +357,9 @@ class ComplaintLifecycle:
                                   "assignee", "updated_at"])
             c._log(actor=actor, kind=EventKind.CALLBACK_RECORDED, from_status=old, from_level=old_level,
                    now=now, note=note, data=data)
+            if c.escalation_level > old_level:
+                c._notify(kind="moved_up", user=to_user, actor=actor,
+                          data={"to_level": c.escalation_level, "cause": EscalationCause.CALLBACK_UNSATISFIED})
 
     def decline_callback(self, *, actor, note: str = "") -> None:
         """R-C10: the customer declines a call-back; closes after 7 quiet days (R-T4)."""

@@ -21,6 +21,7 @@ from .choices import (
     Status,
 )
 from .lifecycle import ComplaintLifecycle
+from .sweeps import ComplaintSweeps
 
 REPLY_WINDOW = timedelta(hours=24)  # R-C5: never longer (CheckConstraint below)
 
@@ -80,7 +81,7 @@ class ComplaintManager(models.Manager.from_queryset(ComplaintQuerySet)):
     pass
 
 
-class Complaint(ComplaintLifecycle, models.Model):
+class Complaint(ComplaintLifecycle, ComplaintSweeps, models.Model):
     """One complaint from intake to closure. Change its state only through the methods
     of `ComplaintLifecycle` (complaints/lifecycle.py): each validates, locks the row and
     writes one `ComplaintEvent`."""
@@ -292,3 +293,6 @@ class ComplaintEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Complaint events are append-only.")
+
+
+from .calendar import Holiday, WorkingHours  # noqa: E402,F401  (models of the working calendar)

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "customers",
     "complaints",
     "followups",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -56,6 +57,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -108,15 +110,49 @@ HELPDESK_AUTO_CLOSE_DAYS = env.float("HELPDESK_AUTO_CLOSE_DAYS", default=7)  # R
 HELPDESK_WORKING_CALENDAR = env.bool("HELPDESK_WORKING_CALENDAR", default=False)
 HELPDESK_LIST_PAGE_SIZE = env.int("HELPDESK_LIST_PAGE_SIZE", default=25)
 
-# Celery (issue 3 adds the beat schedule); JSON only, bounded tasks.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
+# Celery: JSON only, bounded tasks, named queue. With no CELERY_BROKER_URL the broker is
+# kombu's filesystem transport (no server needed: `make run` starts an embedded worker+beat);
+# CELERY_BROKER_URL=redis://… for production, where more workers can be added anywhere.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_QUEUE_DIR = Path(env.str("CELERY_QUEUE_DIR", default=str(BASE_DIR / ".celery")))
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for _sub in ("queue", "processed"):
+        (CELERY_QUEUE_DIR / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_QUEUE_DIR / "queue"),
+        "data_folder_out": str(CELERY_QUEUE_DIR / "queue"),
+        "processed_folder": str(CELERY_QUEUE_DIR / "processed"),
+        "store_processed": False,
+    }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_DEFAULT_QUEUE = env.str("HELPDESK_CELERY_QUEUE", default="helpdesk")
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing must fail fast when the broker is down (the caller's work is already saved and
+# the periodic redelivery picks the message up later), not hang a web request.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2)
+CELERY_TASK_PUBLISH_RETRY = False
+
+# The beat schedule ships in code (versioned with the rules it runs; no extra database
+# tables or admin needed). Every rule is idempotent, so running it often is safe.
+HELPDESK_SWEEP_SECONDS = env.int("HELPDESK_SWEEP_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE = {
+    name: {"task": task, "schedule": float(HELPDESK_SWEEP_SECONDS)}
+    for name, task in [
+        ("reply-deadlines", "complaints.tasks.enforce_reply_deadlines"),                   # R-T1
+        ("progress-reports", "complaints.tasks.flag_missing_progress_reports"),            # R-T2
+        ("completion-dates", "complaints.tasks.flag_missed_completion_dates"),             # R-T3
+        ("auto-close", "complaints.tasks.auto_close_after_declined_callback"),             # R-T4
+        ("pending-notification-emails", "notifications.tasks.deliver_pending_emails"),
+    ]
+}
 
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="helpdesk@localhost")

@@ -14,7 +14,7 @@ from tests.factories import PASSWORD
 CHROMIUM = os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium")
 REQUIRED = os.environ.get("HELPDESK_E2E_REQUIRED") == "1"
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture

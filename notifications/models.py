@@ -1,0 +1,100 @@
+"""In-app notifications for staff, each also delivered once by e-mail (notifications/delivery.py).
+
+A notification stores *what happened* (kind, complaint, JSON data), never a frozen sentence:
+the text is rendered when it is shown, in the reader's language (notifications/texts.py).
+"""
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    """What the notification is about. The data keys each kind reads are listed in texts.py."""
+
+    REPLY_OVERDUE = "reply_overdue", _("Reply deadline missed")  # R-T1
+    PROGRESS_REPORT_DUE = "progress_report_due", _("Progress report due")  # R-T2
+    COMPLETION_OVERDUE = "completion_overdue", _("Committed completion date missed")  # R-T3
+    NEWER_COMPLAINT_LINKED = "newer_complaint_linked", _("Newer complaint from the same complainant")  # R-T4
+    MOVED_UP = "moved_up", _("Moved up")  # R-C8
+    REASSIGNED = "reassigned", _("Reassigned")
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped (no e-mail address)")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(recipient_id=user.pk)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+    def mark_read(self, now=None) -> int:
+        """One UPDATE; rows already read keep their first read time."""
+        return self.filter(read_at__isnull=True).update(read_at=now or timezone.now())
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
+                                  related_name="notifications")
+    complaint = models.ForeignKey("complaints.Complaint", verbose_name=_("complaint"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    email_status = models.CharField(_("e-mail status"), max_length=10, choices=EmailStatus.choices,
+                                    default=EmailStatus.PENDING)
+    email_attempts = models.PositiveSmallIntegerField(
+        _("e-mail attempts"), default=0, help_text=_("How many times sending the e-mail was tried."))
+    email_last_error = models.TextField(_("last e-mail error"), blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # the bell's unread count and "mark all as read"
+            models.Index(fields=["recipient", "read_at"], name="notification_recipient_read"),
+            # the user's list, newest first
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_recipient_recent"),
+            # the periodic redelivery of pending e-mails
+            models.Index(fields=["email_status", "created_at"], name="notification_email_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="notification_kind_valid"),
+            models.CheckConstraint(condition=Q(email_status__in=EmailStatus.values),
+                                   name="notification_email_status_valid"),
+            models.CheckConstraint(condition=~Q(email_status=EmailStatus.SENT) | Q(emailed_at__isnull=False),
+                                   name="notification_sent_has_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference} → {self.recipient_id}"
+
+    @property
+    def reference(self) -> str:
+        """The complaint's reference, "#<id>" (no query: only the id is read)."""
+        return f"#{self.complaint_id}" if self.complaint_id else "#—"
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+    @property
+    def message(self) -> str:
+        """The sentence for the reader, in the active language."""
+        from .texts import render_message
+
+        return render_message(self.kind, complaint_id=self.complaint_id, data=self.data)

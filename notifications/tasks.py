@@ -1,0 +1,32 @@
+"""Celery tasks of the notifications: thin, they take ids (or nothing), call the delivery
+functions (notifications/delivery.py) and return counts. Idempotent (a notification is sent
+only while it is pending), so acks_late and retries are safe."""
+import logging
+
+from celery import shared_task
+
+from . import delivery
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True, name="notifications.tasks.deliver_emails", acks_late=True,
+    autoretry_for=delivery.TRANSIENT_EMAIL_ERRORS, retry_backoff=True, retry_backoff_max=600, retry_jitter=True,
+    max_retries=delivery.EMAIL_MAX_RETRIES,
+)
+def deliver_emails(self, notification_ids: list[int]) -> dict:
+    """E-mail the given notifications; a transient error is retried with exponential backoff.
+    On the last try nothing is raised: rows still pending are left to `deliver_pending_emails`."""
+    counts = delivery.deliver_emails(notification_ids, raise_transient=self.request.retries < self.max_retries)
+    logger.info("deliver_emails: %s", counts)
+    return counts
+
+
+@shared_task(name="notifications.tasks.deliver_pending_emails", acks_late=True)
+def deliver_pending_emails() -> dict:
+    """Celery beat: deliver every notification still pending a minute after it was created
+    (its task message was lost, or the broker was down when it was created)."""
+    counts = delivery.deliver_pending_emails()
+    logger.info("deliver_pending_emails: %s", counts)
+    return counts

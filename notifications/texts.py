@@ -1,0 +1,82 @@
+"""The sentence of each notification kind, rendered at display time in the active language.
+
+Data keys read per kind (all optional; a missing value shows as "—"):
+
+- reply_overdue: ``to_level`` (0–3), ``due_at`` (the missed reply time)
+- progress_report_due: ``due_at`` (when the progress report was due)
+- completion_overdue: ``due_at`` (the committed completion date)
+- newer_complaint_linked: ``newer_complaint`` (id of the newer complaint; ``newer_complaint_id`` also read)
+- moved_up: ``to_level``, ``cause`` (an ``EscalationCause`` value)
+- reassigned: nothing
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
+
+from complaints.choices import EscalationCause, EscalationLevel
+
+from .models import Kind
+
+MISSING = "—"
+DATETIME_FORMAT = "Y-m-d H:i"  # as everywhere else in the UI
+
+
+def _reference(complaint_id: Any) -> str:
+    return f"#{complaint_id}" if complaint_id else f"#{MISSING}"
+
+
+def _datetime(value: Any) -> str:
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if not isinstance(value, datetime):
+        return MISSING
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return format_date(timezone.localtime(value), DATETIME_FORMAT)
+
+
+def _level(value: Any) -> str:
+    try:
+        return str(EscalationLevel(int(value)).label)
+    except (TypeError, ValueError):
+        return MISSING
+
+
+def _cause(value: Any) -> str:
+    try:
+        return str(EscalationCause(value).label)
+    except ValueError:
+        return ""
+
+
+def render_message(kind: str, *, complaint_id: int | None, data: dict | None) -> str:
+    data = data or {}
+    ref = _reference(complaint_id)
+    if kind == Kind.REPLY_OVERDUE:
+        return gettext("Complaint %(ref)s missed its reply deadline (%(due_at)s) and was moved up to level "
+                       "%(level)s.") % {"ref": ref, "due_at": _datetime(data.get("due_at")),
+                                        "level": _level(data.get("to_level"))}
+    if kind == Kind.PROGRESS_REPORT_DUE:
+        return gettext("Complaint %(ref)s needs a progress report to the complainant (due %(due_at)s).") % {
+            "ref": ref, "due_at": _datetime(data.get("due_at"))}
+    if kind == Kind.COMPLETION_OVERDUE:
+        return gettext("Complaint %(ref)s is past its committed completion date (%(due_at)s).") % {
+            "ref": ref, "due_at": _datetime(data.get("due_at"))}
+    if kind == Kind.NEWER_COMPLAINT_LINKED:
+        newer = data.get("newer_complaint") or data.get("newer_complaint_id")
+        return gettext("Complaint %(ref)s was not closed automatically: the same complainant made a newer "
+                       "complaint, %(newer)s.") % {"ref": ref, "newer": _reference(newer)}
+    if kind == Kind.MOVED_UP:
+        params = {"ref": ref, "level": _level(data.get("to_level")), "cause": _cause(data.get("cause"))}
+        if params["cause"]:
+            return gettext("Complaint %(ref)s was moved up to you (level %(level)s). Cause: %(cause)s.") % params
+        return gettext("Complaint %(ref)s was moved up to you (level %(level)s).") % params
+    if kind == Kind.REASSIGNED:
+        return gettext("Complaint %(ref)s was assigned to you.") % {"ref": ref}
+    return f"{ref} {kind}"

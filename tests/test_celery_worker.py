@@ -1,0 +1,130 @@
+"""Celery for real: a worker process on the local Redis broker applies a rule to the
+PostgreSQL test database; and logging a complaint survives an unreachable broker."""
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints.choices import EventKind
+from complaints.models import Complaint
+from notifications.models import Notification
+from tests.factories import ComplaintFactory
+
+ROOT = Path(__file__).resolve().parents[1]
+BROKER = os.environ.get("CELERY_BROKER_URL", "")
+REQUIRED = os.environ.get("HELPDESK_E2E_REQUIRED") == "1"
+
+
+def _need_real_services():
+    problems = []
+    if not BROKER.startswith("redis://"):
+        problems.append("CELERY_BROKER_URL=redis://… not set")
+    if connection.vendor != "postgresql":
+        problems.append("the worker needs a shared database (PostgreSQL), not in-memory SQLite")
+    if problems:
+        if REQUIRED:
+            pytest.fail("; ".join(problems))
+        pytest.skip("; ".join(problems))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_real_worker_on_redis_applies_the_reply_deadline_rule(office, supervisor):
+    _need_real_services()
+    from complaints.tasks import enforce_reply_deadlines
+
+    # Given an overdue complaint, committed, in the test database
+    now = timezone.now()
+    complaint = ComplaintFactory(office=office, received_by__office=office,
+                                 received_at=now - timedelta(hours=30), reply_due_at=now - timedelta(hours=6))
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    db = connection.settings_dict
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+           "HELPDESK_CELERY_QUEUE": queue}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool=solo", "-Q", queue,
+         "--loglevel=info", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        # When the task is sent through Redis
+        enforce_reply_deadlines.apply_async(queue=queue)
+        # Then the worker's change shows up in PostgreSQL
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            complaint.refresh_from_db()
+            if complaint.reply_overdue_at is not None:
+                break
+            if worker.poll() is not None:
+                break
+            time.sleep(0.3)
+        assert complaint.reply_overdue_at is not None, "worker did not apply the rule in 60 s"
+        assert complaint.escalation_level == 1
+        assert complaint.events.filter(kind=EventKind.REPLY_OVERDUE).count() == 1
+        assert Notification.objects.filter(recipient=supervisor, kind="reply_overdue").count() == 1
+    finally:
+        worker.terminate()
+        try:
+            output, _ = worker.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            output, _ = worker.communicate()
+        if complaint.reply_overdue_at is None:
+            print(output)
+
+
+def _reset_broker_pools(app) -> None:
+    """Drop the cached connection and producer pools so the next publish uses app.conf."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.mark.django_db
+def test_logging_a_complaint_succeeds_when_the_broker_is_unreachable(client, agent, supervisor,
+                                                                    django_capture_on_commit_callbacks):
+    from helpdesk.celery import app
+    from notifications.tasks import deliver_pending_emails
+
+    # Given a broker nobody listens on (a closed port on this machine)
+    saved = {key: app.conf[key] for key in ("broker_url", "broker_connection_timeout", "broker_connection_retry")}
+    app.conf.update(broker_url="redis://127.0.0.1:9/0", broker_connection_timeout=1, broker_connection_retry=False)
+    _reset_broker_pools(app)
+    try:
+        client.force_login(agent)
+        now = timezone.localtime()
+        data = {
+            "complainant_name": "Mr Huang", "contact_phone": "13912345678", "incident_place": "Lobby",
+            "incident_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"), "subject": "Shouting at staff",
+            "category": str(Complaint._meta.get_field("category").related_model.objects.first().pk),
+            "description": "Still agitated after five minutes.", "outcome": "move_up",
+            "supervisor": str(supervisor.pk),
+        }
+        # When an agent logs a walk-in complaint moved up to the supervisor (a notification)
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("complaints:intake_walk_in"), data)
+        elapsed = time.monotonic() - started
+    finally:
+        app.conf.update(saved)
+        _reset_broker_pools(app)
+
+    # Then the complaint is saved, the request was not held up, and the notification waits
+    assert response.status_code == 302
+    complaint = Complaint.objects.get(subject="Shouting at staff")
+    assert complaint.assignee == supervisor
+    note = Notification.objects.get(recipient=supervisor, complaint=complaint)
+    assert note.email_status == "pending"
+    assert elapsed < 15
+
+    # And the periodic redelivery sends it once the broker is back (run here in-process)
+    Notification.objects.filter(pk=note.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    deliver_pending_emails.apply()
+    note.refresh_from_db()
+    assert note.email_status == "sent"
