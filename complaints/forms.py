@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from customers.models import Customer
 
+from .actions import perform
 from .choices import CallbackMethod, Channel, EscalationCause, Status
 from .deadlines import reply_window_for
 from .models import Category, Complaint, Department
@@ -170,39 +171,47 @@ class WalkInIntakeForm(IntakeForm):
 
 # -------------------------------------------------------------------------- actions
 class ActionForm(forms.Form):
-    """One small form per lifecycle action; `apply` calls the model method."""
+    """One small form per lifecycle action. Fields declared at class level (the API derives
+    its serializers from them); `apply` hands the cleaned data to complaints.actions."""
 
     action: str = ""
+    staff_fields: tuple[str, ...] = ()  # choices limited to the complaint office's staff
 
     def __init__(self, *args, complaint: Complaint, **kwargs):
         kwargs.setdefault("prefix", self.action)
         super().__init__(*args, **kwargs)
         self.complaint = complaint
+        for name in self.staff_fields:
+            self.fields[name].queryset = staff_of(complaint.office_id)
 
-    def apply(self, actor) -> None:  # pragma: no cover - every subclass overrides
-        raise NotImplementedError
+    def apply(self, actor) -> None:
+        perform(self.action, self.complaint, actor, self.cleaned_data)
 
 
 def _note(label=None, required=True):
     return forms.CharField(label=label or _("Note"), required=required, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+def _staff(label):
+    return StaffChoiceField(label=label, required=False, queryset=get_user_model().objects.none())
+
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+def _yes_no(label):
+    return forms.TypedChoiceField(label=label, choices=YES_NO, coerce=lambda v: v == "yes", widget=forms.RadioSelect)
+
+
 class ReplyForm(ActionForm):
     action = "reply"
     note = _note(_("What was replied"))
-
-    def apply(self, actor):
-        self.complaint.reply(actor=actor, note=self.cleaned_data["note"])
 
 
 class AgreeReplyTimeForm(ActionForm):
     action = "agree_reply_time"
     reply_due_at = forms.DateTimeField(label=_("Agreed reply time"), widget=DateTimeLocalInput())
     note = _note(required=False)
-
-    def apply(self, actor):
-        self.complaint.agree_reply_time(actor=actor, reply_due_at=self.cleaned_data["reply_due_at"],
-                                        note=self.cleaned_data["note"])
 
 
 class ResolveOnTheSpotForm(ActionForm):
@@ -212,20 +221,11 @@ class ResolveOnTheSpotForm(ActionForm):
     signoff_name = forms.CharField(label=_("Signed off by (complainant's name)"), max_length=120)
     satisfied = forms.BooleanField(label=_("The complainant confirms satisfaction"))
 
-    def apply(self, actor):
-        d = self.cleaned_data
-        self.complaint.resolve_on_the_spot(actor=actor, resolution=d["resolution"], signoff_name=d["signoff_name"],
-                                           satisfied=d["satisfied"], apologised=d["apologised"])
-
 
 class AssignDepartmentForm(ActionForm):
     action = "assign_department"
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.filter(is_active=True))
     note = _note(required=False)
-
-    def apply(self, actor):
-        self.complaint.assign_department(actor=actor, department=self.cleaned_data["department"],
-                                         note=self.cleaned_data["note"])
 
 
 class RecordFindingsForm(ActionForm):
@@ -233,48 +233,23 @@ class RecordFindingsForm(ActionForm):
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}))
     apologised_in_person = forms.BooleanField(label=_("Apologised in person"), required=False)
 
-    def apply(self, actor):
-        self.complaint.record_findings(actor=actor, findings=self.cleaned_data["findings"],
-                                       apologised_in_person=self.cleaned_data["apologised_in_person"])
-
 
 class ReportProgressForm(ActionForm):
     action = "report_progress"
     note = _note(_("Progress told to the complainant"))
-
-    def apply(self, actor):
-        self.complaint.report_progress(actor=actor, note=self.cleaned_data["note"])
 
 
 class ProposeSolutionForm(ActionForm):
     action = "propose_solution"
     solution = forms.CharField(label=_("Proposed solution"), widget=forms.Textarea(attrs={"rows": 3}))
 
-    def apply(self, actor):
-        self.complaint.propose_solution(actor=actor, solution=self.cleaned_data["solution"])
 
-
-YES_NO = [("yes", _("Yes")), ("no", _("No"))]
-
-
-class StaffMixin:
-    def _staff_field(self, name, label):
-        self.fields[name] = StaffChoiceField(label=label, required=False, queryset=staff_of(self.complaint.office_id))
-
-
-class RecordAnswerForm(StaffMixin, ActionForm):
+class RecordAnswerForm(ActionForm):
     action = "record_answer"
-    accepted = forms.TypedChoiceField(label=_("Did the complainant accept the solution?"), choices=YES_NO,
-                                      coerce=lambda v: v == "yes", widget=forms.RadioSelect)
+    staff_fields = ("to_user",)
+    accepted = _yes_no(_("Did the complainant accept the solution?"))
     note = _note(required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._staff_field("to_user", _("If rejected, move up to"))
-
-    def apply(self, actor):
-        d = self.cleaned_data
-        self.complaint.record_answer(actor=actor, accepted=d["accepted"], note=d["note"], to_user=d["to_user"])
+    to_user = _staff(_("If rejected, move up to"))
 
 
 class CommitCompletionForm(ActionForm):
@@ -282,85 +257,50 @@ class CommitCompletionForm(ActionForm):
     completion_at = forms.DateTimeField(label=_("Committed completion time"), widget=DateTimeLocalInput())
     note = _note(_("What the customer was told"), required=False)
 
-    def apply(self, actor):
-        self.complaint.commit_completion(actor=actor, completion_at=self.cleaned_data["completion_at"],
-                                         note=self.cleaned_data["note"])
-
 
 class MarkHandledForm(ActionForm):
     action = "mark_handled"
     note = _note(_("What was done"))
 
-    def apply(self, actor):
-        self.complaint.mark_handled(actor=actor, note=self.cleaned_data["note"])
 
-
-class RecordCallbackForm(StaffMixin, ActionForm):
+class RecordCallbackForm(ActionForm):
     """R-C10 call-back with the script's questions (R-CU6)."""
 
     action = "record_callback"
+    staff_fields = ("to_user",)
     method = forms.ChoiceField(label=_("Method"), choices=CallbackMethod.choices)
     about_process = forms.CharField(label=_("Opinion of how the complaint was handled"), required=False)
     about_measures = forms.CharField(label=_("Opinion of the measures taken"), required=False)
     about_result = forms.CharField(label=_("Opinion of the result"), required=False)
     suggestions = forms.CharField(label=_("Opinions and suggestions"), required=False)
-    satisfied = forms.TypedChoiceField(label=_("Is the complainant satisfied?"), choices=YES_NO,
-                                       coerce=lambda v: v == "yes", widget=forms.RadioSelect)
+    satisfied = _yes_no(_("Is the complainant satisfied?"))
     note = _note(required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._staff_field("to_user", _("If unsatisfied, move up to"))
-
-    def apply(self, actor):
-        d = self.cleaned_data
-        answers = {k: d[k] for k in ("about_process", "about_measures", "about_result", "suggestions") if d[k]}
-        self.complaint.record_callback(actor=actor, method=d["method"], satisfied=d["satisfied"], note=d["note"],
-                                       answers=answers, to_user=d["to_user"])
+    to_user = _staff(_("If unsatisfied, move up to"))
 
 
 class DeclineCallbackForm(ActionForm):
     action = "decline_callback"
     note = _note(required=False)
 
-    def apply(self, actor):
-        self.complaint.decline_callback(actor=actor, note=self.cleaned_data["note"])
 
-
-class MoveUpForm(StaffMixin, ActionForm):
+class MoveUpForm(ActionForm):
     action = "move_up"
+    staff_fields = ("to_user",)
     cause = forms.ChoiceField(label=_("Cause"), choices=EscalationCause.choices)
     note = _note(required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._staff_field("to_user", _("Person taking over"))
-
-    def apply(self, actor):
-        d = self.cleaned_data
-        self.complaint.move_up(actor=actor, cause=d["cause"], to_user=d["to_user"], note=d["note"])
+    to_user = _staff(_("Person taking over"))
 
 
-class ReassignForm(StaffMixin, ActionForm):
+class ReassignForm(ActionForm):
     action = "reassign"
+    staff_fields = ("assignee",)
+    assignee = StaffChoiceField(label=_("New assignee"), queryset=get_user_model().objects.none())
     note = _note(required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._staff_field("assignee", _("New assignee"))
-        self.fields["assignee"].required = True
-        self.order_fields(["assignee", "note"])
-
-    def apply(self, actor):
-        self.complaint.reassign(actor=actor, assignee=self.cleaned_data["assignee"], note=self.cleaned_data["note"])
 
 
 class AddNoteForm(ActionForm):
     action = "add_note"
     note = _note()
-
-    def apply(self, actor):
-        self.complaint.add_note(actor=actor, note=self.cleaned_data["note"])
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
