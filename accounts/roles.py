@@ -29,6 +29,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.view_workinghours", "complaints.add_workinghours", "complaints.change_workinghours",
         "complaints.delete_workinghours", "complaints.view_holiday", "complaints.add_holiday",
         "complaints.change_holiday", "complaints.delete_holiday",
+        # API tokens for integrations (REST API)
+        "authtoken.view_tokenproxy", "authtoken.add_tokenproxy", "authtoken.delete_tokenproxy",
+        "authtoken.view_token", "authtoken.add_token", "authtoken.delete_token",
     ],
     Role.CUSTOMER_INFO: [
         "customers.view_customer", "customers.add_customer", "customers.change_customer",

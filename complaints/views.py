@@ -4,33 +4,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+
+from helpdesk.pagination import CappedPaginator
 
 from . import rules, selectors
 from .exceptions import InvalidTransition
 from .forms import ACTION_FORMS, ComplaintFilterForm, PhoneIntakeForm, WalkInIntakeForm
 
 VIEW = "complaints.view_complaint"
-
-
-class CappedPaginator(Paginator):
-    """Counts at most `cap` rows (COUNT over a LIMIT subquery), so a list of a million
-    complaints costs a bounded count, not a full scan; the page says "more than …"."""
-
-    cap = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        counted = self.object_list.order_by()[: self.cap + 1].count()
-        self.capped = counted > self.cap
-        return min(counted, self.cap)
 
 
 def _require(user, *perms: str) -> None:

@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from helpdesk.api import api_urls
+
 admin.site.site_header = _("Helpdesk administration")
 admin.site.site_title = _("Helpdesk administration")
 admin.site.index_title = _("Complaints, staff and lists")
@@ -15,5 +17,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("complaints/", include("complaints.urls")),
     path("notifications/", include("notifications.urls")),
+    path("api/v1/", include(api_urls())),
     path("admin/", admin.site.urls),
 ]

@@ -24,6 +24,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "customers",
     "complaints",
@@ -153,6 +157,36 @@ CELERY_BEAT_SCHEDULE = {
         ("pending-notification-emails", "notifications.tasks.deliver_pending_emails"),
     ]
 }
+
+# REST API (/api/v1/): session auth for the browser, tokens for integrations (managed by
+# managers in the admin), token clients rate-limited; one exception handler.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "helpdesk.pagination.ApiPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["helpdesk.drf.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env.str("HELPDESK_API_TOKEN_RATE", default="1000/hour")},
+    "EXCEPTION_HANDLER": "helpdesk.drf.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Helpdesk API",
+    "DESCRIPTION": "Complaints, their lifecycle actions and event log, customers, departments and categories.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from static files, no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ComplaintStatusEnum": "complaints.choices.Status"},
+}
+# Caches (throttle counters): local memory by default; CACHE_URL=redis://… to share them.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="helpdesk@localhost")

@@ -369,7 +369,7 @@ def test_full_procedure_through_the_ui(client, agent, handler):
 
 
 def test_list_count_is_capped_for_huge_lists(client, agent, monkeypatch):
-    from complaints.views import CappedPaginator
+    from helpdesk.pagination import CappedPaginator
 
     monkeypatch.setattr(CappedPaginator, "cap", 3)
     client.force_login(agent)

@@ -1,0 +1,277 @@
+"""Complaints over the REST API. Serializers validate shape only; every change goes through
+the same lifecycle methods as the HTML views (complaints.actions), so the same rules apply:
+an invalid transition is 409, bad input 400, a missing permission 403, an unknown id 404."""
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as df
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from helpdesk.drf import ErrorSerializer, ModelPermissionsWithView, TransitionErrorSerializer
+
+from . import rules, selectors
+from .actions import perform
+from .choices import Channel, EventKind, Status
+from .forms import ACTION_FORMS
+from .models import Category, Complaint, ComplaintEvent, Department
+
+User = get_user_model()
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input: field errors"),
+    403: OpenApiResponse(ErrorSerializer, description="Not permitted"),
+    404: OpenApiResponse(ErrorSerializer, description="No such complaint (or not visible to you)"),
+}
+
+
+# -------------------------------------------------------------------- serializers
+class ComplaintSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    is_overdue = serializers.SerializerMethodField()
+    available_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id", "reference", "office", "channel", "received_by", "received_at", "customer", "complainant_name",
+            "is_anonymous", "contact_phone", "contact_email", "contact_qq", "contact_wechat", "incident_at",
+            "incident_place", "persons_involved", "subject", "description", "category", "is_emotional",
+            "is_sensitive", "status", "close_reason", "escalation_level", "assignee", "department", "reply_due_at",
+            "first_replied_at", "last_progress_at", "progress_due_at", "committed_completion_at", "resolved_at",
+            "callback_declined_at", "auto_close_due_at", "closed_at", "reply_overdue_at", "progress_flagged_at",
+            "completion_overdue_at", "newer_complaint", "is_training_case", "is_overdue", "available_actions",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_is_overdue(self, obj) -> bool:
+        return obj.is_overdue()
+
+    def get_available_actions(self, obj) -> list[str]:
+        user = self.context["request"].user
+        return [a.name.replace("_", "-") for a in rules.available_actions(user, obj.status)]
+
+
+class ComplaintIntakeSerializer(serializers.ModelSerializer):
+    """R-C1 intake from another system (web form, call-centre software): logged as received,
+    reply due within 24 hours (or the tier's window)."""
+
+    channel = serializers.ChoiceField(choices=Channel.choices)
+
+    class Meta:
+        model = Complaint
+        fields = ["channel", "customer", "complainant_name", "is_anonymous", "contact_phone", "contact_email",
+                  "contact_qq", "contact_wechat", "incident_at", "incident_place", "persons_involved", "subject",
+                  "description", "category", "is_emotional", "is_sensitive"]
+        extra_kwargs = {"category": {"queryset": Category.objects.filter(is_active=True)}}
+
+    def validate_incident_at(self, value):
+        if value > timezone.now() + timedelta(minutes=5):
+            raise serializers.ValidationError(_("The time of the incident cannot be in the future."))
+        return value
+
+    def validate(self, attrs):
+        named = attrs.get("complainant_name", "").strip()
+        if not attrs.get("is_anonymous") and not attrs.get("customer") and not named:
+            raise serializers.ValidationError({"complainant_name": [
+                _("Enter the complainant's name, link a customer, or mark the complaint anonymous.")]})
+        return attrs
+
+
+class ComplaintEventSerializer(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ComplaintEvent
+        fields = ["id", "complaint", "actor", "actor_name", "created_at", "kind", "from_status", "to_status",
+                  "from_level", "to_level", "note", "data"]
+        read_only_fields = fields
+
+    def get_actor_name(self, obj) -> str | None:
+        return str(obj.actor) if obj.actor_id else None
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name", "is_active"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "code", "name", "is_active"]
+
+
+def _serializer_field(field: forms.Field) -> serializers.Field:
+    """The DRF field for an action form's field: same names, same required-ness."""
+    common = {"required": field.required, "help_text": str(field.label or "")}
+    if isinstance(field, forms.ModelChoiceField):
+        queryset = field.queryset.model._default_manager.all()
+        if queryset.model is User:
+            queryset = User.objects.filter(is_active=True)
+        return serializers.PrimaryKeyRelatedField(queryset=queryset, allow_null=not field.required, **common)
+    if isinstance(field, forms.TypedChoiceField) and [c[0] for c in field.choices] == ["yes", "no"]:
+        return serializers.BooleanField(**common)
+    if isinstance(field, forms.ChoiceField):
+        return serializers.ChoiceField(choices=field.choices, **common)
+    if isinstance(field, forms.DateTimeField):
+        return serializers.DateTimeField(**common)
+    if isinstance(field, forms.BooleanField):
+        return serializers.BooleanField(default=False, **{**common, "required": False})
+    return serializers.CharField(allow_blank=not field.required, max_length=field.max_length, **common)
+
+
+def action_serializer(name: str) -> type[serializers.Serializer]:
+    form = ACTION_FORMS[name]
+    attrs = {key: _serializer_field(field) for key, field in form.base_fields.items()}
+    title = "".join(part.title() for part in name.split("_"))
+    return type(f"{title}Request", (serializers.Serializer,), attrs)
+
+
+ACTION_SERIALIZERS = {name: action_serializer(name) for name in rules.ACTIONS}
+
+
+# -------------------------------------------------------------------- filters
+class ComplaintFilter(df.FilterSet):
+    status = df.MultipleChoiceFilter(choices=Status.choices)
+    channel = df.MultipleChoiceFilter(choices=Channel.choices)
+    escalation_level = df.NumberFilter()
+    received_after = df.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = df.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    overdue = df.BooleanFilter(method="filter_overdue")
+    search = df.CharFilter(method="filter_search", help_text="Text, phone number or #id.")
+
+    class Meta:
+        model = Complaint
+        fields = ["status", "channel", "escalation_level", "department", "assignee", "office", "category",
+                  "customer", "is_training_case"]
+
+    def filter_overdue(self, queryset, name, value):
+        q = Complaint.objects.overdue_q()
+        return queryset.filter(q) if value else queryset.exclude(q)
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(selectors.text_search_q(value)) if value.strip() else queryset
+
+
+# -------------------------------------------------------------------- views
+class ComplaintPermission(permissions.BasePermission):
+    """The UI's permissions: seeing needs view_complaint (scoped by office in the queryset),
+    logging needs add + receive, each action its permission from rules.ACTIONS."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated and user.has_perm("complaints.view_complaint")):
+            return False
+        if view.action == "create":
+            return user.has_perm("complaints.add_complaint") and user.has_perm(rules.RECEIVE)
+        return True
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List complaints", responses={200: ComplaintSerializer(many=True), 403: ERRORS[403]}),
+    retrieve=extend_schema(summary="One complaint", responses={200: ComplaintSerializer, **ERRORS}),
+    create=extend_schema(summary="Log a complaint (R-C1)", request=ComplaintIntakeSerializer,
+                         responses={201: ComplaintSerializer, **ERRORS}),
+)
+class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                       viewsets.GenericViewSet):
+    permission_classes = [ComplaintPermission]
+    serializer_class = ComplaintSerializer
+    filterset_class = ComplaintFilter
+    filter_backends = [df.DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["received_at", "reply_due_at", "escalation_level", "id"]
+    ordering = ["-received_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.complaints_visible_to(self.request.user).with_list_relations()
+
+    def get_serializer_class(self):
+        return ComplaintIntakeSerializer if self.action == "create" else ComplaintSerializer
+
+    def create(self, request, *args, **kwargs):
+        if request.user.office_id is None:
+            raise PermissionDenied(_("Your account is not attached to an office; ask a manager."))
+        intake = ComplaintIntakeSerializer(data=request.data, context=self.get_serializer_context())
+        intake.is_valid(raise_exception=True)
+        with transaction.atomic():
+            complaint = Complaint.log(actor=request.user, office=request.user.office, **intake.validated_data)
+        return Response(ComplaintSerializer(complaint, context=self.get_serializer_context()).data, status=201)
+
+    def _act(self, request, pk, name: str):
+        complaint = selectors.complaint_for(request.user, pk)  # 404 before 403: nothing leaks
+        if not rules.ACTIONS[name].permitted_for(request.user):
+            raise PermissionDenied(_("You do not have permission to do this."))
+        data = ACTION_SERIALIZERS[name](data=request.data)
+        data.is_valid(raise_exception=True)
+        perform(name, complaint, request.user, data.validated_data)
+        complaint = selectors.complaint_for(request.user, pk)
+        return Response(ComplaintSerializer(complaint, context=self.get_serializer_context()).data)
+
+
+def _make_action(name: str):
+    def handler(self, request, pk=None):
+        return self._act(request, pk, name)
+
+    handler.__name__ = f"action_{name}"
+    handler.__doc__ = f"{rules.ACTIONS[name].label} — calls Complaint.{name}()."
+    schema = extend_schema(
+        summary=str(rules.ACTIONS[name].label), request=ACTION_SERIALIZERS[name],
+        responses={200: ComplaintSerializer, **ERRORS,
+                   409: OpenApiResponse(TransitionErrorSerializer, description="Not possible in the current status")})
+    return action(detail=True, methods=["post"], url_path=f"actions/{name.replace('_', '-')}",
+                  url_name=f"action-{name.replace('_', '-')}")(schema(handler))
+
+
+for _name in rules.ACTIONS:
+    setattr(ComplaintViewSet, f"action_{_name}", _make_action(_name))
+
+
+class ComplaintEventViewSet(viewsets.ReadOnlyModelViewSet):
+    """The append-only event log (R-C11), read-only, of the complaints visible to you."""
+
+    serializer_class = ComplaintEventSerializer
+    permission_classes = [ModelPermissionsWithView]
+    filter_backends = [df.DjangoFilterBackend, OrderingFilter]
+    filterset_fields = {"complaint": ["exact"], "kind": ["exact"], "created_at": ["gte", "lt"]}
+    ordering_fields = ["created_at", "id"]
+    ordering = ["created_at", "id"]
+    queryset = ComplaintEvent.objects.none()
+
+    def get_queryset(self):
+        visible = selectors.complaints_visible_to(self.request.user)
+        return ComplaintEvent.objects.filter(complaint__in=visible.values("pk")).select_related("actor")
+
+
+class DepartmentViewSet(viewsets.ModelViewSet):
+    serializer_class = DepartmentSerializer
+    permission_classes = [ModelPermissionsWithView]
+    queryset = Department.objects.order_by("name")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+class CategoryViewSet(viewsets.ModelViewSet):
+    serializer_class = CategorySerializer
+    permission_classes = [ModelPermissionsWithView]
+    queryset = Category.objects.order_by("name")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+def register(router) -> None:
+    router.register("complaints", ComplaintViewSet, basename="complaint")
+    router.register("events", ComplaintEventViewSet, basename="event")
+    router.register("departments", DepartmentViewSet, basename="department")
+    router.register("categories", CategoryViewSet, basename="category")
+
+
+__all__ = ["EventKind", "NotFound", "register"]
