@@ -178,9 +178,9 @@ class Complaint(ComplaintLifecycle, ComplaintSweeps, models.Model):
             models.Index(fields=["reply_due_at"], name="complaint_reply_due_open",
                          condition=Q(first_replied_at__isnull=True) & ~Q(status="closed")),
             # one index per periodic rule (R-T1 … R-T4), each matching its sweep's guard
-            models.Index(fields=["reply_due_at"], name="complaint_sweep_reply",
-                         condition=Q(first_replied_at__isnull=True, reply_overdue_at__isnull=True)
-                         & ~Q(status="closed")),
+            models.Index(fields=["reply_due_at"], name="complaint_sweep_reply_due",
+                         condition=Q(first_replied_at__isnull=True, reply_overdue_at__isnull=True,
+                                     status__in=["received", "in_progress", "solution_proposed", "handling"])),
             models.Index(fields=["progress_due_at"], name="complaint_sweep_progress",
                          condition=Q(progress_flagged_at__isnull=True,
                                      status__in=["received", "in_progress", "solution_proposed", "handling"])),
