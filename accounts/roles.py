@@ -9,6 +9,7 @@ _AGENT = [
 ]
 _SUPERVISOR = _AGENT + [
     "complaints.reassign_complaint", "complaints.investigate_complaint",
+    "complaints.view_reports", "complaints.mark_training_case",
 ]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.AGENT: _AGENT,
@@ -19,7 +20,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.view_department", "customers.view_customer",
     ],
     Role.MANAGER: _SUPERVISOR + [
-        "complaints.view_all_offices",
+        "complaints.view_all_offices", "complaints.download_summary",
         "complaints.add_category", "complaints.change_category",
         "complaints.add_department", "complaints.change_department",
         "accounts.view_user", "accounts.add_user", "accounts.change_user",

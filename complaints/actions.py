@@ -34,6 +34,7 @@ CALLS: dict[str, Callable[[Complaint, Any, Data], None]] = {
         actor=actor, cause=d["cause"], to_user=d.get("to_user"), note=d.get("note", "")),
     "reassign": lambda c, actor, d: c.reassign(actor=actor, assignee=d["assignee"], note=d.get("note", "")),
     "add_note": lambda c, actor, d: c.add_note(actor=actor, note=d["note"]),
+    "mark_training_case": lambda c, actor, d: c.mark_training_case(actor=actor, lesson=d["lesson"]),
 }
 
 

@@ -83,6 +83,7 @@ class EventKind(models.TextChoices):
     CALLBACK_DECLINED = "callback_declined", _("Call-back declined")
     AUTO_CLOSED = "auto_closed", _("Auto-closed")
     NOTE_ADDED = "note_added", _("Note added")
+    TRAINING_CASE_MARKED = "training_case_marked", _("Marked as training case")
     # written by the periodic rules (R-T1 … R-T4)
     REPLY_OVERDUE = "reply_overdue", _("Reply deadline missed")
     PROGRESS_REPORT_DUE = "progress_report_due", _("Progress report due")

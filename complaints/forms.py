@@ -303,11 +303,16 @@ class AddNoteForm(ActionForm):
     note = _note()
 
 
+class MarkTrainingCaseForm(ActionForm):
+    action = "mark_training_case"
+    lesson = forms.CharField(label=_("Lesson for staff"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     f.action: f for f in [
         ReplyForm, AgreeReplyTimeForm, ResolveOnTheSpotForm, AssignDepartmentForm, RecordFindingsForm,
         ReportProgressForm, ProposeSolutionForm, RecordAnswerForm, CommitCompletionForm, MarkHandledForm,
-        RecordCallbackForm, DeclineCallbackForm, MoveUpForm, ReassignForm, AddNoteForm,
+        RecordCallbackForm, DeclineCallbackForm, MoveUpForm, ReassignForm, AddNoteForm, MarkTrainingCaseForm,
     ]
 }
 

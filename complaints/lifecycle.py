@@ -384,6 +384,19 @@ class ComplaintLifecycle:
             c._log(actor=actor, kind=EventKind.AUTO_CLOSED, from_status=old, from_level=c.escalation_level,
                    now=now, note=note)
 
+    # -------------------------------------------------------------- training
+    def mark_training_case(self, *, actor, lesson: str) -> None:
+        """R-C11: a valuable closed case becomes a training case, with its lesson."""
+        lesson = _required(lesson, "lesson", _("Write the lesson staff should learn from this case."))
+        with self._transition("mark_training_case") as c:
+            now = timezone.now()
+            if c.is_training_case and c.training_lesson == lesson:
+                return
+            c.is_training_case, c.training_lesson, c.training_marked_at = True, lesson, now
+            c.save(update_fields=["is_training_case", "training_lesson", "training_marked_at", "updated_at"])
+            c._log(actor=actor, kind=EventKind.TRAINING_CASE_MARKED, from_status=c.status,
+                   from_level=c.escalation_level, now=now, note=lesson)
+
     # ----------------------------------------------------------------- notes
     def add_note(self, *, actor, note: str) -> None:
         note = _required(note, "note", _("Write a note."))

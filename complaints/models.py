@@ -153,6 +153,8 @@ class Complaint(ComplaintLifecycle, ComplaintSweeps, models.Model):
     solution = models.TextField(_("proposed solution"), blank=True)
 
     is_training_case = models.BooleanField(_("training case"), default=False)  # R-C11
+    training_lesson = models.TextField(_("lesson for training"), blank=True)
+    training_marked_at = models.DateTimeField(_("marked as training case at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ComplaintManager()
@@ -168,6 +170,9 @@ class Complaint(ComplaintLifecycle, ComplaintSweeps, models.Model):
             ("reassign_complaint", _("Can reassign complaints")),
             ("comment_on_complaint", _("Can add notes to complaints")),
             ("view_all_offices", _("Can see the complaints of every office")),
+            ("view_reports", _("Can see the complaint dashboards and the daily log")),
+            ("download_summary", _("Can download the monthly complaint summary")),
+            ("mark_training_case", _("Can mark closed complaints as training cases")),
         ]
         indexes = [
             models.Index(fields=["office", "-received_at"], name="complaint_office_recent"),
@@ -189,6 +194,8 @@ class Complaint(ComplaintLifecycle, ComplaintSweeps, models.Model):
             models.Index(fields=["auto_close_due_at"], name="complaint_sweep_autoclose",
                          condition=Q(status="callback_declined", newer_complaint__isnull=True)),
             models.Index(fields=["customer", "received_at"], name="complaint_customer_received"),
+            models.Index(fields=["-training_marked_at"], name="complaint_training_cases",
+                         condition=Q(is_training_case=True)),
             models.Index(fields=["contact_phone", "received_at"], name="complaint_phone_received"),
             models.Index(fields=["contact_email", "received_at"], name="complaint_email_received"),
             models.Index(fields=["-received_at", "-id"], name="complaint_recent"),

@@ -30,6 +30,9 @@ MOVE_UP = "complaints.move_up_complaint"
 REASSIGN = "complaints.reassign_complaint"
 COMMENT = "complaints.comment_on_complaint"
 VIEW_ALL_OFFICES = "complaints.view_all_offices"
+MARK_TRAINING = "complaints.mark_training_case"
+VIEW_REPORTS = "complaints.view_reports"
+DOWNLOAD_SUMMARY = "complaints.download_summary"
 
 _WORKING = (S.RECEIVED, S.IN_PROGRESS, S.SOLUTION_PROPOSED, S.HANDLING)
 _OPEN = (*_WORKING, S.RESOLVED, S.CALLBACK_DECLINED)
@@ -69,6 +72,7 @@ ACTIONS: dict[str, Action] = {
         Action("move_up", _("Move up"), _OPEN, (MOVE_UP,)),
         Action("reassign", _("Reassign"), _OPEN, (REASSIGN,)),
         Action("add_note", _("Add note"), tuple(Status.values), (COMMENT,)),
+        Action("mark_training_case", _("Mark as training case"), (S.CLOSED,), (MARK_TRAINING,)),
     ]
 }
 

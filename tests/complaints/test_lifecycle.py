@@ -128,6 +128,8 @@ CALLS = {
                  EventKind.NOTE_ADDED, lambda s: s),
     "auto_close": (lambda c, x: c.auto_close(actor=x.actor),
                    EventKind.AUTO_CLOSED, lambda s: S.CLOSED),
+    "mark_training_case": (lambda c, x: c.mark_training_case(actor=x.actor, lesson="Apologise first."),
+                           EventKind.TRAINING_CASE_MARKED, lambda s: s),
 }
 
 _WORKING = {S.RECEIVED, S.IN_PROGRESS, S.SOLUTION_PROPOSED, S.HANDLING}
@@ -151,6 +153,7 @@ EXPECTED_FROM = {
     "reassign": _OPEN,
     "add_note": set(S.values),
     "auto_close": {S.CALLBACK_DECLINED},
+    "mark_training_case": {S.CLOSED},  # R-C11: only closed cases become training cases
 }
 
 VALID = [(name, status) for name, act in ALL_ACTIONS.items() for status in act.from_statuses]
@@ -170,7 +173,9 @@ def test_action_is_allowed_in_exactly_the_expected_statuses(name):
 
 def test_closed_is_final():
     assert rules.TRANSITIONS[S.CLOSED] == frozenset()
-    assert [name for name, act in ALL_ACTIONS.items() if act.allowed_in(S.CLOSED)] == ["add_note"]
+    # only actions that leave the status as it is: a note, marking a training case
+    assert {name for name, act in ALL_ACTIONS.items() if act.allowed_in(S.CLOSED)} == {
+        "add_note", "mark_training_case"}
 
 
 @pytest.mark.parametrize(("name", "status"), VALID)
