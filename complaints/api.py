@@ -16,11 +16,17 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from helpdesk.drf import ErrorSerializer, ModelPermissionsWithView, TransitionErrorSerializer
+from helpdesk.drf import (
+    BlankableEmailField,
+    ErrorSerializer,
+    ModelPermissionsWithView,
+    SafeIsoDateTimeFilter,
+    TransitionErrorSerializer,
+)
 
 from . import rules, selectors
 from .actions import perform
-from .choices import Channel, EventKind, Status
+from .choices import Channel, CloseReason, EventKind, Status
 from .forms import ACTION_FORMS
 from .models import Category, Complaint, ComplaintEvent, Department
 
@@ -36,6 +42,8 @@ ERRORS = {
 # -------------------------------------------------------------------- serializers
 class ComplaintSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
+    close_reason = serializers.ChoiceField(choices=CloseReason.choices, allow_blank=True, read_only=True)
+    contact_email = BlankableEmailField(read_only=True)
     is_overdue = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
 
@@ -135,7 +143,7 @@ def action_serializer(name: str) -> type[serializers.Serializer]:
     form = ACTION_FORMS[name]
     attrs = {key: _serializer_field(field) for key, field in form.base_fields.items()}
     title = "".join(part.title() for part in name.split("_"))
-    return type(f"{title}Request", (serializers.Serializer,), attrs)
+    return type(title, (serializers.Serializer,), attrs)  # documented as <Title>Request
 
 
 ACTION_SERIALIZERS = {name: action_serializer(name) for name in rules.ACTIONS}
@@ -146,8 +154,8 @@ class ComplaintFilter(df.FilterSet):
     status = df.MultipleChoiceFilter(choices=Status.choices)
     channel = df.MultipleChoiceFilter(choices=Channel.choices)
     escalation_level = df.NumberFilter()
-    received_after = df.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = df.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = SafeIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = SafeIsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
     overdue = df.BooleanFilter(method="filter_overdue")
     search = df.CharFilter(method="filter_search", help_text="Text, phone number or #id.")
 
@@ -186,6 +194,7 @@ class ComplaintPermission(permissions.BasePermission):
 )
 class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                        viewsets.GenericViewSet):
+    lookup_value_regex = "[0-9]+"  # a non-numeric id is a 404 from the URL resolver
     permission_classes = [ComplaintPermission]
     serializer_class = ComplaintSerializer
     filterset_class = ComplaintFilter
@@ -229,21 +238,32 @@ def _make_action(name: str):
         summary=str(rules.ACTIONS[name].label), request=ACTION_SERIALIZERS[name],
         responses={200: ComplaintSerializer, **ERRORS,
                    409: OpenApiResponse(TransitionErrorSerializer, description="Not possible in the current status")})
-    return action(detail=True, methods=["post"], url_path=f"actions/{name.replace('_', '-')}",
-                  url_name=f"action-{name.replace('_', '-')}")(schema(handler))
+    routed = action(detail=True, methods=["post"], url_path=f"actions/{name.replace('_', '-')}",
+                    url_name=f"action-{name.replace('_', '-')}")(handler)
+    return schema(routed)  # extend_schema must wrap @action to reach the generated operation
 
 
 for _name in rules.ACTIONS:
     setattr(ComplaintViewSet, f"action_{_name}", _make_action(_name))
 
 
+class ComplaintEventFilter(df.FilterSet):
+    created_after = SafeIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = SafeIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = ComplaintEvent
+        fields = ["complaint", "kind"]
+
+
 class ComplaintEventViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = "[0-9]+"
     """The append-only event log (R-C11), read-only, of the complaints visible to you."""
 
     serializer_class = ComplaintEventSerializer
     permission_classes = [ModelPermissionsWithView]
     filter_backends = [df.DjangoFilterBackend, OrderingFilter]
-    filterset_fields = {"complaint": ["exact"], "kind": ["exact"], "created_at": ["gte", "lt"]}
+    filterset_class = ComplaintEventFilter
     ordering_fields = ["created_at", "id"]
     ordering = ["created_at", "id"]
     queryset = ComplaintEvent.objects.none()
@@ -254,6 +274,7 @@ class ComplaintEventViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class DepartmentViewSet(viewsets.ModelViewSet):
+    lookup_value_regex = "[0-9]+"
     serializer_class = DepartmentSerializer
     permission_classes = [ModelPermissionsWithView]
     queryset = Department.objects.order_by("name")
@@ -261,6 +282,7 @@ class DepartmentViewSet(viewsets.ModelViewSet):
 
 
 class CategoryViewSet(viewsets.ModelViewSet):
+    lookup_value_regex = "[0-9]+"
     serializer_class = CategorySerializer
     permission_classes = [ModelPermissionsWithView]
     queryset = Category.objects.order_by("name")

@@ -35,3 +35,6 @@ def flag_missed_completion_dates() -> dict:
 @shared_task(name="complaints.tasks.auto_close_after_declined_callback", **TASK_OPTIONS)
 def auto_close_after_declined_callback() -> dict:
     return _run("auto_close_after_declined_callback", Complaint.auto_close_after_declined_callback)
+
+
+import complaints.reports.tasks  # noqa

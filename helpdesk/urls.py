@@ -16,6 +16,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("complaints/", include("complaints.urls")),
+    path("reports/", include("complaints.reports.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/v1/", include(api_urls())),
     path("admin/", admin.site.urls),

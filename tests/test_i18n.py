@@ -34,6 +34,9 @@ def parse_po(path: Path) -> list[dict]:
             entry["flags"].update(f.strip() for f in line[2:].split(","))
         elif line.startswith("#"):
             continue
+        elif line.startswith("msgctxt "):
+            key = ("msgctxt", None)
+            entry["msgctxt"] = _unquote(line[8:])
         elif line.startswith("msgid_plural "):
             key = ("msgid_plural", None)
             entry["msgid_plural"] = _unquote(line[13:])
@@ -73,10 +76,12 @@ def test_compiled_catalogue_matches_the_po_file():
     for entry in parse_po(PO):
         if not entry["msgid"]:
             continue
+        ctxt = entry.get("msgctxt")
         if "msgid_plural" in entry:
-            got = catalogue.ngettext(entry["msgid"], entry["msgid_plural"], 1)
+            got = (catalogue.npgettext(ctxt, entry["msgid"], entry["msgid_plural"], 1) if ctxt
+                   else catalogue.ngettext(entry["msgid"], entry["msgid_plural"], 1))
         else:
-            got = catalogue.gettext(entry["msgid"])
+            got = catalogue.pgettext(ctxt, entry["msgid"]) if ctxt else catalogue.gettext(entry["msgid"])
         assert got == entry["msgstr"][0], f"stale .mo for {entry['msgid']!r}: run `make messages`"
 
 

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -120,12 +121,13 @@ HELPDESK_LIST_PAGE_SIZE = env.int("HELPDESK_LIST_PAGE_SIZE", default=25)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_QUEUE_DIR = Path(env.str("CELERY_QUEUE_DIR", default=str(BASE_DIR / ".celery")))
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (CELERY_QUEUE_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR / "queue"),
         "data_folder_out": str(CELERY_QUEUE_DIR / "queue"),
         "processed_folder": str(CELERY_QUEUE_DIR / "processed"),
+        "control_folder": str(CELERY_QUEUE_DIR / "control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
@@ -157,6 +159,13 @@ CELERY_BEAT_SCHEDULE = {
         ("pending-notification-emails", "notifications.tasks.deliver_pending_emails"),
     ]
 }
+# R-C11: on the 1st at 07:00 local time, e-mail the previous month's summary (XLSX) to the
+# managers — only when HELPDESK_MONTHLY_SUMMARY_EMAIL is on (the task checks).
+CELERY_BEAT_SCHEDULE["monthly-summary"] = {
+    "task": "complaints.reports.tasks.send_monthly_summary",
+    "schedule": crontab(day_of_month=1, hour=7, minute=0),
+}
+HELPDESK_MONTHLY_SUMMARY_EMAIL = env.bool("HELPDESK_MONTHLY_SUMMARY_EMAIL", default=False)
 
 # REST API (/api/v1/): session auth for the browser, tokens for integrations (managed by
 # managers in the admin), token clients rate-limited; one exception handler.
@@ -184,6 +193,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"ComplaintStatusEnum": "complaints.choices.Status"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "helpdesk.drf.document_error_responses",
+    ],
 }
 # Caches (throttle counters): local memory by default; CACHE_URL=redis://… to share them.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

@@ -1,0 +1,268 @@
+"""The monthly summary as files: XLSX (openpyxl, one sheet per view) and CSV (UTF-8 with a
+BOM, so that Excel opens Chinese text correctly; the headline and the breakdowns in
+sections). Both only lay out what `figures.monthly_figures` returned, in the active language
+(or `language`)."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from .figures import AGENT_COLUMNS, BREAKDOWN_COLUMNS
+
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+FORMATS = tuple(CONTENT_TYPES)
+PCT_FORMAT, HOURS_FORMAT = "0.0", "0.00"  # datetimes get a date format from openpyxl itself
+TITLE_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 3  # the data starts below the header
+
+
+@dataclass
+class Table:
+    """One view of the summary: a sheet of the XLSX, a section of the CSV."""
+
+    key: str
+    title: str
+    header: list
+    rows: list[list] = field(default_factory=list)
+    total: list | None = None
+    formats: dict[int, str] = field(default_factory=dict)  # column index -> number format
+    row_formats: list[str | None] | None = None  # per row, for the figure columns (headline)
+    widths: list[int] | None = None
+    in_csv: bool = True
+
+
+def filename(figures: dict, fmt: str) -> str:
+    return f"complaint-summary-{figures['month_label']}.{fmt}"
+
+
+def title(figures: dict) -> str:
+    return _("Complaint classification record table %(month)s") % {"month": figures["month_label"]}
+
+
+def scope_note(figures: dict) -> str:
+    f = figures["filters"]
+    everything = _("all")
+    parts = [
+        _("Office: %(value)s") % {"value": f["office"] or everything},
+        _("Department: %(value)s") % {"value": f["department"] or everything},
+        _("Channel: %(value)s") % {"value": f["channel"] or everything},
+        _("Customer tier: %(value)s") % {"value": f["tier"] or everything},
+        _("Produced: %(when)s") % {"when": f"{timezone.localtime(figures['generated_at']):%Y-%m-%d %H:%M}"},
+    ]
+    return " · ".join(str(p) for p in parts)
+
+
+def _kind_format(kind: str) -> str | None:
+    return {"pct": PCT_FORMAT, "hours": HOURS_FORMAT}.get(kind)
+
+
+def change(current, previous):
+    if isinstance(current, int | float) and isinstance(previous, int | float):
+        return round(current - previous, 2)
+    return None
+
+
+def _breakdown_table(key: str, title_: str, first: str, block: dict, total_label: str) -> Table:
+    columns = [k for k, _label in BREAKDOWN_COLUMNS]
+    return Table(
+        key=key, title=title_, header=[first, *[label for _k, label in BREAKDOWN_COLUMNS]],
+        rows=[[row["label"], *[row[c] for c in columns]] for row in block["rows"]],
+        total=[total_label, *[block["total"][c] for c in columns]],
+        formats={len(columns): PCT_FORMAT})
+
+
+def tables(figures: dict) -> list[Table]:
+    """Every view of the summary, in order (the XLSX sheets; the CSV sections but the list)."""
+    month, prev = figures["month_label"], figures["previous_month_label"]
+    out = [Table(
+        key="headline", title=_("Headline figures"), header=[_("Figure"), month, prev, _("Difference")],
+        rows=[[row["label"], row["current"], row["previous"], change(row["current"], row["previous"])]
+              for row in figures["headline"]],
+        row_formats=[_kind_format(row["kind"]) for row in figures["headline"]], widths=[46, 14, 14, 12])]
+
+    cc = figures["by_category_channel"]
+    out.append(Table(
+        key="category_channel", title=_("By category and channel"),
+        header=[_("Category"), *[c["label"] for c in cc["channels"]], _("Total")],
+        rows=[[row["label"], *[row["counts"][c["code"]] for c in cc["channels"]], row["total"]] for row in cc["rows"]],
+        total=[_("Total"), *[cc["totals"][c["code"]] for c in cc["channels"]], cc["total"]]))
+    out.append(_breakdown_table("office", _("By office"), _("Office"), figures["by_office"],
+                                _("All offices (consolidated)")))
+    out.append(_breakdown_table("department", _("By department"), _("Department"), figures["by_department"],
+                                _("Total")))
+    out.append(_breakdown_table("tier", _("By customer tier"), _("Customer tier"), figures["by_tier"], _("Total")))
+    out.append(_breakdown_table("level", _("By escalation level"), _("Escalation level"), figures["by_level"],
+                                _("Total")))
+    esc = figures["escalations"]
+    out.append(Table(
+        key="escalations", title=_("Escalations by level and cause"),
+        header=[_("Level reached"), _("Cause"), _("Escalations")],
+        rows=[[r["level_label"], r["cause_label"], r["count"]] for r in esc["by_level_cause"]],
+        total=[_("Total"), "", esc["total"]]))
+    agent_columns = [k for k, _label in AGENT_COLUMNS]
+    out.append(Table(
+        key="agents", title=_("Per agent"), header=[_("Agent"), *[label for _k, label in AGENT_COLUMNS]],
+        rows=[[row["label"], *[row[c] for c in agent_columns]] for row in figures["agents"]],
+        formats={agent_columns.index("reply_compliance_pct") + 1: PCT_FORMAT,
+                 agent_columns.index("callback_satisfaction_pct") + 1: PCT_FORMAT}))
+    out.append(Table(
+        key="trend", title=_("Last 12 months"),
+        header=[_("Month"), _("Received"), _("Closed"), _("Compliance (%)")],
+        rows=[[t["label"], t["received"], t["closed"], t["reply_compliance_pct"]] for t in figures["trend"]],
+        formats={3: PCT_FORMAT}))
+    if figures["complaints"] is not None:
+        out.append(Table(
+            key="complaints", title=_("Complaints of the month"), in_csv=False,
+            header=[_("No."), _("Received at"), _("Channel"), _("Category"), _("Office"), _("Status"),
+                    _("Close reason"), _("Escalation level")],
+            rows=[[c["id"], c["received_at"], c["channel_label"], c["category"], c["office"], c["status_label"],
+                   c["close_reason_label"], c["level"]] for c in figures["complaints"]],
+            widths=[10, 20, 16, 22, 28, 26, 36, 10]))
+    return out
+
+
+def _plain(value, _texts: dict | None = None):
+    """Lazy labels become text (each shared label translated once when `_texts` is given);
+    aware datetimes become local wall time (Excel has no time zones)."""
+    if isinstance(value, Promise):
+        if _texts is None:
+            return str(value)
+        key = id(value)
+        if key not in _texts:
+            _texts[key] = (str(value), value)  # keep the object alive: its id stays unique
+        return _texts[key][0]
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.get_default_timezone()).replace(tzinfo=None)
+    return value
+
+
+def _display_width(value) -> int:
+    text = str(_plain(value)) if value is not None else ""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)  # CJK characters are twice as wide
+
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def _sheet_title(text: str, used: set[str]) -> str:
+    name = _SHEET_BAD.sub(" ", str(text)).strip()[:31] or "Sheet"
+    candidate, n = name, 2
+    while candidate.lower() in used:
+        suffix = f" {n}"
+        candidate, n = name[:31 - len(suffix)] + suffix, n + 1
+    used.add(candidate.lower())
+    return candidate
+
+
+# ------------------------------------------------------------------------ XLSX
+def build_xlsx(figures: dict, *, language: str | None = None) -> bytes:
+    with override(language) if language else nullcontext():
+        return _build_xlsx(figures)
+
+
+def _build_xlsx(figures: dict) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)  # streamed: the list of complaints can be long
+    title_font, header_font, total_font = Font(bold=True, size=14), Font(bold=True), Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DCE6F1")
+    header_border = Border(bottom=Side(style="thin"))
+    wrap = Alignment(wrap_text=True, vertical="top")
+    heading, note = title(figures), scope_note(figures)
+    used: set[str] = set()
+
+    for table in tables(figures):
+        ws = wb.create_sheet(_sheet_title(table.title, used))
+        ncols = len(table.header)
+        widths = table.widths or [
+            min(max(12, *(_display_width(v) + 2 for v in col)), 48)
+            for col in zip(table.header, *table.rows[:200], *([table.total] if table.total else []), strict=False)]
+        for i, width in enumerate(widths[:ncols], start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        ws.freeze_panes = f"B{HEADER_ROW + 1}"  # the title, the header and the first column stay in view
+
+        cell = WriteOnlyCell(ws, value=f"{heading} — {table.title}")
+        cell.font = title_font
+        ws.append([cell])
+        ws.append([note])
+        header = []
+        for value in table.header:
+            cell = WriteOnlyCell(ws, value=_plain(value))
+            cell.font, cell.fill, cell.border, cell.alignment = header_font, header_fill, header_border, wrap
+            header.append(cell)
+        ws.append(header)
+        row_formats = table.row_formats
+        texts: dict = {}
+        for r, row in enumerate(table.rows):
+            values = [_plain(v, texts) for v in row]
+            number_format = row_formats[r] if row_formats else None
+            if number_format or table.formats:
+                cells = []
+                for c, value in enumerate(values):
+                    fmt = table.formats.get(c) or (number_format if c and number_format else None)
+                    if fmt and value is not None:
+                        cell = WriteOnlyCell(ws, value=value)
+                        cell.number_format = fmt
+                        cells.append(cell)
+                    else:
+                        cells.append(value)
+                values = cells
+            ws.append(values)
+        if table.total:
+            cells = []
+            for c, value in enumerate(table.total):
+                cell = WriteOnlyCell(ws, value=_plain(value))
+                cell.font = total_font
+                if table.formats.get(c) and value is not None:
+                    cell.number_format = table.formats[c]
+                cells.append(cell)
+            ws.append(cells)
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+# ------------------------------------------------------------------------- CSV
+def build_csv(figures: dict, *, language: str | None = None) -> bytes:
+    with override(language) if language else nullcontext():
+        return _build_csv(figures)
+
+
+def _build_csv(figures: dict) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([title(figures)])
+    writer.writerow([scope_note(figures)])
+    for table in tables(figures):
+        if not table.in_csv:
+            continue
+        writer.writerow([])
+        writer.writerow([_plain(table.title)])
+        writer.writerow([_plain(v) for v in table.header])
+        for row in table.rows:
+            writer.writerow(["" if v is None else _plain(v) for v in row])
+        if table.total:
+            writer.writerow(["" if v is None else _plain(v) for v in table.total])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def build(figures: dict, fmt: str, *, language: str | None = None) -> bytes:
+    if fmt not in FORMATS:
+        raise ValueError(f"Unknown format {fmt!r}")
+    return (build_xlsx if fmt == "xlsx" else build_csv)(figures, language=language)
+

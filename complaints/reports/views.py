@@ -1,0 +1,118 @@
+"""The monthly dashboard and the summary downloads (R-C11). Both present what
+`monthly_figures` returns; permissions: complaints.view_reports for the dashboard
+(supervisors, read-only, and managers), complaints.download_summary for the files (managers)."""
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from .. import rules
+from . import exports
+from .figures import add_months, local_today, month_label, monthly_figures
+from .forms import SummaryFilterForm
+
+
+def _require(user, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+_KINDS = {exports.PCT_FORMAT: "pct", exports.HOURS_FORMAT: "hours"}
+
+
+def display_tables(figures: dict) -> dict[str, dict]:
+    """The views of the summary as the files lay them out (exports.tables), each cell with
+    its kind (pct, hours) for the template."""
+    out = {}
+    for table in exports.tables(figures):
+        def cells(row, row_format=None, *, table=table):
+            return [{"value": value, "kind": _KINDS.get(table.formats.get(i) or (row_format if i else None)),
+                     "num": isinstance(value, int | float) and not isinstance(value, bool)}
+                    for i, value in enumerate(row)]
+
+        row_formats = table.row_formats or [None] * len(table.rows)
+        rows = [cells(row, fmt) for row, fmt in zip(table.rows, row_formats, strict=True)]
+        total = cells(table.total) if table.total else None
+        numeric = [i > 0 and all(r[i]["num"] or r[i]["value"] is None for r in [*rows, *([total] if total else [])])
+                   for i in range(len(table.header))]
+        out[table.key] = {"title": table.title, "rows": rows, "total": total,
+                          "header": [{"label": label, "num": num} for label, num in zip(table.header, numeric,
+                                                                                         strict=True)]}
+    return out
+
+
+def chart_data(figures: dict) -> dict:
+    """The numbers the charts draw, taken from the figures as they are."""
+    trend = figures["trend"]
+    cc = figures["by_category_channel"]
+    offices = figures["by_office"]
+    return {
+        "trend": {
+            "labels": [t["label"] for t in trend],
+            "received": [t["received"] for t in trend],
+            "closed": [t["closed"] for t in trend],
+            "compliance": [t["reply_compliance_pct"] for t in trend],
+        },
+        "channels": {"labels": [c["label"] for c in figures["by_channel"]],
+                     "values": [c["received"] for c in figures["by_channel"]]},
+        "categories": {
+            "labels": [row["label"] for row in cc["rows"]],
+            "series": [{"label": c["label"], "values": [row["counts"][c["code"]] for row in cc["rows"]]}
+                       for c in cc["channels"]],
+        },
+        "compliance": {
+            "labels": [row["label"] for row in offices["rows"]] + [_("All offices (consolidated)")],
+            "values": [row["reply_compliance_pct"] for row in offices["rows"]]
+            + [offices["total"]["reply_compliance_pct"]],
+        },
+        "text": {
+            "received": _("Received"), "closed": _("Closed"), "compliance": _("Compliance (%)"),
+            "complaints": _("Complaints"),
+        },
+    }
+
+
+@login_required
+@require_GET
+def monthly_dashboard(request):
+    _require(request.user, rules.VIEW_REPORTS)
+    form = SummaryFilterForm(request.GET, user=request.user)  # no month: the last complete one
+    if not form.is_valid():
+        return render(request, "reports/monthly.html", {"form": form}, status=400)
+    figures = monthly_figures(**form.figure_kwargs(), user=request.user, include_complaints=False)
+    month = figures["month"]
+    query = form.filter_query()
+    following = add_months(month, 1)
+    return render(request, "reports/monthly.html", {
+        "form": form,
+        "figures": figures,
+        "charts": chart_data(figures),
+        "tables": display_tables(figures),
+        "scope_note": exports.scope_note(figures),
+        "filter_query": query,
+        "previous_link": f"?month={month_label(add_months(month, -1))}" + (f"&{query}" if query else ""),
+        "next_link": (f"?month={month_label(following)}" + (f"&{query}" if query else "")
+                      if following <= local_today() else None),
+        "downloads": [(fmt.upper(), reverse("reports:monthly_download", args=[month_label(month), fmt])
+                       + (f"?{query}" if query else "")) for fmt in exports.FORMATS]
+        if request.user.has_perm(rules.DOWNLOAD_SUMMARY) else [],
+    })
+
+
+@login_required
+@require_GET
+def monthly_download(request, month: str, fmt: str):
+    _require(request.user, rules.DOWNLOAD_SUMMARY)
+    form = SummaryFilterForm({**request.GET.dict(), "month": month}, user=request.user)
+    if not form.is_valid():
+        return render(request, "reports/bad_request.html", {"form": form}, status=400)
+    figures = monthly_figures(**form.figure_kwargs(), user=request.user,
+                              include_complaints=fmt == "xlsx")  # the list is a sheet of the XLSX only
+    content = exports.build(figures, fmt, language=get_language())
+    response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(figures, fmt)}"'
+    return response
