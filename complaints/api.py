@@ -27,7 +27,7 @@ from helpdesk.drf import (
 from . import rules, selectors
 from .actions import perform
 from .choices import Channel, CloseReason, EventKind, Status
-from .forms import ACTION_FORMS
+from .forms import ACTION_FORMS, staff_of
 from .models import Category, Complaint, ComplaintEvent, Department
 
 User = get_user_model()
@@ -120,13 +120,21 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "is_active"]
 
 
+class OfficeStaffField(serializers.PrimaryKeyRelatedField):
+    """A member of staff of the complaint's office — the same choice the HTML form offers."""
+
+    def get_queryset(self):
+        complaint = self.context.get("complaint")
+        return staff_of(complaint.office_id) if complaint is not None else User.objects.none()
+
+
 def _serializer_field(field: forms.Field) -> serializers.Field:
     """The DRF field for an action form's field: same names, same required-ness."""
     common = {"required": field.required, "help_text": str(field.label or "")}
     if isinstance(field, forms.ModelChoiceField):
+        if field.queryset.model is User:
+            return OfficeStaffField(allow_null=not field.required, **common)
         queryset = field.queryset.model._default_manager.all()
-        if queryset.model is User:
-            queryset = User.objects.filter(is_active=True)
         return serializers.PrimaryKeyRelatedField(queryset=queryset, allow_null=not field.required, **common)
     if isinstance(field, forms.TypedChoiceField) and [c[0] for c in field.choices] == ["yes", "no"]:
         return serializers.BooleanField(**common)
@@ -221,7 +229,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         complaint = selectors.complaint_for(request.user, pk)  # 404 before 403: nothing leaks
         if not rules.ACTIONS[name].permitted_for(request.user):
             raise PermissionDenied(_("You do not have permission to do this."))
-        data = ACTION_SERIALIZERS[name](data=request.data)
+        data = ACTION_SERIALIZERS[name](data=request.data, context={"complaint": complaint, "request": request})
         data.is_valid(raise_exception=True)
         perform(name, complaint, request.user, data.validated_data)
         complaint = selectors.complaint_for(request.user, pk)

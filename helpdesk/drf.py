@@ -6,6 +6,7 @@ from datetime import UTC
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as df
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import permissions, serializers
@@ -27,14 +28,23 @@ class BlankableEmailField(serializers.EmailField):
         super().__init__(**kwargs)
 
 
-class SafeIsoDateTimeFilter(df.IsoDateTimeFilter):
-    """ISO date-time filter whose value is normalised to UTC before it reaches the database
-    (PostgreSQL rejects offsets beyond ±15:59 that Python accepts)."""
-
-    def filter(self, qs, value):
+class _UtcIsoDateTimeField(IsoDateTimeField):
+    def to_python(self, value):
+        value = super().to_python(value)
         if value is not None and value.tzinfo is not None:
-            value = value.astimezone(UTC)
-        return super().filter(qs, value)
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+                raise DjangoValidationError("This date-time is out of range.", code="invalid") from None
+        return value
+
+
+class SafeIsoDateTimeFilter(df.IsoDateTimeFilter):
+    """ISO date-time filter whose value is normalised to UTC while the input is validated
+    (PostgreSQL rejects offsets beyond ±15:59 that Python accepts; a value that cannot be
+    expressed in UTC is a 400 on its parameter)."""
+
+    field_class = _UtcIsoDateTimeField
 
 
 ERROR_RESPONSES = {
