@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as df
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -120,6 +121,7 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "is_active"]
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class OfficeStaffField(serializers.PrimaryKeyRelatedField):
     """A member of staff of the complaint's office — the same choice the HTML form offers."""
 
