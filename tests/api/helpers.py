@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from complaints.choices import Status
 from complaints.models import Complaint, ComplaintEvent
+from tests.complaint_paths import PATHS
 from tests.factories import ComplaintFactory
 
 S = Status
@@ -12,31 +13,6 @@ LIST_URL = "/api/v1/complaints/"
 
 def action_url(pk, name: str) -> str:
     return f"/api/v1/complaints/{pk}/actions/{name.replace('_', '-')}/"
-
-
-def _propose(c, actor):
-    c.propose_solution(actor=actor, solution="Repair the lift today and waive this month's fee.")
-
-
-def _accept(c, actor):
-    c.record_answer(actor=actor, accepted=True, note="The owner agrees.")
-
-
-def _handle(c, actor):
-    c.mark_handled(actor=actor, note="The lift was repaired at 15:00.")
-
-
-# How to reach each status from `received`, through the lifecycle methods only.
-PATHS = {
-    S.RECEIVED: [],
-    S.IN_PROGRESS: [lambda c, a: c.reply(actor=a, note="We are looking into it.")],
-    S.SOLUTION_PROPOSED: [_propose],
-    S.HANDLING: [_propose, _accept],
-    S.RESOLVED: [_propose, _accept, _handle],
-    S.CALLBACK_DECLINED: [_propose, _accept, _handle, lambda c, a: c.decline_callback(actor=a)],
-    S.CLOSED: [lambda c, a: c.resolve_on_the_spot(
-        actor=a, resolution="Explained the lift maintenance schedule.", signoff_name="Li Wei", satisfied=True)],
-}
 
 
 def complaint_in(status: str, actor, **kwargs) -> Complaint:

@@ -23,6 +23,7 @@ from complaints.choices import (
 )
 from complaints.exceptions import InvalidTransition
 from complaints.models import Category, Complaint, ComplaintEvent, Department
+from tests.complaint_paths import PATHS
 from tests.factories import ComplaintFactory, CustomerFactory, UserFactory, department
 
 S = Status
@@ -35,31 +36,6 @@ def new_complaint(actor, **kwargs) -> Complaint:
     complaint = ComplaintFactory(office=actor.office, received_by=actor, **kwargs)
     complaint.refresh_from_db()  # the values exactly as the database returns them
     return complaint
-
-
-def _propose(c, actor):
-    c.propose_solution(actor=actor, solution="Repair the lift today and waive this month's fee.")
-
-
-def _accept(c, actor):
-    c.record_answer(actor=actor, accepted=True, note="The owner agrees.")
-
-
-def _handle(c, actor):
-    c.mark_handled(actor=actor, note="The lift was repaired at 15:00.")
-
-
-# How to reach each status from `received`, through the lifecycle methods only.
-PATHS = {
-    S.RECEIVED: [],
-    S.IN_PROGRESS: [lambda c, a: c.reply(actor=a, note="We are looking into it.")],
-    S.SOLUTION_PROPOSED: [_propose],
-    S.HANDLING: [_propose, _accept],
-    S.RESOLVED: [_propose, _accept, _handle],
-    S.CALLBACK_DECLINED: [_propose, _accept, _handle, lambda c, a: c.decline_callback(actor=a)],
-    S.CLOSED: [lambda c, a: c.resolve_on_the_spot(
-        actor=a, resolution="Explained the lift maintenance schedule.", signoff_name="Li Wei", satisfied=True)],
-}
 
 
 def complaint_in(status: str, actor, **kwargs) -> Complaint:
