@@ -170,9 +170,10 @@ HELPDESK_MONTHLY_SUMMARY_EMAIL = env.bool("HELPDESK_MONTHLY_SUMMARY_EMAIL", defa
 # REST API (/api/v1/): session auth for the browser, tokens for integrations (managed by
 # managers in the admin), token clients rate-limited; one exception handler.
 REST_FRAMEWORK = {
+    # Token first: a request without credentials gets 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "helpdesk.pagination.ApiPagination",

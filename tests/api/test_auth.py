@@ -23,13 +23,13 @@ NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided.", 
 
 
 # ----------------------------------------------------------------------- anonymous
-def test_anonymous_is_403_on_every_list_without_a_challenge(client):
-    """SessionAuthentication comes first, and it has no WWW-Authenticate challenge: DRF answers
-    403 (not 401) and says only that credentials are missing."""
+def test_anonymous_is_401_with_a_token_challenge_on_every_list(client):
+    """TokenAuthentication comes first: DRF answers 401 with `WWW-Authenticate: Token` and says
+    only that credentials are missing."""
     for url in LISTS:
         response = client.get(url)
-        assert response.status_code == 403, url
-        assert "WWW-Authenticate" not in response.headers
+        assert response.status_code == 401, url
+        assert response.headers["WWW-Authenticate"] == "Token"
         assert response.json() == NOT_AUTHENTICATED
 
 
@@ -37,7 +37,7 @@ def test_anonymous_learns_nothing_about_which_complaints_exist(client, users):
     complaint = complaint_in("received", users["agent"])
     existing = client.get(f"{LIST_URL}{complaint.pk}/")
     missing = client.get(f"{LIST_URL}{complaint.pk + 1000}/")
-    assert (existing.status_code, missing.status_code) == (403, 403)
+    assert (existing.status_code, missing.status_code) == (401, 401)
     assert existing.content == missing.content
     assert str(complaint.subject).encode() not in existing.content
 
@@ -49,7 +49,7 @@ def test_anonymous_cannot_act_or_log(client, users):
     action = client.post(action_url(complaint.pk, "add_note"), {"note": "Hi"}, content_type="application/json")
     intake = client.post(LIST_URL, {"subject": "x"}, content_type="application/json")
 
-    assert (action.status_code, intake.status_code) == (403, 403)
+    assert (action.status_code, intake.status_code) == (401, 401)
     assert action.json() == intake.json() == NOT_AUTHENTICATED
     assert row(complaint) == before and not ComplaintEvent.objects.exists()
 
@@ -87,7 +87,7 @@ def test_an_unknown_token_is_refused():
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
     response = client.get(LIST_URL)
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json() == {"detail": "Invalid token.", "code": "authentication_failed"}
 
 
@@ -99,7 +99,7 @@ def test_an_inactive_users_token_is_refused(token_client, users):
 
     response = client.get(LIST_URL)
 
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json() == {"detail": "User inactive or deleted.", "code": "authentication_failed"}
 
 
