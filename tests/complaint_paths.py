@@ -1,6 +1,8 @@
 """How to bring a complaint to any status, through the lifecycle methods only (shared by the
 model tests and the API tests)."""
 from complaints.choices import Status as S
+from complaints.models import Complaint
+from tests.factories import ComplaintFactory
 
 
 def _propose(c, actor):
@@ -26,3 +28,18 @@ PATHS = {
     S.CLOSED: [lambda c, a: c.resolve_on_the_spot(
         actor=a, resolution="Explained the lift maintenance schedule.", signoff_name="Li Wei", satisfied=True)],
 }
+
+
+def complaint_in(status: str, actor, **kwargs) -> Complaint:
+    """A complaint of `actor`'s office (received by `actor`), moved to `status`."""
+    complaint = ComplaintFactory(office=actor.office, received_by=actor, **kwargs)
+    for step in PATHS[status]:
+        step(complaint, actor)
+    complaint.refresh_from_db()  # the values exactly as the database returns them
+    assert complaint.status == status
+    return complaint
+
+
+def row(complaint) -> dict:
+    """Every stored column of the complaint (to prove that nothing changed)."""
+    return Complaint.objects.filter(pk=complaint.pk).values().get()

@@ -3,9 +3,8 @@ methods only, and URLs."""
 from django.utils import timezone
 
 from complaints.choices import Status
-from complaints.models import Complaint, ComplaintEvent
-from tests.complaint_paths import PATHS
-from tests.factories import ComplaintFactory
+from complaints.models import ComplaintEvent
+from tests.complaint_paths import complaint_in, row  # noqa: F401  (re-exported for the API tests)
 
 S = Status
 LIST_URL = "/api/v1/complaints/"
@@ -13,21 +12,6 @@ LIST_URL = "/api/v1/complaints/"
 
 def action_url(pk, name: str) -> str:
     return f"/api/v1/complaints/{pk}/actions/{name.replace('_', '-')}/"
-
-
-def complaint_in(status: str, actor, **kwargs) -> Complaint:
-    """A complaint of `actor`'s office (received by `actor`), moved to `status`."""
-    complaint = ComplaintFactory(office=actor.office, received_by=actor, **kwargs)
-    for step in PATHS[status]:
-        step(complaint, actor)
-    complaint.refresh_from_db()
-    assert complaint.status == status
-    return complaint
-
-
-def row(complaint) -> dict:
-    """Every stored column of the complaint (to prove that nothing changed)."""
-    return Complaint.objects.filter(pk=complaint.pk).values().get()
 
 
 def events_of(complaint) -> list[ComplaintEvent]:

@@ -23,7 +23,7 @@ from complaints.choices import (
 )
 from complaints.exceptions import InvalidTransition
 from complaints.models import Category, Complaint, ComplaintEvent, Department
-from tests.complaint_paths import PATHS
+from tests.complaint_paths import complaint_in, row
 from tests.factories import ComplaintFactory, CustomerFactory, UserFactory, department
 
 S = Status
@@ -36,20 +36,6 @@ def new_complaint(actor, **kwargs) -> Complaint:
     complaint = ComplaintFactory(office=actor.office, received_by=actor, **kwargs)
     complaint.refresh_from_db()  # the values exactly as the database returns them
     return complaint
-
-
-def complaint_in(status: str, actor, **kwargs) -> Complaint:
-    complaint = new_complaint(actor, **kwargs)
-    for step in PATHS[status]:
-        step(complaint, actor)
-    complaint.refresh_from_db()
-    assert complaint.status == status
-    return complaint
-
-
-def row(complaint) -> dict:
-    """Every stored column of the complaint (to prove that nothing changed)."""
-    return Complaint.objects.filter(pk=complaint.pk).values().get()
 
 
 def events(complaint):
