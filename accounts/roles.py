@@ -7,9 +7,30 @@ _AGENT = [
     "complaints.move_up_complaint", "complaints.comment_on_complaint", "complaints.view_complaintevent",
     "complaints.view_category", "complaints.view_department", "customers.view_customer",
 ]
+_AGENT += [
+    # follow-ups (issue 4): own visits and visit plans, reception log, field trips, work log
+    "followups.view_visit", "followups.record_visit", "followups.view_visitplan", "followups.add_visitplan",
+    "followups.change_visitplan", "followups.view_reception", "followups.add_reception",
+    "followups.view_fieldtrip", "followups.add_fieldtrip", "followups.change_fieldtrip",
+    "followups.view_worklog", "followups.add_worklog", "followups.change_worklog",
+    "followups.view_worksummary", "followups.add_worksummary", "followups.change_worksummary",
+]
 _SUPERVISOR = _AGENT + [
     "complaints.reassign_complaint", "complaints.investigate_complaint",
     "complaints.view_reports", "complaints.mark_training_case",
+    # the confidential archive (R-CU5): read only; everyone's visits; the agents' work logs
+    "customers.view_confidential", "customers.view_customerdocument", "customers.view_customertransaction",
+    "customers.view_tierchange", "followups.view_all_visits", "followups.change_visit",
+    "followups.view_team_logs", "followups.view_surveyround", "followups.view_surveyresponse",
+    "followups.view_holiday",
+]
+# maintaining the archive and running satisfaction surveys (R-CU2, R-CU6)
+_ARCHIVE_AND_SURVEYS = [
+    "customers.view_confidential", "customers.view_customerdocument", "customers.add_customerdocument",
+    "customers.view_customertransaction", "customers.add_customertransaction", "customers.view_tierchange",
+    "customers.view_archiveaccess",
+    "followups.view_surveyround", "followups.add_surveyround", "followups.change_surveyround",
+    "followups.view_surveyresponse", "followups.add_surveyresponse",
 ]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.AGENT: _AGENT,
@@ -33,11 +54,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # API tokens for integrations (REST API)
         "authtoken.view_tokenproxy", "authtoken.add_tokenproxy", "authtoken.delete_tokenproxy",
         "authtoken.view_token", "authtoken.add_token", "authtoken.delete_token",
+        # follow-ups: review visit plans, the holiday list for visits (R-CU3)
+        "followups.approve_visitplan", "followups.add_holiday", "followups.change_holiday",
+        "followups.delete_holiday", *_ARCHIVE_AND_SURVEYS,
     ],
     Role.CUSTOMER_INFO: [
         "customers.view_customer", "customers.add_customer", "customers.change_customer",
         "complaints.view_complaint", "complaints.comment_on_complaint", "complaints.view_complaintevent",
-        "complaints.view_category",
+        "complaints.view_category", "followups.view_visit", "followups.view_all_visits",
+        *_ARCHIVE_AND_SURVEYS,
     ],
 }
 

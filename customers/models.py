@@ -1,8 +1,18 @@
-"""The customer archive (R-CU1, R-CU2). Issue 4 adds the confidential archive parts."""
-from django.db import models
+"""The customer archive (R-CU1, R-CU2, R-CU5): customers with their A/B/C tier, the
+confidential archive (licence, credit, production facts, transactions, documents), the
+tier history and the log of every look at confidential material."""
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.validators import validate_phone
+
+from .storage import private_storage
 
 
 class Tier(models.TextChoices):
@@ -13,6 +23,22 @@ class Tier(models.TextChoices):
     C = "C", _("C — ordinary customer")
 
 
+class CreditStatus(models.TextChoices):
+    UNKNOWN = "", _("not assessed")
+    GOOD = "good", _("good")
+    NORMAL = "normal", _("normal")
+    WATCH = "watch", _("on watch")
+    BAD = "bad", _("bad")
+
+
+# The archive fields only manager, supervisor and customer-information roles may see (R-CU5).
+# The HTML pages and the API both read this tuple and `customers.access`.
+CONFIDENTIAL_FIELDS = (
+    "licence_no", "tax_registration_no", "credit_status", "credit_rating", "production_process",
+    "scale_tonnes", "raw_materials", "investment", "archive_notes",
+)
+
+
 class Customer(models.Model):
     name = models.CharField(_("name"), max_length=200, db_index=True)
     tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, default=Tier.C, db_index=True)
@@ -21,7 +47,23 @@ class Customer(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[validate_phone])
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("account manager"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="managed_customers",
+        help_text=_("Visits twice a month (R-CU3) and submits the monthly visit plan."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # ---- confidential archive (R-CU2, R-CU5) ----
+    licence_no = models.CharField(_("business licence no."), max_length=60, blank=True)
+    tax_registration_no = models.CharField(_("tax registration no."), max_length=60, blank=True)
+    credit_status = models.CharField(_("credit status"), max_length=10, choices=CreditStatus.choices,
+                                     blank=True, default=CreditStatus.UNKNOWN)
+    credit_rating = models.CharField(_("credit rating"), max_length=20, blank=True)
+    production_process = models.TextField(_("production process"), blank=True)
+    scale_tonnes = models.PositiveIntegerField(_("scale (tonnes)"), null=True, blank=True)
+    raw_materials = models.TextField(_("raw materials"), blank=True)
+    investment = models.TextField(_("production investment"), blank=True)
+    archive_notes = models.TextField(_("archive notes"), blank=True)
 
     class Meta:
         verbose_name = _("customer")
@@ -30,6 +72,141 @@ class Customer(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(tier__in=["A", "B", "C"]), name="customer_tier_valid"),
         ]
+        permissions = [
+            ("view_confidential", _("Can see the confidential customer archive")),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def change_tier(self, *, new_tier: str, reason: str, by) -> "TierChange":
+        """R-CU1: the only way a tier changes. Records old and new tier, reason, who and when,
+        and re-plans the customer's future visits (R-CU3)."""
+        from followups.planning import replan_customer
+
+        if new_tier not in Tier.values:
+            raise ValidationError({"tier": gettext("Choose tier A, B or C.")})
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError({"tier_reason": gettext("Give the reason for the tier change.")})
+        with transaction.atomic():
+            locked = Customer.objects.select_for_update().get(pk=self.pk)
+            if locked.tier == new_tier:
+                raise ValidationError({"tier": gettext("The customer is already in tier %(tier)s.")
+                                       % {"tier": new_tier}})
+            change = TierChange.objects.create(customer=locked, old_tier=locked.tier, new_tier=new_tier,
+                                               reason=reason, changed_by=by, changed_at=timezone.now())
+            Customer.objects.filter(pk=self.pk).update(tier=new_tier, tier_reason=reason)
+            self.tier, self.tier_reason = new_tier, reason
+            replan_customer(self)
+        return change
+
+
+class TierChange(models.Model):
+    """One tier change (R-CU1). Append-only."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 related_name="tier_changes")
+    old_tier = models.CharField(_("old tier"), max_length=1, choices=Tier.choices)
+    new_tier = models.CharField(_("new tier"), max_length=1, choices=Tier.choices)
+    reason = models.TextField(_("reason"))
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(_("changed at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("tier change")
+        verbose_name_plural = _("tier changes")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer}: {self.old_tier} → {self.new_tier}"
+
+
+class CustomerTransaction(models.Model):
+    """A past transaction (R-CU2) — confidential."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 related_name="transactions")
+    date = models.DateField(_("date"))
+    description = models.CharField(_("description"), max_length=300)
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transaction")
+        verbose_name_plural = _("transactions")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.description}"
+
+
+class DocumentKind(models.TextChoices):
+    CONTRACT = "contract", _("contract")
+    CORRESPONDENCE = "correspondence", _("correspondence")
+    PAYMENT_REQUEST = "payment_request", _("payment request")
+    SURVEY_FORM = "survey_form", _("signed survey form")
+    VISIT_FORM = "visit_form", _("signed visit form")
+    COMPLAINT_FORM = "complaint_form", _("complaint form")
+    LICENCE = "licence", _("licence or tax registration")
+    OTHER = "other", _("other")
+
+
+def _document_path(instance, filename: str) -> str:
+    # never the uploaded name on disk: a random name inside the customer's folder
+    return f"customers/{instance.customer_id}/{uuid.uuid4().hex}"
+
+
+class CustomerDocument(models.Model):
+    """An archive document (R-CU2) — confidential; served only by the download view."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 related_name="documents")
+    kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    file = models.FileField(_("file"), storage=private_storage, upload_to=_document_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=160)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("archive document")
+        verbose_name_plural = _("archive documents")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title or self.original_name
+
+
+class AccessAction(models.TextChoices):
+    VIEW_ARCHIVE = "view_archive", _("viewed the confidential archive")
+    DOWNLOAD = "download", _("opened a document")
+    UPLOAD = "upload", _("uploaded a document")
+    API_VIEW = "api_view", _("read the archive over the API")
+
+
+class ArchiveAccess(models.Model):
+    """Who looked at which confidential material, and when (R-CU5). Append-only."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
+                             related_name="+")
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 related_name="access_log")
+    document = models.ForeignKey(CustomerDocument, verbose_name=_("document"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="access_log")
+    action = models.CharField(_("action"), max_length=20, choices=AccessAction.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("archive access")
+        verbose_name_plural = _("archive access log")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_action_display()} · {self.at:%Y-%m-%d %H:%M}"

@@ -1,1 +1,435 @@
-"""Call-backs, tier visit schedules and surveys (回訪) — built out in a later issue."""
+"""Follow-ups with customers (seed 000): tier visit schedules and monthly visit plans (R-CU3,
+R-CU4, R-T5), satisfaction survey rounds (R-CU6), the visitor reception log (R-F2), field
+trips (R-F3), and each agent's daily work log and monthly summary (R-F4)."""
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer, Tier
+
+USER = settings.AUTH_USER_MODEL
+
+
+# =============================================================================== visits
+class VisitorRole(models.TextChoices):
+    ACCOUNT_MANAGER = "account_manager", _("account manager")
+    DEPARTMENT_MANAGER = "department_manager", _("department manager")
+    DIVISION_HEAD = "division_head", _("division head")
+    PRESIDENT = "president", _("president")
+
+
+class VisitReason(models.TextChoices):
+    CADENCE = "cadence", _("tier cadence")
+    HOLIDAY = "holiday", _("holiday visit")
+
+
+class VisitStatus(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    DONE = "done", _("done")
+    MISSED = "missed", _("missed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class VisitMethod(models.TextChoices):
+    PHONE = "phone", _("phone")
+    DOOR_VISIT = "door_visit", _("door visit")
+
+
+class ContentItem(models.TextChoices):
+    """R-CU4 visit content."""
+
+    POLICY = "policy_notice", _("policy notices (environmental policy)")
+    NEWS = "company_news", _("company news")
+    MAGAZINE = "magazine", _("internal magazine")
+    LECTURE = "lecture_or_trip", _("lecture or inspection trip")
+
+
+CONTENT_BY_TIER: dict[str, tuple[str, ...]] = {
+    Tier.A: (ContentItem.POLICY, ContentItem.NEWS, ContentItem.MAGAZINE, ContentItem.LECTURE),
+    Tier.B: (ContentItem.POLICY, ContentItem.NEWS, ContentItem.MAGAZINE),
+    Tier.C: (ContentItem.POLICY, ContentItem.NEWS, ContentItem.MAGAZINE),
+}
+
+
+def checklist_for(tier: str) -> dict[str, bool]:
+    return {str(item): False for item in CONTENT_BY_TIER[tier]}
+
+
+class Holiday(models.Model):
+    """A festival on which every customer gets a holiday visit (R-CU3); managed in the admin."""
+
+    name = models.CharField(_("name"), max_length=100)
+    date = models.DateField(_("date"), unique=True)
+
+    class Meta:
+        verbose_name = _("visit holiday")
+        verbose_name_plural = _("visit holidays")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date:%Y-%m-%d})"
+
+
+class Visit(models.Model):
+    """One planned or made customer visit (R-CU3, R-CU4). Planned by
+    `followups.tasks.plan_visits`; `due_on` is the last day of the cadence period."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 related_name="visits")
+    visitor_role = models.CharField(_("visitor role"), max_length=20, choices=VisitorRole.choices)
+    reason = models.CharField(_("reason"), max_length=10, choices=VisitReason.choices, default=VisitReason.CADENCE)
+    due_on = models.DateField(_("due on"))
+    visitor = models.ForeignKey(USER, verbose_name=_("visitor"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="visits")
+    status = models.CharField(_("status"), max_length=10, choices=VisitStatus.choices,
+                              default=VisitStatus.PLANNED)
+    method = models.CharField(_("method"), max_length=12, choices=VisitMethod.choices, blank=True)
+    checklist = models.JSONField(_("content checklist"), default=dict, blank=True)
+    feedback = models.TextField(_("customer feedback"), blank=True)
+    next_appointment = models.DateTimeField(_("next appointment"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(USER, verbose_name=_("recorded by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    missed_at = models.DateTimeField(_("flagged missed at"), null=True, blank=True)
+    cancelled_reason = models.CharField(_("cancellation reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["due_on", "id"]
+        permissions = [
+            ("record_visit", _("Can record customer visits")),
+            ("view_all_visits", _("Can see everyone's visits")),
+        ]
+        constraints = [
+            # one live visit per customer, role, reason and period: planning is idempotent
+            models.UniqueConstraint(fields=["customer", "visitor_role", "reason", "due_on"],
+                                    condition=~Q(status="cancelled"), name="visit_one_live_per_slot"),
+        ]
+        indexes = [
+            models.Index(fields=["visitor", "due_on"], name="visit_visitor_due"),
+            models.Index(fields=["status", "due_on"], name="visit_status_due"),
+            models.Index(fields=["customer", "due_on"], name="visit_customer_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} · {self.get_visitor_role_display()} · {self.due_on:%Y-%m-%d}"
+
+    @property
+    def checklist_items(self) -> list[dict]:
+        labels = dict(ContentItem.choices)
+        return [{"key": k, "label": labels.get(k, k), "done": done} for k, done in self.checklist.items()]
+
+    def record(self, *, by, method: str, checklist: dict[str, bool], feedback: str = "",
+               next_appointment=None) -> None:
+        """Record the visit as made. An account manager's visit needs the approved visit plan
+        of its month (R-CU3: the manager reviews the plans before the visits are made)."""
+        if self.status not in (VisitStatus.PLANNED, VisitStatus.MISSED):
+            raise ValidationError(gettext("This visit is %(status)s and cannot be recorded.")
+                                  % {"status": self.get_status_display()})
+        if self.visitor_id not in (None, by.pk) and not by.has_perm("followups.change_visit"):
+            raise PermissionDenied(gettext("This visit is assigned to someone else."))
+        if method not in VisitMethod.values:
+            raise ValidationError({"method": gettext("Choose how the visit was made.")})
+        visitor_id = self.visitor_id or by.pk
+        if self.visitor_role == VisitorRole.ACCOUNT_MANAGER and not VisitPlan.objects.filter(
+                account_manager_id=visitor_id, month=self.due_on.replace(day=1),
+                status=PlanStatus.APPROVED).exists():
+            raise ValidationError(gettext(
+                "The visit plan for %(month)s has not been approved yet: submit it to the manager first.")
+                % {"month": self.due_on.strftime("%Y-%m")})
+        expected = set(self.checklist) or set(checklist_for(self.customer.tier))
+        self.checklist = {item: bool(checklist.get(item)) for item in expected}
+        self.method, self.feedback, self.next_appointment = method, feedback.strip(), next_appointment
+        self.visitor_id, self.recorded_by, self.done_at = visitor_id, by, timezone.now()
+        self.status = VisitStatus.DONE
+        self.save()
+
+    def cancel(self, *, by, reason: str) -> None:
+        if self.status != VisitStatus.PLANNED:
+            raise ValidationError(gettext("Only planned visits can be cancelled."))
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError({"cancelled_reason": gettext("Give the reason for cancelling.")})
+        self.status, self.cancelled_reason = VisitStatus.CANCELLED, reason[:200]
+        self.save(update_fields=["status", "cancelled_reason"])
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    APPROVED = "approved", _("approved")
+    RETURNED = "returned", _("returned for changes")
+
+
+class VisitPlan(models.Model):
+    """An account manager's visit plan for one month: route and appointments, reviewed by the
+    customer-service manager before the visits go ahead (seed 000, R-CU3)."""
+
+    account_manager = models.ForeignKey(USER, verbose_name=_("account manager"), on_delete=models.PROTECT,
+                                        related_name="visit_plans")
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    route = models.TextField(_("route"), blank=True)
+    appointments = models.TextField(_("appointments"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    manager_comment = models.TextField(_("manager's comment"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    decided_by = models.ForeignKey(USER, verbose_name=_("decided by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("visit plan")
+        verbose_name_plural = _("visit plans")
+        ordering = ["-month", "account_manager_id"]
+        permissions = [("approve_visitplan", _("Can approve or return visit plans"))]
+        constraints = [
+            models.UniqueConstraint(fields=["account_manager", "month"], name="visitplan_one_per_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="visitplan_month_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_manager} · {self.month:%Y-%m}"
+
+    def _event(self, action: str, by, comment: str = "") -> None:
+        VisitPlanEvent.objects.create(plan=self, action=action, actor=by, comment=comment)
+
+    def submit(self, *, by, route: str, appointments: str) -> None:
+        if by.pk != self.account_manager_id:
+            raise PermissionDenied(gettext("Only the account manager submits their own plan."))
+        if self.status not in (PlanStatus.DRAFT, PlanStatus.RETURNED):
+            raise ValidationError(gettext("This plan is %(status)s and cannot be submitted again.")
+                                  % {"status": self.get_status_display()})
+        route = (route or "").strip()
+        if not route:
+            raise ValidationError({"route": gettext("Describe the route of the month's visits.")})
+        with transaction.atomic():
+            self.route, self.appointments = route, (appointments or "").strip()
+            self.status, self.submitted_at = PlanStatus.SUBMITTED, timezone.now()
+            self.save()
+            self._event(PlanStatus.SUBMITTED, by)
+
+    def decide(self, *, by, approve: bool, comment: str = "") -> None:
+        if not by.has_perm("followups.approve_visitplan"):
+            raise PermissionDenied(gettext("Only the customer-service manager reviews visit plans."))
+        if self.status != PlanStatus.SUBMITTED:
+            raise ValidationError(gettext("Only a submitted plan can be approved or returned."))
+        comment = (comment or "").strip()
+        if not approve and not comment:
+            raise ValidationError({"comment": gettext("Say what must change before returning the plan.")})
+        with transaction.atomic():
+            self.status = PlanStatus.APPROVED if approve else PlanStatus.RETURNED
+            self.manager_comment, self.decided_by, self.decided_at = comment, by, timezone.now()
+            self.save()
+            self._event(self.status, by, comment)
+
+
+class VisitPlanEvent(models.Model):
+    """The history of a visit plan: submitted, approved, returned (append-only)."""
+
+    plan = models.ForeignKey(VisitPlan, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=10, choices=PlanStatus.choices)
+    actor = models.ForeignKey(USER, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(_("comment"), blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("visit plan event")
+        verbose_name_plural = _("visit plan events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.get_action_display()}"
+
+
+# =============================================================================== surveys
+class SurveyRound(models.Model):
+    """A satisfaction survey sent to a set of customers (R-CU6)."""
+
+    title = models.CharField(_("title"), max_length=200)
+    customers = models.ManyToManyField(Customer, verbose_name=_("customers"), related_name="survey_rounds")
+    created_by = models.ForeignKey(USER, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    closes_on = models.DateField(_("closes on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("survey round")
+        verbose_name_plural = _("survey rounds")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyQuestion(models.Model):
+    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(_("position"))
+    text = models.CharField(_("question"), max_length=300)
+
+    class Meta:
+        verbose_name = _("survey question")
+        verbose_name_plural = _("survey questions")
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["round", "position"], name="surveyquestion_position")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SurveyChannel(models.TextChoices):
+    LETTER = "letter", _("letter")
+    DOOR_VISIT = "door_visit", _("door visit")
+    PHONE = "phone", _("phone")
+    ONLINE = "online", _("online")
+
+
+class SurveyResponse(models.Model):
+    round = models.ForeignKey(SurveyRound, verbose_name=_("survey round"), on_delete=models.PROTECT,
+                              related_name="responses")
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 related_name="survey_responses")
+    channel = models.CharField(_("collected by"), max_length=12, choices=SurveyChannel.choices)
+    comments = models.TextField(_("comments"), blank=True)
+    recorded_by = models.ForeignKey(USER, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        ordering = ["-recorded_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["round", "customer"], name="surveyresponse_one_per_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.customer}"
+
+
+class SurveyAnswer(models.Model):
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.PROTECT, related_name="answers")
+    score = models.PositiveSmallIntegerField(_("score"))
+
+    class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="surveyanswer_one_per_question"),
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="surveyanswer_score_1_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question}: {self.score}"
+
+
+# ============================================================================ front desk
+class Reception(models.Model):
+    """A visitor received at the service centre (R-F2, 來賓接待)."""
+
+    office = models.ForeignKey("accounts.Office", verbose_name=_("office"), on_delete=models.PROTECT,
+                               related_name="+")
+    arrived_at = models.DateTimeField(_("arrived at"), default=timezone.now)
+    visitor_name = models.CharField(_("visitor"), max_length=120)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="receptions")
+    purpose = models.CharField(_("purpose"), max_length=300)
+    received_by = models.ForeignKey(USER, verbose_name=_("received by"), on_delete=models.PROTECT, related_name="+")
+    summary = models.TextField(_("summary"), blank=True)
+    logged_by = models.ForeignKey(USER, verbose_name=_("logged by"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visitor reception")
+        verbose_name_plural = _("visitor receptions")
+        ordering = ["-arrived_at", "-id"]
+        indexes = [models.Index(fields=["office", "-arrived_at"], name="reception_office_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.arrived_at:%Y-%m-%d %H:%M} {self.visitor_name}"
+
+
+class TripStatus(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    REPORTED = "reported", _("reported")
+
+
+class FieldTrip(models.Model):
+    """Field service (R-F3, 外出客服): planned route and appointment, then the trip report."""
+
+    office = models.ForeignKey("accounts.Office", verbose_name=_("office"), on_delete=models.PROTECT,
+                               related_name="+")
+    agent = models.ForeignKey(USER, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="field_trips")
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 related_name="field_trips")
+    planned_on = models.DateField(_("planned on"))
+    route = models.CharField(_("route"), max_length=300)
+    appointment = models.CharField(_("appointment"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=TripStatus.choices, default=TripStatus.PLANNED)
+    feedback = models.TextField(_("on-site feedback"), blank=True)
+    second_contract_potential = models.BooleanField(_("second-contract potential"), default=False)
+    next_appointment = models.DateField(_("next appointment"), null=True, blank=True)
+    report = models.TextField(_("trip report"), blank=True)
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("field trip")
+        verbose_name_plural = _("field trips")
+        ordering = ["-planned_on", "-id"]
+        indexes = [models.Index(fields=["office", "-planned_on"], name="fieldtrip_office_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.planned_on:%Y-%m-%d} {self.customer}"
+
+
+class WorkLog(models.Model):
+    """An agent's daily work log (R-F4): the day's work, lessons worth sharing, and special
+    customer situations to report to the department."""
+
+    agent = models.ForeignKey(USER, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="work_logs")
+    office = models.ForeignKey("accounts.Office", verbose_name=_("office"), null=True, on_delete=models.PROTECT,
+                               related_name="+")
+    day = models.DateField(_("day"))
+    work_done = models.TextField(_("work done"))
+    lessons = models.TextField(_("lessons worth sharing"), blank=True)
+    special_situations = models.TextField(_("special customer situations"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("daily work log")
+        verbose_name_plural = _("daily work logs")
+        ordering = ["-day"]
+        permissions = [("view_team_logs", _("Can read the work logs and summaries of the office's agents"))]
+        constraints = [models.UniqueConstraint(fields=["agent", "day"], name="worklog_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} · {self.day:%Y-%m-%d}"
+
+
+class WorkSummary(models.Model):
+    """An agent's monthly work summary (R-F4), written from the month's daily logs."""
+
+    agent = models.ForeignKey(USER, verbose_name=_("agent"), on_delete=models.PROTECT,
+                              related_name="work_summaries")
+    office = models.ForeignKey("accounts.Office", verbose_name=_("office"), null=True, on_delete=models.PROTECT,
+                               related_name="+")
+    month = models.DateField(_("month"))
+    summary = models.TextField(_("summary"))
+    special_situations = models.TextField(_("special customer situations"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("monthly work summary")
+        verbose_name_plural = _("monthly work summaries")
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "month"], name="worksummary_one_per_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="worksummary_month_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} · {self.month:%Y-%m}"

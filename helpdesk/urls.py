@@ -18,6 +18,8 @@ urlpatterns = [
     path("complaints/", include("complaints.urls")),
     path("reports/", include("complaints.reports.urls")),
     path("notifications/", include("notifications.urls")),
+    path("customers/", include("customers.urls")),
+    path("followups/", include("followups.urls")),
     path("api/v1/", include(api_urls())),
     path("admin/", admin.site.urls),
 ]

@@ -114,6 +114,15 @@ HELPDESK_AUTO_CLOSE_DAYS = env.float("HELPDESK_AUTO_CLOSE_DAYS", default=7)  # R
 # Count deadlines in working time (hours and holidays edited in the admin); default: calendar time.
 HELPDESK_WORKING_CALENDAR = env.bool("HELPDESK_WORKING_CALENDAR", default=False)
 HELPDESK_LIST_PAGE_SIZE = env.int("HELPDESK_LIST_PAGE_SIZE", default=25)
+# Customer archive documents (R-CU2, R-CU5): stored outside any public folder, served only by
+# the permission-checked download view. Size limit in bytes; allowed types by extension (the
+# content is checked too).
+HELPDESK_PRIVATE_MEDIA_ROOT = env.str("HELPDESK_PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private"))
+HELPDESK_UPLOAD_MAX_BYTES = env.int("HELPDESK_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+HELPDESK_UPLOAD_EXTENSIONS = env.list(
+    "HELPDESK_UPLOAD_EXTENSIONS", default=["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "txt", "csv"])
+# Tier visit schedules (R-CU3, R-T5): how far ahead plan_visits plans.
+HELPDESK_VISIT_PLAN_DAYS = env.int("HELPDESK_VISIT_PLAN_DAYS", default=90)
 
 # Celery: JSON only, bounded tasks, named queue. With no CELERY_BROKER_URL the broker is
 # kombu's filesystem transport (no server needed: `make run` starts an embedded worker+beat);
@@ -158,6 +167,11 @@ CELERY_BEAT_SCHEDULE = {
         ("auto-close", "complaints.tasks.auto_close_after_declined_callback"),             # R-T4
         ("pending-notification-emails", "notifications.tasks.deliver_pending_emails"),
     ]
+}
+# R-T5: the tier visit schedule, planned ahead and missed visits flagged, every morning.
+CELERY_BEAT_SCHEDULE |= {
+    "plan-visits": {"task": "followups.tasks.plan_visits", "schedule": crontab(hour=5, minute=10)},
+    "flag-missed-visits": {"task": "followups.tasks.flag_missed_visits", "schedule": crontab(hour=0, minute=20)},
 }
 # R-C11: on the 1st at 07:00 local time, e-mail the previous month's summary (XLSX) to the
 # managers — only when HELPDESK_MONTHLY_SUMMARY_EMAIL is on (the task checks).

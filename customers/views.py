@@ -1,0 +1,207 @@
+"""Customer pages (R-CU1, R-CU2, R-CU5): the list by tier, the customer page with contacts for
+everyone who may see customers, and the confidential archive — fields, transactions and
+documents — only for the roles of `customers.access`; each look at it is logged."""
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from followups.models import Visit
+from helpdesk.pagination import CappedPaginator
+
+from . import access
+from .access import AccessAction
+from .forms import ArchiveForm, ContactsForm, CustomerFilterForm, DocumentForm, TierChangeForm, TransactionForm
+from .models import ArchiveAccess, Customer, CustomerDocument
+
+VIEW = "customers.view_customer"
+
+
+def _require(user, *perms: str) -> None:
+    if not all(user.has_perm(p) for p in perms):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+@login_required
+@require_GET
+def customer_list(request):
+    _require(request.user, VIEW)
+    qs = Customer.objects.select_related("account_manager")
+    form = CustomerFilterForm(request.GET or None)
+    if form.is_valid():
+        f = form.cleaned_data
+        if f["q"]:
+            qs = qs.filter(name__icontains=f["q"]) | qs.filter(contact_person__icontains=f["q"]) | qs.filter(
+                phone__icontains=f["q"])
+        if f["tier"]:
+            qs = qs.filter(tier=f["tier"])
+        if f["mine"]:
+            qs = qs.filter(account_manager=request.user)
+    page = CappedPaginator(qs.order_by("name", "id"), settings.HELPDESK_LIST_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "customers/list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+def _page(request, customer, *, status=200, **forms):
+    """The customer page; the confidential part only for the archive roles, logged."""
+    user = request.user
+    confidential = access.can_view_confidential(user)
+    context = {
+        "customer": customer, "confidential": confidential,
+        "can_change": user.has_perm(access.CHANGE),
+        "can_upload": confidential and user.has_perm(access.UPLOAD),
+        "can_add_transaction": confidential and user.has_perm(access.ADD_TRANSACTION),
+        "can_see_access_log": confidential and user.has_perm("customers.view_archiveaccess"),
+        "tier_form": forms.get("tier_form") or TierChangeForm(initial={"new_tier": customer.tier}),
+        "contacts_form": forms.get("contacts_form") or ContactsForm(instance=customer),
+    }
+    if user.has_perm("customers.view_tierchange"):
+        context["tier_changes"] = customer.tier_changes.select_related("changed_by")[:20]
+    if user.has_perm("followups.view_visit"):
+        context["visits"] = (Visit.objects.filter(customer=customer, due_on__gte=timezone.localdate())
+                             .exclude(status="cancelled").select_related("visitor").order_by("due_on", "id")[:12])
+    if confidential:
+        context.update({
+            "archive_form": forms.get("archive_form") or ArchiveForm(instance=customer),
+            "transaction_form": forms.get("transaction_form") or TransactionForm(),
+            "document_form": forms.get("document_form") or DocumentForm(),
+            "transactions": customer.transactions.all()[:50],
+            "documents": customer.documents.select_related("uploaded_by")[:100],
+        })
+        access.log_access(user, customer.pk, AccessAction.VIEW_ARCHIVE)
+    return render(request, "customers/detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def customer_detail(request, pk: int):
+    _require(request.user, VIEW)
+    customer = get_object_or_404(Customer.objects.select_related("account_manager"), pk=pk)
+    return _page(request, customer)
+
+
+def _post_target(request, pk: int, *perms: str, confidential: bool = False):
+    _require(request.user, VIEW, *perms)
+    if confidential and not access.can_view_confidential(request.user):
+        raise PermissionDenied(_("Only the manager, supervisors and customer-information staff may "
+                                 "see the confidential archive."))
+    return get_object_or_404(Customer.objects.select_related("account_manager"), pk=pk)
+
+
+@login_required
+@require_POST
+def change_tier(request, pk: int):
+    customer = _post_target(request, pk, access.CHANGE)
+    form = TierChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            customer.change_tier(new_tier=form.cleaned_data["new_tier"], reason=form.cleaned_data["reason"],
+                                 by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("Tier changed to %(tier)s; future visits re-planned.")
+                             % {"tier": customer.tier})
+            return redirect("customers:detail", pk=pk)
+    return _page(request, customer, status=400, tier_form=form)
+
+
+@login_required
+@require_POST
+def edit_contacts(request, pk: int):
+    customer = _post_target(request, pk, access.CHANGE)
+    form = ContactsForm(request.POST, instance=customer)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Contacts saved."))
+        return redirect("customers:detail", pk=pk)
+    customer.refresh_from_db()
+    return _page(request, customer, status=400, contacts_form=form)
+
+
+@login_required
+@require_POST
+def edit_archive(request, pk: int):
+    customer = _post_target(request, pk, access.CHANGE, confidential=True)
+    form = ArchiveForm(request.POST, instance=customer)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Archive saved."))
+        return redirect("customers:detail", pk=pk)
+    customer.refresh_from_db()
+    return _page(request, customer, status=400, archive_form=form)
+
+
+@login_required
+@require_POST
+def add_transaction(request, pk: int):
+    customer = _post_target(request, pk, access.ADD_TRANSACTION, confidential=True)
+    form = TransactionForm(request.POST)
+    if form.is_valid():
+        form.instance.customer, form.instance.recorded_by = customer, request.user
+        form.save()
+        messages.success(request, _("Transaction recorded."))
+        return redirect("customers:detail", pk=pk)
+    return _page(request, customer, status=400, transaction_form=form)
+
+
+@login_required
+@require_POST
+def upload_document(request, pk: int):
+    customer = _post_target(request, pk, access.UPLOAD, confidential=True)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        with transaction.atomic():
+            doc = CustomerDocument(customer=customer, kind=form.cleaned_data["kind"],
+                                   title=form.cleaned_data["title"].strip(), original_name=form.safe_name,
+                                   content_type=form.content_type, size=upload.size, uploaded_by=request.user)
+            doc.file.save(form.safe_name, upload, save=False)
+            try:
+                doc.save()
+                access.log_access(request.user, customer.pk, AccessAction.UPLOAD, doc.pk)
+            except Exception:
+                doc.file.delete(save=False)  # nothing half-written: no orphan file without its row
+                raise
+        messages.success(request, _("Document “%(name)s” uploaded.") % {"name": doc.original_name})
+        return redirect("customers:detail", pk=pk)
+    return _page(request, customer, status=400, document_form=form)
+
+
+@login_required
+@require_GET
+def download_document(request, pk: int, doc_pk: int):
+    """The only way a document leaves the server: permission-checked and logged."""
+    _require(request.user, VIEW)
+    if not access.can_view_confidential(request.user):
+        raise PermissionDenied(_("Only the manager, supervisors and customer-information staff may "
+                                 "open archive documents."))
+    doc = get_object_or_404(CustomerDocument, pk=doc_pk, customer_id=pk)
+    try:
+        handle = doc.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file of this document is missing from the archive store.")) from None
+    access.log_access(request.user, pk, AccessAction.DOWNLOAD, doc.pk)
+    response = FileResponse(handle, as_attachment=request.GET.get("inline") != "1", filename=doc.original_name,
+                            content_type=doc.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def access_log(request, pk: int):
+    _require(request.user, VIEW, "customers.view_archiveaccess")
+    customer = get_object_or_404(Customer, pk=pk)
+    qs = ArchiveAccess.objects.filter(customer=customer).select_related("user", "document").order_by("-at", "-id")
+    page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "customers/access_log.html", {"customer": customer, "page": page, "query": ""})

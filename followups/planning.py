@@ -1,0 +1,130 @@
+"""Tier visit schedules (R-CU3, R-T5).
+
+Every cadence has fixed periods; a visit is due by the last day of its period:
+- account manager, twice a month (all tiers): the 15th and the last day of each month;
+- department manager, monthly (all tiers): the last day of each month;
+- division head, quarterly (A, B): the last day of March, June, September and December;
+- president, yearly (A): 31 December;
+plus one account-manager visit on each day of the holiday list, for every customer.
+
+`plan_visits` writes the visits due in the next HELPDESK_VISIT_PLAN_DAYS days and, for every
+role, at least its next due visit. A partial unique index (customer, role, reason, due date)
+among the visits not cancelled makes it idempotent: the rows go in with
+`bulk_create(ignore_conflicts=True)`, so a second run adds nothing.
+"""
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from customers.models import Customer, Tier
+
+from .models import Holiday, Visit, VisitorRole, VisitReason, VisitStatus, checklist_for
+
+R = VisitorRole
+ROLES_BY_TIER: dict[str, tuple[str, ...]] = {
+    Tier.A: (R.ACCOUNT_MANAGER, R.DEPARTMENT_MANAGER, R.DIVISION_HEAD, R.PRESIDENT),
+    Tier.B: (R.ACCOUNT_MANAGER, R.DEPARTMENT_MANAGER, R.DIVISION_HEAD),
+    Tier.C: (R.ACCOUNT_MANAGER, R.DEPARTMENT_MANAGER),
+}
+_BATCH = 2000
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _period_ends(role: str, year: int, month: int) -> list[date]:
+    end = _month_end(year, month)
+    if role == R.ACCOUNT_MANAGER:
+        return [date(year, month, 15), end]
+    if role == R.DEPARTMENT_MANAGER:
+        return [end]
+    if role == R.DIVISION_HEAD:
+        return [end] if month in (3, 6, 9, 12) else []
+    if role == R.PRESIDENT:
+        return [end] if month == 12 else []
+    raise ValueError(role)
+
+
+def due_dates(role: str, start: date, end: date) -> list[date]:
+    """The cadence due dates of `role` in [start, end), and at least the first one ≥ start."""
+    found: list[date] = []
+    year, month = start.year, start.month
+    while True:
+        for due in _period_ends(role, year, month):
+            if due >= start and (due < end or not found):
+                found.append(due)
+        if date(year, month, 1) >= end and found:
+            return found
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _window(today: date | None) -> tuple[date, date]:
+    today = today or timezone.localdate()
+    return today, today + timedelta(days=settings.HELPDESK_VISIT_PLAN_DAYS)
+
+
+def plan_visits(*, today: date | None = None, customer_ids=None) -> dict:
+    """Plan the visits of the window for all customers (or the given ones). Returns counts."""
+    start, end = _window(today)
+    slots_by_tier = {
+        tier: [(role, VisitReason.CADENCE, due) for role in roles for due in due_dates(role, start, end)]
+        for tier, roles in ROLES_BY_TIER.items()
+    }
+    holidays = list(Holiday.objects.filter(date__gte=start, date__lt=end).values_list("date", flat=True))
+    for slots in slots_by_tier.values():
+        slots += [(R.ACCOUNT_MANAGER, VisitReason.HOLIDAY, day) for day in holidays]
+
+    live = Visit.objects.exclude(status=VisitStatus.CANCELLED).filter(due_on__gte=start)
+    customers = Customer.objects.order_by("pk")
+    if customer_ids is not None:
+        customers = customers.filter(pk__in=list(customer_ids))
+        live = live.filter(customer_id__in=list(customer_ids))
+    before = live.count()
+    rows: list[Visit] = []
+    for pk, tier, manager_id in customers.values_list("pk", "tier", "account_manager_id").iterator(chunk_size=_BATCH):
+        checklist = checklist_for(tier)
+        rows += [
+            Visit(customer_id=pk, visitor_role=role, reason=reason, due_on=due, checklist=dict(checklist),
+                  visitor_id=manager_id if role == R.ACCOUNT_MANAGER else None)
+            for role, reason, due in slots_by_tier[tier]
+        ]
+        if len(rows) >= _BATCH:
+            Visit.objects.bulk_create(rows, ignore_conflicts=True, batch_size=_BATCH)
+            rows = []
+    Visit.objects.bulk_create(rows, ignore_conflicts=True, batch_size=_BATCH)
+    # account-manager visits planned before the customer had one get theirs (one UPDATE)
+    assigned = Visit.objects.filter(
+        status=VisitStatus.PLANNED, visitor__isnull=True, visitor_role=R.ACCOUNT_MANAGER, due_on__gte=start,
+        customer__account_manager__isnull=False,
+    )
+    if customer_ids is not None:
+        assigned = assigned.filter(customer_id__in=list(customer_ids))
+    assigned = assigned.update(visitor_id=Subquery(
+        Customer.objects.filter(pk=OuterRef("customer_id")).values("account_manager_id")[:1]))
+    return {"planned": live.count() - before, "assigned": assigned}
+
+
+def replan_customer(customer, *, today: date | None = None) -> dict:
+    """After a tier change: cancel the future planned visits of roles the new tier does not
+    have, give the remaining ones the new tier's checklist, and plan what the tier now needs."""
+    start, _end = _window(today)
+    future = Visit.objects.filter(customer=customer, status=VisitStatus.PLANNED, due_on__gte=start)
+    cancelled = future.exclude(visitor_role__in=ROLES_BY_TIER[customer.tier]).update(
+        status=VisitStatus.CANCELLED, cancelled_reason=f"tier changed to {customer.tier}")
+    future.filter(status=VisitStatus.PLANNED).update(checklist=checklist_for(customer.tier))
+    counts = plan_visits(today=start, customer_ids=[customer.pk])
+    return {"cancelled": cancelled, **counts}
+
+
+def flag_missed_visits(*, today: date | None = None) -> dict:
+    """R-T5: planned visits whose period has ended are flagged missed (one UPDATE)."""
+    today = today or timezone.localdate()
+    missed = Visit.objects.filter(status=VisitStatus.PLANNED, due_on__lt=today).update(
+        status=VisitStatus.MISSED, missed_at=timezone.now())
+    return {"missed": missed}

@@ -1,0 +1,24 @@
+"""Celery tasks of R-T5 (tier visit schedules). Thin, idempotent, so acks_late is safe."""
+import logging
+
+from celery import shared_task
+
+from . import planning
+
+logger = logging.getLogger(__name__)
+
+TASK_OPTIONS = {"acks_late": True, "ignore_result": False}
+
+
+@shared_task(name="followups.tasks.plan_visits", **TASK_OPTIONS)
+def plan_visits() -> dict:
+    counts = planning.plan_visits()
+    logger.info("plan_visits: %s", counts)
+    return counts
+
+
+@shared_task(name="followups.tasks.flag_missed_visits", **TASK_OPTIONS)
+def flag_missed_visits() -> dict:
+    counts = planning.flag_missed_visits()
+    logger.info("flag_missed_visits: %s", counts)
+    return counts

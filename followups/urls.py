@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+from . import views_visits
+
+app_name = "followups"
+urlpatterns = [
+    path("", include(views_visits.urlpatterns)),
+]
