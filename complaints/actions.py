@@ -27,7 +27,8 @@ CALLS: dict[str, Callable[[Complaint, Any, Data], None]] = {
     "mark_handled": lambda c, actor, d: c.mark_handled(actor=actor, note=d["note"]),
     "record_callback": lambda c, actor, d: c.record_callback(
         actor=actor, method=d["method"], satisfied=d["satisfied"], note=d.get("note", ""),
-        answers={k: d[k] for k in ("about_process", "about_measures", "about_result", "suggestions") if d.get(k)},
+        answers={k: d[k] for k in ("about_process", "about_measures", "about_result", "operation_normal",
+                                          "suggestions") if d.get(k)},
         to_user=d.get("to_user")),
     "decline_callback": lambda c, actor, d: c.decline_callback(actor=actor, note=d.get("note", "")),
     "move_up": lambda c, actor, d: c.move_up(

@@ -272,6 +272,8 @@ class RecordCallbackForm(ActionForm):
     about_process = forms.CharField(label=_("Opinion of how the complaint was handled"), required=False)
     about_measures = forms.CharField(label=_("Opinion of the measures taken"), required=False)
     about_result = forms.CharField(label=_("Opinion of the result"), required=False)
+    operation_normal = forms.CharField(label=_("Is the customer's operation (e.g. sewage treatment) running normally?"),
+                                       required=False)
     suggestions = forms.CharField(label=_("Opinions and suggestions"), required=False)
     satisfied = _yes_no(_("Is the complainant satisfied?"))
     note = _note(required=False)

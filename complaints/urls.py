@@ -5,6 +5,7 @@ from . import daily_log, training, views
 app_name = "complaints"
 urlpatterns = [
     path("", views.complaint_list, name="list"),
+    path("callbacks/", views.callback_queue, name="callbacks"),
     path("new/walk-in/", views.intake_walk_in, name="intake_walk_in"),
     path("new/phone/", views.intake_phone, name="intake_phone"),
     path("<int:pk>/", views.complaint_detail, name="detail"),

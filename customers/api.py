@@ -1,23 +1,56 @@
-"""Customers over the API (issue 4 adds the confidential archive fields)."""
+"""Customers over the API. The confidential archive fields (R-CU5) follow the one rule of
+`customers.access`: they appear only in a single customer's representation, only for the
+roles that may see the archive, and each such read is logged like a look at the page."""
+from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters, serializers, viewsets
 
 from helpdesk.drf import BlankableEmailField, ModelPermissionsWithView
 
-from .models import Customer
+from . import access
+from .models import CONFIDENTIAL_FIELDS, Customer
+
+PUBLIC_FIELDS = ["id", "name", "tier", "contact_person", "phone", "email", "address", "account_manager",
+                 "created_at"]
+# tier_reason often names the customer's scale, so it is shown with the archive
+SECRET_FIELDS = ["tier_reason", *CONFIDENTIAL_FIELDS]
 
 
 class CustomerSerializer(serializers.ModelSerializer):
+    """Confidential fields are write- and readable only with `context["confidential"]`."""
+
     email = BlankableEmailField(required=False, max_length=254)
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "tier", "tier_reason", "contact_person", "phone", "email", "address", "created_at"]
+        fields = PUBLIC_FIELDS + SECRET_FIELDS
         read_only_fields = ["created_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if not self.context.get("confidential"):
+            for name in SECRET_FIELDS:
+                fields.pop(name, None)
+        return fields
+
+    def update(self, instance, validated_data):
+        """A tier change goes through `Customer.change_tier` (recorded, visits re-planned)."""
+        new_tier = validated_data.pop("tier", instance.tier)
+        reason = validated_data.pop("tier_reason", None)
+        with transaction.atomic():
+            instance = super().update(instance, validated_data)
+            if new_tier != instance.tier:
+                instance.change_tier(new_tier=new_tier, reason=reason or "", by=self.context["request"].user)
+            elif reason is not None:
+                instance.tier_reason = reason
+                instance.save(update_fields=["tier_reason"])
+        return instance
 
 
 class CustomerViewSet(viewsets.ModelViewSet):
-    """Customers with their A/B/C tier (R-CU1). Deleting is not offered: nothing is lost."""
+    """Customers with their A/B/C tier (R-CU1). Lists show name, tier and contacts; a single
+    customer adds the confidential archive for manager, supervisor and customer-information
+    roles (logged). Changing `tier` needs `tier_reason`. Deleting is not offered."""
 
     serializer_class = CustomerSerializer
     permission_classes = [ModelPermissionsWithView]
@@ -27,7 +60,22 @@ class CustomerViewSet(viewsets.ModelViewSet):
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
     search_fields = ["name", "contact_person", "phone", "email"]
     ordering_fields = ["name", "tier", "created_at"]
-    filterset_fields = ["tier"]
+    filterset_fields = ["tier", "account_manager"]
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        request = getattr(self, "request", None)
+        context["confidential"] = (
+            self.action in ("retrieve", "create", "partial_update", "update")
+            and request is not None and access.can_view_confidential(request.user)
+        )
+        return context
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        if access.can_view_confidential(request.user):
+            access.log_access(request.user, int(kwargs["pk"]), access.AccessAction.API_VIEW)
+        return response
 
 
 def register(router) -> None:

@@ -1,8 +1,6 @@
 """The list endpoints of /api/v1/: a fixed number of queries whatever the page holds,
 filters, search, ordering, pagination and office scoping.
-
-Confidentiality parity (R-CU5) is not tested here yet: the customer archive has no
-confidential fields so far (issue 4 adds them)."""
+Confidentiality parity (R-CU5) is tested in test_customers_confidential.py."""
 from datetime import timedelta
 
 import pytest
