@@ -1,10 +1,70 @@
+"""Customers in the admin (managers and customer-information staff). The tier is changed on
+the customer page (`Customer.change_tier`, recorded with its reason), so it is read-only here
+after creation; the archive access log and the tier history are read-only; documents are
+never served from the admin (only the logged download view serves them)."""
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import Customer
+from . import access
+from .models import CONFIDENTIAL_FIELDS, ArchiveAccess, Customer, TierChange
+
+
+class TierChangeInline(admin.TabularInline):
+    model = TierChange
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["changed_at", "old_tier", "new_tier", "reason", "changed_by"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["name", "tier", "contact_person", "phone", "email"]
+    list_display = ["name", "tier", "contact_person", "phone", "email", "account_manager"]
     list_filter = ["tier"]
+    list_select_related = ["account_manager"]
     search_fields = ["name", "contact_person", "phone", "email"]
+    inlines = [TierChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["tier", "tier_reason"] if obj is not None else []
+
+    def get_fieldsets(self, request, obj=None):
+        public = ["name", "tier", "tier_reason", "contact_person", "phone", "email", "address", "account_manager"]
+        sets = [(None, {"fields": public})]
+        if access.can_view_confidential(request.user):
+            sets.append((_("Confidential archive"), {"fields": list(CONFIDENTIAL_FIELDS)}))
+        return sets
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and access.can_view_confidential(request.user):
+            obj = self.get_object(request, object_id)
+            if obj is not None:
+                access.log_access(request.user, obj.pk, access.AccessAction.VIEW_ARCHIVE)
+        return response
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # nothing a customer said is ever lost
+
+
+@admin.register(ArchiveAccess)
+class ArchiveAccessAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "customer", "action", "document"]
+    list_filter = ["action"]
+    list_select_related = ["user", "customer", "document"]
+    search_fields = ["customer__name", "user__username"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

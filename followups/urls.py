@@ -1,8 +1,9 @@
 from django.urls import include, path
 
-from . import views_visits
+from . import views_surveys, views_visits
 
 app_name = "followups"
 urlpatterns = [
     path("", include(views_visits.urlpatterns)),
+    path("surveys/", include(views_surveys.urlpatterns)),
 ]
