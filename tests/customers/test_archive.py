@@ -118,7 +118,7 @@ def test_the_file_is_not_under_any_public_folder(customer, document, settings, p
     assert not path.is_relative_to(Path(settings.STATIC_ROOT))
     assert path.name != "contract.pdf"  # stored under a random name
     with pytest.raises(ValueError):
-        document.file.url
+        document.file.url  # noqa: B018
 
 
 def test_missing_file_is_a_404_not_a_500(client, manager, customer, document):

@@ -107,7 +107,8 @@ def test_the_plan_workflow_through_the_pages(client, agent, manager, my_customer
     assert client.get(plan_url).status_code == 200
     assert client.post(plan_url, {"route": "", "appointments": ""}).status_code == 400
     assert not VisitPlan.objects.exists()  # a failed submit leaves no draft behind
-    assert client.post(plan_url, {"route": "North district, then the plant", "appointments": "Mon 9:00"}).status_code == 302
+    submitted = client.post(plan_url, {"route": "North district, then the plant", "appointments": "Mon 9:00"})
+    assert submitted.status_code == 302
     plan = VisitPlan.objects.get()
     assert plan.status == PlanStatus.SUBMITTED
     review_url = reverse("followups:plan", args=[plan.pk])
@@ -152,7 +153,8 @@ def test_supervisor_assigns_and_cancels_a_visit(client, supervisor, agent, my_cu
     client.force_login(agent)
     assert client.post(reverse("followups:cancel_visit", args=[visit.pk]), {"reason": "x"}).status_code in (403, 404)
     client.force_login(supervisor)
-    assert client.post(reverse("followups:assign_visit", args=[visit.pk]), {"visitor": supervisor.pk}).status_code == 302
+    assigned = client.post(reverse("followups:assign_visit", args=[visit.pk]), {"visitor": supervisor.pk})
+    assert assigned.status_code == 302
     assert client.post(reverse("followups:cancel_visit", args=[visit.pk]), {"reason": ""}).status_code == 400
     assert client.post(reverse("followups:cancel_visit", args=[visit.pk]),
                        {"reason": "Customer closed for renovation"}).status_code == 302

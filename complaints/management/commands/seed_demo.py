@@ -13,6 +13,7 @@ from accounts.models import Office, Role
 from complaints.choices import CallbackMethod, Channel, EscalationCause
 from complaints.models import Category, Complaint, Department
 from customers.models import Customer
+from followups.planning import plan_visits
 
 DEMO_PASSWORD = "helpdesk-demo"
 
@@ -65,6 +66,10 @@ class Command(BaseCommand):
             customers = [Customer.objects.get_or_create(name=n, defaults={"tier": t, "tier_reason": r,
                                                                           "phone": "13800138000"})[0]
                          for n, t, r in CUSTOMERS]
+            # the agent is the demo customers' account manager; their visits are planned (R-CU3)
+            Customer.objects.filter(pk__in=[c.pk for c in customers], account_manager__isnull=True).update(
+                account_manager=users["agent"])
+            plan_visits()
             if Complaint.objects.filter(office=offices["riverside"]).exists():
                 self.stdout.write("Demo complaints already present; users and lists refreshed.")
                 return
