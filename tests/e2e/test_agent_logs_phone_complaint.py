@@ -1,7 +1,5 @@
 """End-to-end: a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)
 logs in as an agent, logs a phone complaint and sees it in the list."""
-import os
-import shutil
 from datetime import timedelta
 
 import pytest
@@ -11,41 +9,7 @@ from complaints.choices import Channel, EventKind, Status
 from complaints.models import Complaint
 from tests.factories import PASSWORD
 
-CHROMIUM = os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium")
-REQUIRED = os.environ.get("HELPDESK_E2E_REQUIRED") == "1"
-
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def browser_page(tmp_path):
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        if REQUIRED:
-            pytest.fail(f"Chromium not found at {CHROMIUM} but HELPDESK_E2E_REQUIRED=1")
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
-    # test itself (not by the server) are synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with playwright_api.sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=CHROMIUM, headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                      "--disable-dev-shm-usage"])
-            context = browser.new_context(locale="en-US", timezone_id="Asia/Shanghai")
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            yield page
-            artifacts = os.environ.get("HELPDESK_E2E_ARTIFACTS")
-            if artifacts:
-                os.makedirs(artifacts, exist_ok=True)
-                page.screenshot(path=os.path.join(artifacts, "complaint-list.png"), full_page=True)
-            context.close()
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def test_agent_logs_a_phone_complaint_and_sees_it_in_the_list(live_server, browser_page, make_user):
