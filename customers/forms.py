@@ -29,6 +29,12 @@ class ContactsForm(forms.ModelForm):
         self.fields["account_manager"].queryset = staff.order_by("first_name", "last_name", "username")
 
 
+class NewCustomerForm(ContactsForm):
+    class Meta(ContactsForm.Meta):
+        fields = ["name", "tier", "tier_reason", *ContactsForm.Meta.fields[1:]]
+        widgets = {"tier_reason": forms.Textarea(attrs={"rows": 2})}
+
+
 class ArchiveForm(forms.ModelForm):
     """The confidential archive fields (R-CU2)."""
 

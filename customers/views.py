@@ -10,14 +10,22 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from followups.models import Visit
 from helpdesk.pagination import CappedPaginator
 
 from . import access
 from .access import AccessAction
-from .forms import ArchiveForm, ContactsForm, CustomerFilterForm, DocumentForm, TierChangeForm, TransactionForm
+from .forms import (
+    ArchiveForm,
+    ContactsForm,
+    CustomerFilterForm,
+    DocumentForm,
+    NewCustomerForm,
+    TierChangeForm,
+    TransactionForm,
+)
 from .models import ArchiveAccess, Customer, CustomerDocument
 
 VIEW = "customers.view_customer"
@@ -47,7 +55,21 @@ def customer_list(request):
         request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "customers/list.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, "customers/list.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+        "can_add": request.user.has_perm("customers.add_customer")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_new(request):
+    _require(request.user, VIEW, "customers.add_customer")
+    form = NewCustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        customer = form.save()
+        messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.name})
+        return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/new.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def _page(request, customer, *, status=200, **forms):

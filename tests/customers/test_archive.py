@@ -192,3 +192,49 @@ def test_valid_upload_types():
     for name, content in [("a.pdf", PDF), ("b.png", b"\x89PNG\r\n\x1a\n...."), ("c.docx", b"PK\x03\x04..."),
                           ("d.txt", "客戶回訪表".encode()), ("e.JPG", b"\xff\xd8\xff\xe0..")]:
         assert validate_upload(SimpleUploadedFile(name, content))[0] == name
+
+
+# ----------------------------------------------------------------- list, new, tier
+def test_customer_list_filters_by_tier_with_a_fixed_query_count(client, agent, django_assert_max_num_queries):
+    for tier in "AABCC":
+        CustomerFactory(tier=tier, account_manager=agent)
+    client.force_login(agent)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("customers:list"), {"tier": "A"})
+    assert [c.tier for c in response.context["page"]] == ["A", "A"]
+    for _ in range(30):
+        CustomerFactory(tier="A")
+    with django_assert_max_num_queries(8):
+        assert len(client.get(reverse("customers:list"), {"tier": "A"}).context["page"]) == 25
+    assert client.get(reverse("customers:list"), {"tier": "Z"}).status_code == 200  # invalid filter ignored
+
+
+def test_new_customer(client, info_user, agent):
+    client.force_login(agent)
+    assert client.get(reverse("customers:new")).status_code == 403
+    client.force_login(info_user)
+    bad = client.post(reverse("customers:new"), {"name": "", "tier": "A", "phone": "abc"})
+    assert bad.status_code == 400
+    response = client.post(reverse("customers:new"), {"name": "Jade Brewery", "tier": "B",
+                                                      "tier_reason": "12,000 t", "phone": "020-8888 1234"})
+    assert response.status_code == 302
+    from customers.models import Customer
+    assert Customer.objects.get(name="Jade Brewery").tier == "B"
+
+
+@pytest.mark.parametrize("role, allowed", [("agent", False), ("supervisor", False), ("customer_info", True),
+                                           ("manager", True)])
+def test_tier_change_page(client, make_user, customer, role, allowed):
+    client_for(client, make_user, role)
+    url = reverse("customers:change_tier", args=[customer.pk])
+    response = client.post(url, {"new_tier": "B", "reason": "Scale fell to 15,000 t"})
+    customer.refresh_from_db()
+    if allowed:
+        assert response.status_code == 302 and customer.tier == "B"
+        assert customer.tier_changes.get().reason == "Scale fell to 15,000 t"
+        again = client.post(url, {"new_tier": "B", "reason": "again"})
+        assert again.status_code == 400 and "already in tier B" in again.content.decode()
+        assert client.post(url, {"new_tier": "C", "reason": ""}).status_code == 400
+        assert customer.tier_changes.count() == 1
+    else:
+        assert response.status_code == 403 and customer.tier == "A"
