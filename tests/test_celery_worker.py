@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 from complaints.choices import EventKind
 from complaints.models import Complaint
 from notifications.models import Notification
-from tests.factories import ComplaintFactory
+from tests.factories import ComplaintFactory, CustomerFactory
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKER = os.environ.get("CELERY_BROKER_URL", "")
@@ -44,6 +45,42 @@ def test_real_worker_on_redis_applies_the_reply_deadline_rule(office, supervisor
     now = timezone.now()
     complaint = ComplaintFactory(office=office, received_by__office=office,
                                  received_at=now - timedelta(hours=30), reply_due_at=now - timedelta(hours=6))
+    with _worker() as (queue, output):
+        # When the task is sent through Redis
+        enforce_reply_deadlines.apply_async(queue=queue)
+        # Then the worker's change shows up in PostgreSQL
+        _wait_for(lambda: (complaint.refresh_from_db(), complaint.reply_overdue_at)[1] is not None, output)
+    assert complaint.escalation_level == 1
+    assert complaint.events.filter(kind=EventKind.REPLY_OVERDUE).count() == 1
+    assert Notification.objects.filter(recipient=supervisor, kind="reply_overdue").count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_real_worker_plans_visits_and_flags_missed_ones():
+    """R-T5 through the broker: plan_visits, then again (idempotent), then flag_missed_visits."""
+    _need_real_services()
+    from followups import planning
+    from followups.models import Visit
+    from followups.tasks import flag_missed_visits, plan_visits
+
+    customer = CustomerFactory(tier="A")
+    past = Visit.objects.create(customer=customer, visitor_role="department_manager", reason="cadence",
+                                due_on=timezone.localdate() - timedelta(days=3))
+    with _worker() as (queue, output):
+        # one solo worker takes the three messages in order
+        plan_visits.apply_async(queue=queue)
+        plan_visits.apply_async(queue=queue)
+        flag_missed_visits.apply_async(queue=queue)
+        _wait_for(lambda: Visit.objects.filter(pk=past.pk, status="missed").exists(), output)
+    planned = Visit.objects.filter(customer=customer, status="planned")
+    assert planned.count() >= 11  # 6 + 3 + 1 + 1 in any 90-day window, or more
+    assert planned.count() == len(set(planned.values_list("visitor_role", "reason", "due_on")))
+    assert planning.plan_visits() == {"planned": 0, "assigned": 0}  # the worker planned everything
+
+
+@contextmanager
+def _worker():
+    """A Celery worker process on a queue of its own, on the real broker and the test database."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     db = connection.settings_dict
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
@@ -53,31 +90,26 @@ def test_real_worker_on_redis_applies_the_reply_deadline_rule(office, supervisor
         [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool=solo", "-Q", queue,
          "--loglevel=info", "--without-heartbeat", "--without-gossip", "--without-mingle"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output: list[str] = []
     try:
-        # When the task is sent through Redis
-        enforce_reply_deadlines.apply_async(queue=queue)
-        # Then the worker's change shows up in PostgreSQL
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            complaint.refresh_from_db()
-            if complaint.reply_overdue_at is not None:
-                break
-            if worker.poll() is not None:
-                break
-            time.sleep(0.3)
-        assert complaint.reply_overdue_at is not None, "worker did not apply the rule in 60 s"
-        assert complaint.escalation_level == 1
-        assert complaint.events.filter(kind=EventKind.REPLY_OVERDUE).count() == 1
-        assert Notification.objects.filter(recipient=supervisor, kind="reply_overdue").count() == 1
+        yield queue, output
     finally:
         worker.terminate()
         try:
-            output, _ = worker.communicate(timeout=20)
+            out, _ = worker.communicate(timeout=20)
         except subprocess.TimeoutExpired:
             worker.kill()
-            output, _ = worker.communicate()
-        if complaint.reply_overdue_at is None:
-            print(output)
+            out, _ = worker.communicate()
+        output.append(out)
+
+
+def _wait_for(condition, output: list[str], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.3)
+    pytest.fail(f"the worker did not apply the rule in {seconds:.0f} s")
 
 
 def _reset_broker_pools(app) -> None:
