@@ -128,36 +128,48 @@ class Visit(models.Model):
     def record(self, *, by, method: str, checklist: dict[str, bool], feedback: str = "",
                next_appointment=None) -> None:
         """Record the visit as made. An account manager's visit needs the approved visit plan
-        of its month (R-CU3: the manager reviews the plans before the visits are made)."""
-        if self.status not in (VisitStatus.PLANNED, VisitStatus.MISSED):
-            raise ValidationError(gettext("This visit is %(status)s and cannot be recorded.")
-                                  % {"status": self.get_status_display()})
-        if self.visitor_id not in (None, by.pk) and not by.has_perm("followups.change_visit"):
-            raise PermissionDenied(gettext("This visit is assigned to someone else."))
-        if method not in VisitMethod.values:
-            raise ValidationError({"method": gettext("Choose how the visit was made.")})
-        visitor_id = self.visitor_id or by.pk
-        if self.visitor_role == VisitorRole.ACCOUNT_MANAGER and not VisitPlan.objects.filter(
-                account_manager_id=visitor_id, month=self.due_on.replace(day=1),
-                status=PlanStatus.APPROVED).exists():
-            raise ValidationError(gettext(
-                "The visit plan for %(month)s has not been approved yet: submit it to the manager first.")
-                % {"month": self.due_on.strftime("%Y-%m")})
-        expected = set(self.checklist) or set(checklist_for(self.customer.tier))
-        self.checklist = {item: bool(checklist.get(item)) for item in expected}
-        self.method, self.feedback, self.next_appointment = method, feedback.strip(), next_appointment
-        self.visitor_id, self.recorded_by, self.done_at = visitor_id, by, timezone.now()
-        self.status = VisitStatus.DONE
-        self.save()
+        of its month (R-CU3: the manager reviews the plans before the visits are made).
+        The row is locked, so two people recording the same visit cannot both succeed."""
+        with transaction.atomic():
+            self._lock()
+            if self.status not in (VisitStatus.PLANNED, VisitStatus.MISSED):
+                raise ValidationError(gettext("This visit is %(status)s and cannot be recorded.")
+                                      % {"status": self.get_status_display()})
+            if self.visitor_id not in (None, by.pk) and not by.has_perm("followups.change_visit"):
+                raise PermissionDenied(gettext("This visit is assigned to someone else."))
+            if method not in VisitMethod.values:
+                raise ValidationError({"method": gettext("Choose how the visit was made.")})
+            visitor_id = self.visitor_id or by.pk
+            if self.visitor_role == VisitorRole.ACCOUNT_MANAGER and not VisitPlan.objects.filter(
+                    account_manager_id=visitor_id, month=self.due_on.replace(day=1),
+                    status=PlanStatus.APPROVED).exists():
+                raise ValidationError(gettext(
+                    "The visit plan for %(month)s has not been approved yet: submit it to the manager first.")
+                    % {"month": self.due_on.strftime("%Y-%m")})
+            expected = set(self.checklist) or set(checklist_for(self.customer.tier))
+            self.checklist = {item: bool(checklist.get(item)) for item in expected}
+            self.method, self.feedback, self.next_appointment = method, feedback.strip(), next_appointment
+            self.visitor_id, self.recorded_by, self.done_at = visitor_id, by, timezone.now()
+            self.status = VisitStatus.DONE
+            self.save()
 
     def cancel(self, *, by, reason: str) -> None:
-        if self.status != VisitStatus.PLANNED:
-            raise ValidationError(gettext("Only planned visits can be cancelled."))
+        if not by.has_perm("followups.change_visit"):
+            raise PermissionDenied(gettext("Only supervisors and managers cancel visits."))
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError({"cancelled_reason": gettext("Give the reason for cancelling.")})
-        self.status, self.cancelled_reason = VisitStatus.CANCELLED, reason[:200]
-        self.save(update_fields=["status", "cancelled_reason"])
+        with transaction.atomic():
+            self._lock()
+            if self.status != VisitStatus.PLANNED:
+                raise ValidationError(gettext("Only planned visits can be cancelled."))
+            self.status, self.cancelled_reason = VisitStatus.CANCELLED, reason[:200]
+            self.save(update_fields=["status", "cancelled_reason"])
+
+    def _lock(self) -> None:
+        """Lock the row and take its current status and visitor (someone may have changed them)."""
+        current = Visit.objects.select_for_update().only("status", "visitor_id").get(pk=self.pk)
+        self.status, self.visitor_id = current.status, current.visitor_id
 
 
 class PlanStatus(models.TextChoices):
