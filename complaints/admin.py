@@ -18,6 +18,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from helpdesk.admin_tools import ReadOnlyAdminMixin
+
 from . import rules
 from .choices import EscalationCause
 from .exceptions import InvalidTransition
@@ -110,7 +112,7 @@ class ComplaintEventInline(admin.TabularInline):
 
 # --------------------------------------------------------------- complaints
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "reference_display", "received_at", "channel", "complainant", "category", "status",
         "escalation_level", "assignee", "department", "reply_due_at", "overdue_marker",
@@ -163,15 +165,6 @@ class ComplaintAdmin(admin.ModelAdmin):
     #    lifecycle methods, and never deleted.
     def get_readonly_fields(self, request, obj=None):
         return flatten_fieldsets(self.fieldsets)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_reassign_permission(self, request):
         return request.user.has_perm(rules.REASSIGN)
@@ -277,7 +270,7 @@ class ComplaintAdmin(admin.ModelAdmin):
 
 # ------------------------------------------------------------------ events
 @admin.register(ComplaintEvent)
-class ComplaintEventAdmin(admin.ModelAdmin):
+class ComplaintEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The append-only log (R-C11): viewable, never added, changed or deleted here —
     not even by a superuser."""
 
@@ -295,15 +288,6 @@ class ComplaintEventAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         return qs.filter(complaint__in=complaints_visible_to(request.user).values("pk"))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # ------------------------------------------------------------ reference lists

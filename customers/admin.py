@@ -5,21 +5,16 @@ never served from the admin (only the logged download view serves them)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.admin_tools import ReadOnlyAdminMixin
+
 from . import access
 from .models import CONFIDENTIAL_FIELDS, ArchiveAccess, Customer, TierChange
 
 
-class TierChangeInline(admin.TabularInline):
+class TierChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = TierChange
     extra = 0
-    can_delete = False
     fields = readonly_fields = ["changed_at", "old_tier", "new_tier", "reason", "changed_by"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Customer)
@@ -53,18 +48,9 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(ArchiveAccess)
-class ArchiveAccessAdmin(admin.ModelAdmin):
+class ArchiveAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "user", "customer", "action", "document"]
     list_filter = ["action"]
     list_select_related = ["user", "customer", "document"]
     search_fields = ["customer__name", "user__username"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

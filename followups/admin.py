@@ -1,6 +1,8 @@
 """The holiday list for holiday visits (R-CU3), and visits / visit plans for supervisors."""
 from django.contrib import admin
 
+from helpdesk.admin_tools import ReadOnlyAdminMixin
+
 from .models import Holiday, Visit, VisitPlan
 
 
@@ -12,7 +14,7 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: visits are planned by `plan_visits` and recorded on the visit page."""
 
     list_display = ["due_on", "customer", "visitor_role", "reason", "visitor", "status"]
@@ -21,27 +23,9 @@ class VisitAdmin(admin.ModelAdmin):
     search_fields = ["customer__name"]
     date_hierarchy = "due_on"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(VisitPlan)
-class VisitPlanAdmin(admin.ModelAdmin):
+class VisitPlanAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["month", "account_manager", "status", "submitted_at", "decided_by"]
     list_filter = ["status"]
     list_select_related = ["account_manager", "decided_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
