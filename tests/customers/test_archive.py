@@ -238,3 +238,18 @@ def test_tier_change_page(client, make_user, customer, role, allowed):
         assert customer.tier_changes.count() == 1
     else:
         assert response.status_code == 403 and customer.tier == "A"
+
+
+@pytest.mark.parametrize("documents", [1, 15])
+def test_customer_page_query_count_is_fixed(client, manager, customer, documents, django_assert_max_num_queries):
+    from customers.models import CustomerTransaction
+
+    for i in range(documents):
+        doc = CustomerDocument(customer=customer, kind="correspondence", original_name=f"letter-{i}.pdf",
+                               content_type="application/pdf", size=len(PDF), uploaded_by=manager)
+        doc.file.save("x.pdf", SimpleUploadedFile("x.pdf", PDF), save=True)
+        CustomerTransaction.objects.create(customer=customer, date="2026-01-01", description=f"Fee {i}")
+    client.force_login(manager)
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("customers:detail", args=[customer.pk]))
+    assert response.content.decode().count("letter-") == documents
