@@ -35,6 +35,12 @@ class CustomerAdmin(admin.ModelAdmin):
             sets.append((_("Confidential archive"), {"fields": list(CONFIDENTIAL_FIELDS)}))
         return sets
 
+    def save_model(self, request, obj, form, change):
+        from followups.planning import plan_visits
+
+        super().save_model(request, obj, form, change)
+        plan_visits(customer_ids=[obj.pk])  # a new customer, or a new account manager (R-CU3)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "GET" and response.status_code == 200 and access.can_view_confidential(request.user):

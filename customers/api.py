@@ -33,6 +33,14 @@ class CustomerSerializer(serializers.ModelSerializer):
                 fields.pop(name, None)
         return fields
 
+    def create(self, validated_data):
+        from followups.planning import plan_visits
+
+        with transaction.atomic():
+            customer = super().create(validated_data)
+            plan_visits(customer_ids=[customer.pk])  # the new customer's visits at once (R-CU3)
+        return customer
+
     def update(self, instance, validated_data):
         """A tier change goes through `Customer.change_tier` (recorded, visits re-planned)."""
         new_tier = validated_data.pop("tier", instance.tier)
@@ -44,6 +52,10 @@ class CustomerSerializer(serializers.ModelSerializer):
             elif reason is not None:
                 instance.tier_reason = reason
                 instance.save(update_fields=["tier_reason"])
+            if "account_manager" in validated_data:
+                from followups.planning import plan_visits
+
+                plan_visits(customer_ids=[instance.pk])  # the account manager takes over the planned visits
         return instance
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from followups.models import Visit
+from followups.planning import plan_visits
 from helpdesk.pagination import CappedPaginator
 
 from . import access
@@ -66,7 +67,9 @@ def customer_new(request):
     _require(request.user, VIEW, "customers.add_customer")
     form = NewCustomerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        customer = form.save()
+        with transaction.atomic():
+            customer = form.save()
+            plan_visits(customer_ids=[customer.pk])  # the new customer's visits at once (R-CU3)
         messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.name})
         return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/new.html", {"form": form}, status=400 if form.errors else 200)
@@ -142,7 +145,9 @@ def edit_contacts(request, pk: int):
     customer = _post_target(request, pk, access.CHANGE)
     form = ContactsForm(request.POST, instance=customer)
     if form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            plan_visits(customer_ids=[customer.pk])  # a new account manager gets the planned visits
         messages.success(request, _("Contacts saved."))
         return redirect("customers:detail", pk=pk)
     customer.refresh_from_db()

@@ -60,3 +60,17 @@ def test_agent_cannot_write_customers(session_client, users, customer):
     response = session_client(users["agent"]).patch(f"{URL}{customer.pk}/", {"licence_no": "X"}, format="json")
     assert response.status_code == 403
     assert Customer.objects.get(pk=customer.pk).licence_no == "LIC-SECRET"
+
+
+def test_a_customer_created_over_the_api_gets_its_visits(session_client, users):
+    from followups.models import Visit
+
+    client = session_client(users["customer_info"])
+    response = client.post(URL, {"name": "Api Paper Co", "tier": "B"}, format="json")
+    assert response.status_code == 201
+    pk = response.json()["id"]
+    assert {"account_manager", "department_manager", "division_head"} == set(
+        Visit.objects.filter(customer_id=pk).values_list("visitor_role", flat=True))
+    assert client.patch(f"{URL}{pk}/", {"account_manager": users["agent"].pk}, format="json").status_code == 200
+    assert set(Visit.objects.filter(customer_id=pk, visitor_role="account_manager")
+               .values_list("visitor", flat=True)) == {users["agent"].pk}

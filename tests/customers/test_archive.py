@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from customers.access import can_view_confidential
-from customers.models import ArchiveAccess, CustomerDocument, CustomerTransaction
+from customers.models import ArchiveAccess, Customer, CustomerDocument, CustomerTransaction
 from customers.uploads import safe_name, validate_upload
 from tests.factories import CustomerFactory
 
@@ -218,7 +218,6 @@ def test_new_customer(client, info_user, agent):
     response = client.post(reverse("customers:new"), {"name": "Jade Brewery", "tier": "B",
                                                       "tier_reason": "12,000 t", "phone": "020-8888 1234"})
     assert response.status_code == 302
-    from customers.models import Customer
     assert Customer.objects.get(name="Jade Brewery").tier == "B"
 
 
@@ -253,3 +252,17 @@ def test_customer_page_query_count_is_fixed(client, manager, customer, documents
     with django_assert_max_num_queries(16):
         response = client.get(reverse("customers:detail", args=[customer.pk]))
     assert response.content.decode().count("letter-") == documents
+
+
+def test_a_new_customer_gets_visits_and_a_new_account_manager_takes_them_over(client, info_user, agent):
+    from followups.models import Visit
+
+    client.force_login(info_user)
+    client.post(reverse("customers:new"), {"name": "Jade Brewery", "tier": "C"})
+    customer = Customer.objects.get(name="Jade Brewery")
+    visits = Visit.objects.filter(customer=customer, visitor_role="account_manager")
+    assert visits.count() >= 5 and not visits.filter(visitor__isnull=False).exists()
+    response = client.post(reverse("customers:edit_contacts", args=[customer.pk]),
+                           {"name": "Jade Brewery", "account_manager": agent.pk})
+    assert response.status_code == 302
+    assert set(visits.values_list("visitor", flat=True)) == {agent.pk}
