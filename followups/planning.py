@@ -15,10 +15,12 @@ among the visits not cancelled makes it idempotent: the rows go in with
 from __future__ import annotations
 
 import calendar
+import operator
 from datetime import date, timedelta
+from functools import reduce
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from customers.models import Customer, Tier
@@ -86,8 +88,11 @@ def plan_visits(*, today: date | None = None, customer_ids=None) -> dict:
         customers = customers.filter(pk__in=list(customer_ids))
         live = live.filter(customer_id__in=list(customer_ids))
     before = live.count()
+    complete = _complete_customers(live, slots_by_tier)
     rows: list[Visit] = []
     for pk, tier, manager_id in customers.values_list("pk", "tier", "account_manager_id").iterator(chunk_size=_BATCH):
+        if pk in complete:
+            continue
         checklist = checklist_for(tier)
         rows += [
             Visit(customer_id=pk, visitor_role=role, reason=reason, due_on=due, checklist=dict(checklist),
@@ -108,6 +113,19 @@ def plan_visits(*, today: date | None = None, customer_ids=None) -> dict:
     assigned = assigned.update(visitor_id=Subquery(
         Customer.objects.filter(pk=OuterRef("customer_id")).values("account_manager_id")[:1]))
     return {"planned": live.count() - before, "assigned": assigned}
+
+
+def _complete_customers(live, slots_by_tier) -> set[int]:
+    """The customers who already have every visit of the window (one aggregate query), so a
+    daily re-run builds and sends no rows for them."""
+    matches = Q()
+    for tier, slots in slots_by_tier.items():
+        if slots:
+            matches |= Q(customer__tier=tier) & reduce(
+                operator.or_, (Q(visitor_role=role, reason=reason, due_on=due) for role, reason, due in slots))
+    expected = {tier: len(slots) for tier, slots in slots_by_tier.items()}
+    rows = live.filter(matches).values("customer_id", "customer__tier").annotate(n=Count("pk")).order_by()
+    return {row["customer_id"] for row in rows if row["n"] >= expected[row["customer__tier"]]}
 
 
 def replan_customer(customer, *, today: date | None = None) -> dict:
