@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from customers.models import Customer
+from customers.widgets import CustomerChoiceField
 
 from .actions import perform
 from .choices import CallbackMethod, Channel, EscalationCause, Status
@@ -64,6 +65,7 @@ class IntakeForm(forms.ModelForm):
                   "contact_wechat", "incident_at", "incident_place", "persons_involved", "subject", "category",
                   "description", "is_emotional", "is_sensitive"]
         widgets = {"incident_at": DateTimeLocalInput(), "description": forms.Textarea(attrs={"rows": 5})}
+        field_classes = {"customer": CustomerChoiceField}
         help_texts = {
             "persons_involved": _("Staff or other people involved, if any."),
             "subject": _("What happened, in one line."),

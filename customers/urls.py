@@ -6,6 +6,7 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_new, name="new"),
+    path("search/", views.customer_search, name="search"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/tier/", views.change_tier, name="change_tier"),
     path("<int:pk>/contacts/", views.edit_contacts, name="edit_contacts"),

@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.db.models import Q
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from .forms import (
     TransactionForm,
 )
 from .models import ArchiveAccess, Customer, CustomerDocument
+from .widgets import customer_label
 
 VIEW = "customers.view_customer"
 
@@ -46,8 +48,8 @@ def customer_list(request):
     if form.is_valid():
         f = form.cleaned_data
         if f["q"]:
-            qs = qs.filter(name__icontains=f["q"]) | qs.filter(contact_person__icontains=f["q"]) | qs.filter(
-                phone__icontains=f["q"])
+            qs = qs.filter(Q(name__icontains=f["q"]) | Q(contact_person__icontains=f["q"])
+                           | Q(phone__icontains=f["q"]))
         if f["tier"]:
             qs = qs.filter(tier=f["tier"])
         if f["mine"]:
@@ -59,6 +61,19 @@ def customer_list(request):
     return render(request, "customers/list.html", {
         "form": form, "page": page, "query": query.urlencode(),
         "can_add": request.user.has_perm("customers.add_customer")})
+
+
+@login_required
+@require_GET
+def customer_search(request):
+    """Suggestions for the customer picker: up to 20 customers whose name or phone matches."""
+    _require(request.user, VIEW)
+    q = request.GET.get("q", "").strip()[:100]
+    rows = []
+    if q:
+        qs = Customer.objects.filter(Q(name__icontains=q) | Q(phone__icontains=q)).order_by("name", "id")
+        rows = [{"id": c.pk, "label": customer_label(c), "tier": c.tier} for c in qs.only("pk", "name", "tier")[:20]]
+    return JsonResponse({"results": rows})
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.daily_log import FIRST_DAY, LAST_DAY, local_today
 from complaints.forms import DateTimeLocalInput, StaffChoiceField, staff_of
 from customers.models import Customer
+from customers.widgets import CustomerChoiceField
 
 from .models import FieldTrip, Reception, TripStatus, WorkLog, WorkSummary
 
@@ -42,6 +43,7 @@ class ReceptionForm(forms.ModelForm):
         model = Reception
         fields = ["arrived_at", "visitor_name", "organisation", "customer", "purpose", "received_by", "summary"]
         widgets = {"arrived_at": DateTimeLocalInput(), "summary": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"customer": CustomerChoiceField}
         help_texts = {"customer": _("If the visitor comes for one of our customers.")}
 
     def __init__(self, *args, user, **kwargs):
@@ -89,6 +91,7 @@ class TripPlanForm(forms.ModelForm):
         model = FieldTrip
         fields = ["customer", "planned_on", "route", "appointment"]
         widgets = {"planned_on": DateInput()}
+        field_classes = {"customer": CustomerChoiceField}
         help_texts = {
             "route": _("Where you go, in order."),
             "appointment": _("Who you meet and when, as agreed with the customer."),

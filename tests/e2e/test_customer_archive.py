@@ -57,3 +57,28 @@ def test_archive_upload_download_and_confidentiality(live_server, browser_page, 
     response = page.goto(f"{base}/customers/{customer.pk}/documents/{doc.pk}/")
     assert response.status == 403
     assert not ArchiveAccess.objects.filter(user=agent).exists()
+
+
+def test_agent_picks_a_customer_from_the_suggestions(live_server, browser_page, make_user):
+    from followups.models import Reception
+
+    agent = make_user("agent", username="e2e-agent")
+    customer = CustomerFactory(name="Pearl River Textiles")
+    for i in range(5):
+        CustomerFactory(name=f"Other Customer {i}")
+    page, base = browser_page, live_server.url
+    login(page, base, agent)
+    page.goto(f"{base}/followups/reception/")
+    # no customer is rendered into the page until one types
+    assert page.locator("datalist option").count() == 0
+    page.fill("#id_customer", "pearl")
+    option = page.locator("datalist option")
+    option.first.wait_for(state="attached")
+    label = option.first.get_attribute("value")
+    assert label == f"Pearl River Textiles · #{customer.pk}" and option.count() == 1
+    page.fill("#id_customer", label)
+    page.fill("#id_visitor_name", "Mr Guo")
+    page.fill("#id_purpose", "Brings the signed contract")
+    page.click("button:has-text('Log visitor')")
+    page.wait_for_url(f"{base}/followups/reception/")
+    assert Reception.objects.get().customer == customer
