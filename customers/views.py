@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from .forms import (
     TransactionForm,
 )
 from .models import ArchiveAccess, Customer, CustomerDocument
-from .widgets import customer_label
+from .widgets import suggestions
 
 VIEW = "customers.view_customer"
 
@@ -68,12 +68,7 @@ def customer_list(request):
 def customer_search(request):
     """Suggestions for the customer picker: up to 20 customers whose name or phone matches."""
     _require(request.user, VIEW)
-    q = request.GET.get("q", "").strip()[:100]
-    rows = []
-    if q:
-        qs = Customer.objects.filter(Q(name__icontains=q) | Q(phone__icontains=q)).order_by("name", "id")
-        rows = [{"id": c.pk, "label": customer_label(c), "tier": c.tier} for c in qs.only("pk", "name", "tier")[:20]]
-    return JsonResponse({"results": rows})
+    return suggestions(Customer.objects.all(), request.GET.get("q", ""))
 
 
 @login_required

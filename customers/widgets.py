@@ -6,6 +6,8 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -21,8 +23,9 @@ def customer_label(customer) -> str:
 class CustomerPickerInput(forms.TextInput):
     template_name = "customers/widgets/customer_picker.html"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs=None, search_url=None):
         super().__init__({"autocomplete": "off", "class": "customer-picker", **(attrs or {})})
+        self.search_url = search_url  # default: every customer (customers:search)
 
     def format_value(self, value):
         if value in (None, ""):
@@ -38,9 +41,19 @@ class CustomerPickerInput(forms.TextInput):
         context = super().get_context(name, value, attrs)
         widget = context["widget"]
         widget["attrs"]["list"] = f"{widget['attrs'].get('id', name)}-suggestions"
-        widget["attrs"]["data-search-url"] = reverse("customers:search")
+        widget["attrs"]["data-search-url"] = self.search_url or reverse("customers:search")
         widget["attrs"].setdefault("placeholder", _("Type part of the customer's name"))
         return context
+
+
+def suggestions(queryset, q: str) -> JsonResponse:
+    """The picker's suggestions: up to 20 customers of `queryset` whose name or phone matches."""
+    q = (q or "").strip()[:100]
+    rows = []
+    if q:
+        qs = queryset.filter(Q(name__icontains=q) | Q(phone__icontains=q)).order_by("name", "id")
+        rows = [{"id": c.pk, "label": customer_label(c), "tier": c.tier} for c in qs.only("pk", "name", "tier")[:20]]
+    return JsonResponse({"results": rows})
 
 
 class CustomerChoiceField(forms.ModelChoiceField):
@@ -74,3 +87,59 @@ class CustomerChoiceField(forms.ModelChoiceField):
         except ValidationError:
             return True
         return str(initial or "") != str(chosen.pk if chosen else "")
+
+
+class CustomerListInput(forms.Textarea):
+    """Several customers, one per line, with the same suggestions box above to add lines."""
+
+    template_name = "customers/widgets/customer_list.html"
+
+    def __init__(self, attrs=None):
+        super().__init__({"rows": 4, **(attrs or {})})
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return "\n".join(str(v) for v in values if v not in (None, ""))
+
+    def format_value(self, value):
+        if value in (None, "", []):
+            return None
+        if isinstance(value, str):
+            return value
+        ids = [v.pk if isinstance(v, Customer) else v for v in value]
+        names = dict(Customer.objects.filter(pk__in=ids).values_list("pk", "name"))
+        return "\n".join(f"{names[int(i)]} · #{i}" if str(i).isdigit() and int(i) in names else str(i) for i in ids)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        widget["picker_id"] = f"{widget['attrs'].get('id', name)}-add"
+        widget["search_url"] = reverse("customers:search")
+        return context
+
+
+class CustomerListField(forms.Field):
+    """A list of customers from lines of "Name · #id", ids or exact names."""
+
+    widget = CustomerListInput
+
+    def __init__(self, *, queryset, **kwargs):
+        self.queryset = queryset
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        one = CustomerChoiceField(queryset=self.queryset)
+        found, errors = {}, []
+        for number, line in enumerate(str(value or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                customer = one.to_python(line)
+            except ValidationError as error:
+                errors.append(_("Line %(number)d “%(line)s”: %(error)s")
+                              % {"number": number, "line": line.strip()[:60], "error": error.messages[0]})
+            else:
+                found.setdefault(customer.pk, customer)
+        if errors:
+            raise ValidationError(errors)
+        return list(found.values())

@@ -2,9 +2,11 @@
 the rules and the views pass its ValidationError back onto the form."""
 from django import forms
 from django.db.models import BLANK_CHOICE_DASH, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, Tier
+from customers.widgets import CustomerChoiceField, CustomerListField
 
 from . import surveys
 from .models import SurveyChannel, SurveyRound
@@ -14,16 +16,6 @@ SCORE_CHOICES = [(score, str(score)) for score in range(surveys.MIN_SCORE, surve
 
 def _customer_label(customer: Customer) -> str:
     return f"{customer.name} · {customer.tier}"
-
-
-class TieredCustomersField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return _customer_label(obj)
-
-
-class CustomerField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return _customer_label(obj)
 
 
 class SurveyRoundForm(forms.Form):
@@ -37,10 +29,9 @@ class SurveyRoundForm(forms.Form):
     tiers = forms.MultipleChoiceField(
         label=_("Customer tiers"), choices=Tier.choices, required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("Every customer of the ticked tiers receives the survey."))
-    customers = TieredCustomersField(
-        label=_("Other customers"), queryset=Customer.objects.order_by("name", "pk"), required=False,
-        widget=forms.SelectMultiple(attrs={"size": 10}),
-        help_text=_("Customers to add one by one, whatever their tier."))
+    customers = CustomerListField(
+        label=_("Other customers"), queryset=Customer.objects.all(), required=False,
+        help_text=_("Customers to add one by one, whatever their tier: one per line."))
     closes_on = forms.DateField(label=_("Closes on"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                 help_text=_("Optional: the last day on which answers are recorded."))
@@ -70,7 +61,7 @@ class SurveyResponseForm(forms.Form):
     """One customer's answers. Built for a round: the customer select lists those who have
     not answered yet; one 1–5 choice per question."""
 
-    customer = CustomerField(
+    customer = CustomerChoiceField(
         label=_("Customer"), queryset=Customer.objects.none(),
         error_messages={"required": _("Choose the customer who answered."),
                         "invalid_choice": _("Choose a customer of this survey who has not answered yet.")})
@@ -84,6 +75,7 @@ class SurveyResponseForm(forms.Form):
         self.round = round
         self.questions = list(questions)
         self.fields["customer"].queryset = surveys.pending_customers(round)
+        self.fields["customer"].widget.search_url = reverse("followups:survey_pending_customers", args=[round.pk])
         for question in self.questions:
             self.fields[question_field_name(question.pk)] = forms.TypedChoiceField(
                 label=f"{question.position}. {question.text}", choices=SCORE_CHOICES, coerce=int,

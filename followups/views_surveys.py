@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
+from customers.widgets import suggestions
 from helpdesk.pagination import CappedPaginator
 
 from . import surveys
@@ -123,9 +124,19 @@ def survey_record_response(request, pk):
                   {"survey": survey, "form": form, "closed": closed}, status=status)
 
 
+@login_required
+@require_GET
+def survey_pending_customers(request, pk):
+    """Suggestions for the record-answers form: only the round's customers still to answer."""
+    _require(request.user, VIEW, RECORD)
+    survey = get_object_or_404(SurveyRound, pk=pk)
+    return suggestions(surveys.pending_customers(survey), request.GET.get("q", ""))
+
+
 urlpatterns = [
     path("", survey_list, name="survey_list"),
     path("new/", survey_create, name="survey_create"),
     path("<int:pk>/", survey_detail, name="survey_detail"),
     path("<int:pk>/responses/new/", survey_record_response, name="survey_record_response"),
+    path("<int:pk>/pending-customers/", survey_pending_customers, name="survey_pending_customers"),
 ]

@@ -21,5 +21,14 @@
           });
       }, 200);
     });
+    if (input.classList.contains('customer-adder')) {
+      // a chosen suggestion becomes a new line of the list below
+      input.addEventListener('change', function () {
+        var target = document.getElementById(input.dataset.target);
+        if (!target || !/#\d+$/.test(input.value)) { return; }
+        target.value = (target.value.trim() ? target.value.trim() + '\n' : '') + input.value;
+        input.value = '';
+      });
+    }
   });
 })();

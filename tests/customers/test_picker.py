@@ -76,3 +76,26 @@ def test_a_trip_links_a_customer_typed_by_name(client, agent):
     assert jade.field_trips.count() == 1
     bad = client.post("/followups/trips/new/", {"customer": "Nobody", "planned_on": "2026-12-01", "route": "x"})
     assert bad.status_code == 400 and "No such customer" in bad.content.decode()
+
+
+def test_list_field_reads_lines_and_names_the_bad_ones(db):
+    from customers.widgets import CustomerListField
+
+    jade, pearl = CustomerFactory(name="Jade Brewery"), CustomerFactory(name="Pearl Textiles")
+    field = CustomerListField(queryset=Customer.objects.all(), required=False)
+    assert field.clean(f"{customer_label(jade)}\n\n{pearl.pk}\njade brewery") == [jade, pearl]
+    with pytest.raises(ValidationError) as error:
+        field.clean("Jade Brewery\nNobody Ltd\n#0")
+    assert error.value.messages == [
+        "Line 2 “Nobody Ltd”: No such customer: type part of the name and pick one of the suggestions.",
+        "Line 3 “#0”: No such customer: type part of the name and pick one of the suggestions."]
+    assert field.clean("") == []
+
+
+@pytest.mark.parametrize("role, status", [("agent", 403), ("supervisor", 403), ("customer_info", 200)])
+def test_survey_suggestions_need_the_survey_permissions(client, make_user, manager, role, status):
+    from followups import surveys
+
+    survey = surveys.create_round(title="Q4", questions=["Satisfied?"], customers=[CustomerFactory()], by=manager)
+    client.force_login(make_user(role))
+    assert client.get(reverse("followups:survey_pending_customers", args=[survey.pk]), {"q": "c"}).status_code == status

@@ -193,7 +193,10 @@ def test_the_create_form_renders(client, manager):
     client.force_login(manager)
     response = client.get(CREATE_URL)
     assert response.status_code == 200
-    assert b"Harbour Water Works" in response.content and b'name="tiers"' in response.content
+    assert b'name="tiers"' in response.content and b'name="customers"' in response.content
+    # customers are suggested as one types, never all rendered into the page
+    assert b"Harbour Water Works" not in response.content
+    assert b'class="customer-picker customer-adder"' in response.content
 
 
 @pytest.mark.parametrize(("data", "field", "message"), [
@@ -290,7 +293,11 @@ def test_the_customer_select_lists_only_those_who_have_not_answered(client, info
     assert response.status_code == 200
     assert list(response.context["form"].fields["customer"].queryset) == [pending]
     html = response.content.decode()
-    assert "Pending Co" in html and "Answered Co" not in html and "Outsider Co" not in html
+    assert "Pending Co" not in html and "Answered Co" not in html and "Outsider Co" not in html
+    # the suggestions of this form are the round's customers still to answer
+    suggest = reverse("followups:survey_pending_customers", args=[survey.pk])
+    assert suggest in html
+    assert [r["label"] for r in client.get(suggest, {"q": "co"}).json()["results"]] == [f"Pending Co · #{pending.pk}"]
 
 
 def test_answers_are_recorded_and_the_clerk_is_sent_back_to_the_round(client, info_user, manager):
