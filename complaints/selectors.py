@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from . import rules
+from .choices import Status
 from .models import Complaint, ComplaintEvent
 
 
@@ -48,3 +49,13 @@ def text_search_q(text: str) -> Q:
     if text.lstrip("#").isdigit():
         q |= Q(pk=int(text.lstrip("#")))
     return q
+
+
+def callbacks_due(user, *, whole_office: bool = False) -> QuerySet[Complaint]:
+    """R-C10 "call-backs due": resolved complaints waiting for their final receiver's call-back
+    — the assignee, or the receiver when nobody was assigned (or, for a supervisor, everyone's
+    in the office). Complaints that need no call-back are closed when handled, so never here."""
+    qs = complaints_visible_to(user).filter(status=Status.RESOLVED)
+    if not whole_office:
+        qs = qs.filter(Q(assignee=user) | Q(assignee__isnull=True, received_by=user))
+    return qs.order_by("resolved_at", "id")

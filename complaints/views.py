@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,7 +14,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpdesk.pagination import CappedPaginator
 
 from . import rules, selectors
-from .choices import Status
 from .exceptions import InvalidTransition
 from .forms import ACTION_FORMS, ComplaintFilterForm, PhoneIntakeForm, WalkInIntakeForm
 
@@ -163,17 +161,12 @@ def complaint_action(request, pk, action):
 # ------------------------------------------------------------------- call-back queue
 @login_required
 def callback_queue(request):
-    """R-C10 "my call-backs due": resolved complaints waiting for their final receiver's
-    call-back (the assignee, or the receiver when nobody was assigned). Complaints that need no
-    call-back never get here: they are closed when handled. `?office=1` shows the whole office
-    to those who may reassign."""
+    """R-C10 "my call-backs due" (`selectors.callbacks_due`); `?office=1` shows the whole
+    office to those who may reassign."""
     _require(request.user, VIEW, rules.RECEIVE)
-    qs = selectors.complaints_visible_to(request.user).filter(status=Status.RESOLVED).with_list_relations()
     whole_office = request.GET.get("office") == "1" and request.user.has_perm(rules.REASSIGN)
-    if not whole_office:
-        qs = qs.filter(Q(assignee=request.user) | Q(assignee__isnull=True, received_by=request.user))
-    page = CappedPaginator(qs.order_by("resolved_at", "id"), settings.HELPDESK_LIST_PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    qs = selectors.callbacks_due(request.user, whole_office=whole_office).with_list_relations()
+    page = CappedPaginator(qs, settings.HELPDESK_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "complaints/callbacks.html", {
         "page": page, "now": timezone.now(), "whole_office": whole_office,
         "can_see_office": request.user.has_perm(rules.REASSIGN), "query": "office=1" if whole_office else "",
