@@ -98,7 +98,11 @@ def test_archive_edits_permission(client, make_user, customer, role, view, data)
     customer.refresh_from_db()
     if role in MAINTAINERS:
         assert response.status_code == 302
-        assert customer.licence_no == "NEW" or CustomerTransaction.objects.filter(customer=customer).exists()
+        if view == "customers:edit_archive":
+            assert (customer.licence_no, customer.credit_status, customer.credit_rating) == ("NEW", "good", "A")
+        else:
+            saved = CustomerTransaction.objects.get(customer=customer)
+            assert (saved.description, str(saved.amount)) == ("Operation fee Q3", "12000.50")
     else:
         assert response.status_code == 403
         assert customer.licence_no == "91440101-SECRET-LIC"
