@@ -85,7 +85,7 @@ class MoveUpForm(forms.Form):
 
 
 # ------------------------------------------------------------------ inlines
-class ComplaintEventInline(admin.TabularInline):
+class ComplaintEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The complaint's history (R-C11), read-only: events are never edited or deleted."""
 
     model = ComplaintEvent
@@ -99,15 +99,6 @@ class ComplaintEventInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --------------------------------------------------------------- complaints

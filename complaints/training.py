@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from helpdesk.pagination import CappedPaginator
+from helpdesk.views_tools import query_without_page
 
 from .choices import CloseReason, EscalationLevel, EventKind, Status
 from .models import Category, Complaint, ComplaintEvent
@@ -309,10 +310,8 @@ def training_list(request):
     else:
         paginator = CappedPaginator(training_cases(), settings.HELPDESK_LIST_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "complaints/training_list.html", {
-        "page": page, "cases": [summarise(c) for c in page.object_list], "q": q, "query": query.urlencode(),
+        "page": page, "cases": [summarise(c) for c in page.object_list], "q": q, "query": query_without_page(request),
     })
 
 

@@ -1,6 +1,5 @@
 """HTML views for agents, handlers and supervisors. Rules live in the lifecycle methods;
 these views check permissions, bind forms and show the domain error as a message."""
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from helpdesk.pagination import CappedPaginator
+from helpdesk.views_tools import apply_validation_error, paginate, query_without_page, require_perms
 
 from . import rules, selectors
 from .exceptions import InvalidTransition
@@ -20,24 +19,12 @@ from .forms import ACTION_FORMS, ComplaintFilterForm, PhoneIntakeForm, WalkInInt
 VIEW = "complaints.view_complaint"
 
 
-def _require(user, *perms: str) -> None:
-    if not all(user.has_perm(p) for p in perms):
-        raise PermissionDenied(_("You do not have permission to do this."))
-
-
-def _apply_validation_error(form, error: ValidationError) -> None:
-    """Put a ValidationError raised by a lifecycle method onto the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # ----------------------------------------------------------------------------- list
 @login_required
 def complaint_list(request):
-    _require(request.user, VIEW)
+    require_perms(request.user, VIEW)
     qs = selectors.complaints_visible_to(request.user).with_list_relations()
     form = ComplaintFilterForm(request.GET or None)
     if form.is_valid():
@@ -58,19 +45,16 @@ def complaint_list(request):
             qs = qs.filter(assignee=request.user)
         if f["open_only"]:
             qs = qs.open()
-    page = CappedPaginator(qs.order_by("-received_at", "-id"), settings.HELPDESK_LIST_PAGE_SIZE).get_page(
-        request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = paginate(request, qs.order_by("-received_at", "-id"))
     return render(request, "complaints/list.html", {
-        "form": form, "page": page, "now": timezone.now(), "query": query.urlencode(),
+        "form": form, "page": page, "now": timezone.now(), "query": query_without_page(request),
         "can_log": request.user.has_perm("complaints.add_complaint") and request.user.has_perm(rules.RECEIVE),
     })
 
 
 # --------------------------------------------------------------------------- intake
 def _intake(request, form_class, template: str):
-    _require(request.user, "complaints.add_complaint", rules.RECEIVE)
+    require_perms(request.user, "complaints.add_complaint", rules.RECEIVE)
     if request.user.office_id is None:
         raise PermissionDenied(_("Your account is not attached to an office; ask a manager."))
     status = 200
@@ -81,7 +65,7 @@ def _intake(request, form_class, template: str):
                 with transaction.atomic():  # the complaint and its outcome, or nothing
                     complaint = form.log()
             except ValidationError as error:
-                _apply_validation_error(form, error)
+                apply_validation_error(form, error)
             except InvalidTransition as error:
                 form.add_error(None, str(error))
             else:
@@ -124,7 +108,7 @@ def _detail_context(request, complaint, bound=None):
 
 @login_required
 def complaint_detail(request, pk):
-    _require(request.user, VIEW)
+    require_perms(request.user, VIEW)
     complaint = selectors.complaint_for(request.user, pk)
     return render(request, "complaints/detail.html", _detail_context(request, complaint))
 
@@ -132,7 +116,7 @@ def complaint_detail(request, pk):
 @login_required
 @require_POST
 def complaint_action(request, pk, action):
-    _require(request.user, VIEW)
+    require_perms(request.user, VIEW)
     complaint = selectors.complaint_for(request.user, pk)
     name = action.replace("-", "_")
     if name not in rules.ACTIONS:
@@ -150,7 +134,7 @@ def complaint_action(request, pk, action):
             complaint = selectors.complaint_for(request.user, pk)
             return render(request, "complaints/detail.html", _detail_context(request, complaint), status=409)
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, _("%(action)s: done.") % {"action": act.label})
             return redirect("complaints:detail", pk=complaint.pk)
@@ -163,10 +147,10 @@ def complaint_action(request, pk, action):
 def callback_queue(request):
     """R-C10 "my call-backs due" (`selectors.callbacks_due`); `?office=1` shows the whole
     office to those who may reassign."""
-    _require(request.user, VIEW, rules.RECEIVE)
+    require_perms(request.user, VIEW, rules.RECEIVE)
     whole_office = request.GET.get("office") == "1" and request.user.has_perm(rules.REASSIGN)
     qs = selectors.callbacks_due(request.user, whole_office=whole_office).with_list_relations()
-    page = CappedPaginator(qs, settings.HELPDESK_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs)
     return render(request, "complaints/callbacks.html", {
         "page": page, "now": timezone.now(), "whole_office": whole_office,
         "can_see_office": request.user.has_perm(rules.REASSIGN), "query": "office=1" if whole_office else "",

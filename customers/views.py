@@ -1,7 +1,6 @@
 """Customer pages (R-CU1, R-CU2, R-CU5): the list by tier, the customer page with contacts for
 everyone who may see customers, and the confidential archive — fields, transactions and
 documents — only for the roles of `customers.access`; each look at it is logged."""
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from followups.models import Visit
 from followups.planning import plan_visits
-from helpdesk.pagination import CappedPaginator
+from helpdesk.views_tools import paginate, query_without_page, require_perms
 
 from . import access
 from .access import AccessAction
@@ -34,15 +33,11 @@ from .widgets import suggestions
 VIEW = "customers.view_customer"
 
 
-def _require(user, *perms: str) -> None:
-    if not all(user.has_perm(p) for p in perms):
-        raise PermissionDenied(_("You do not have permission to do this."))
-
 
 @login_required
 @require_GET
 def customer_list(request):
-    _require(request.user, VIEW)
+    require_perms(request.user, VIEW)
     qs = Customer.objects.select_related("account_manager")
     form = CustomerFilterForm(request.GET or None)
     if form.is_valid():
@@ -54,12 +49,8 @@ def customer_list(request):
             qs = qs.filter(tier=f["tier"])
         if f["mine"]:
             qs = qs.filter(account_manager=request.user)
-    page = CappedPaginator(qs.order_by("name", "id"), settings.HELPDESK_LIST_PAGE_SIZE).get_page(
-        request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "customers/list.html", {
-        "form": form, "page": page, "query": query.urlencode(),
+        "form": form, "page": paginate(request, qs.order_by("name", "id")), "query": query_without_page(request),
         "can_add": request.user.has_perm("customers.add_customer")})
 
 
@@ -67,14 +58,14 @@ def customer_list(request):
 @require_GET
 def customer_search(request):
     """Suggestions for the customer picker: up to 20 customers whose name or phone matches."""
-    _require(request.user, VIEW)
+    require_perms(request.user, VIEW)
     return suggestions(Customer.objects.all(), request.GET.get("q", ""))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def customer_new(request):
-    _require(request.user, VIEW, "customers.add_customer")
+    require_perms(request.user, VIEW, "customers.add_customer")
     form = NewCustomerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -118,13 +109,13 @@ def _page(request, customer, *, status=200, **forms):
 @login_required
 @require_GET
 def customer_detail(request, pk: int):
-    _require(request.user, VIEW)
+    require_perms(request.user, VIEW)
     customer = get_object_or_404(Customer.objects.select_related("account_manager"), pk=pk)
     return _page(request, customer)
 
 
 def _post_target(request, pk: int, *perms: str, confidential: bool = False):
-    _require(request.user, VIEW, *perms)
+    require_perms(request.user, VIEW, *perms)
     if confidential and not access.can_view_confidential(request.user):
         raise PermissionDenied(_("Only the manager, supervisors and customer-information staff may "
                                  "see the confidential archive."))
@@ -217,7 +208,7 @@ def upload_document(request, pk: int):
 @require_GET
 def download_document(request, pk: int, doc_pk: int):
     """The only way a document leaves the server: permission-checked and logged."""
-    _require(request.user, VIEW)
+    require_perms(request.user, VIEW)
     if not access.can_view_confidential(request.user):
         raise PermissionDenied(_("Only the manager, supervisors and customer-information staff may "
                                  "open archive documents."))
@@ -237,8 +228,8 @@ def download_document(request, pk: int, doc_pk: int):
 @login_required
 @require_GET
 def access_log(request, pk: int):
-    _require(request.user, VIEW, "customers.view_archiveaccess")
+    require_perms(request.user, VIEW, "customers.view_archiveaccess")
     customer = get_object_or_404(Customer, pk=pk)
     qs = ArchiveAccess.objects.filter(customer=customer).select_related("user", "document").order_by("-at", "-id")
-    page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
+    page = paginate(request, qs, 50)
     return render(request, "customers/access_log.html", {"customer": customer, "page": page, "query": ""})

@@ -33,11 +33,6 @@ class TripAlreadyReported(Exception):
 
 
 # ---------------------------------------------------------------------------- access
-def require_perms(user, *perms: str) -> None:
-    if not all(user.has_perm(p) for p in perms):
-        raise PermissionDenied(_("You do not have permission to do this."))
-
-
 def require_office(user) -> int:
     """The user's office id; front-desk records always belong to one office."""
     if user.office_id is None:

@@ -8,7 +8,6 @@ Every form posts, redirects and shows a message; bad input re-renders the form w
 import re
 from datetime import date
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from complaints.daily_log import FIRST_DAY, LAST_DAY, local_today, parse_day
-from helpdesk.pagination import CappedPaginator
+from helpdesk.views_tools import apply_validation_error, paginate, query_without_page, require_perms
 
 from . import frontdesk
 from .forms_frontdesk import (
@@ -31,29 +30,13 @@ from .forms_frontdesk import (
     WorkLogForm,
     WorkSummaryForm,
 )
-from .frontdesk import require_office, require_perms
+from .frontdesk import require_office
 from .models import TripStatus, WorkLog, WorkSummary
 
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
-def _apply_validation_error(form, error: ValidationError) -> None:
-    """Put a ValidationError raised by a service function onto the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
-
-def _page(request, qs):
-    return CappedPaginator(qs, settings.HELPDESK_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 # ------------------------------------------------------------------ reception (R-F2)
@@ -77,7 +60,7 @@ def reception_list(request):
                     organisation=data["organisation"], customer=data["customer"], purpose=data["purpose"],
                     received_by=data["received_by"], summary=data["summary"])
             except ValidationError as error:
-                _apply_validation_error(form, error)
+                apply_validation_error(form, error)
             else:
                 messages.success(request, _("Visitor %(name)s logged.") % {"name": reception.visitor_name})
                 return redirect("followups:reception_list")
@@ -90,7 +73,7 @@ def reception_list(request):
         f = filters.cleaned_data
         qs = frontdesk.filter_receptions(qs, date_from=f["date_from"], date_to=f["date_to"], text=f["q"])
     return render(request, "followups/frontdesk/reception_list.html", {
-        "form": form, "filters": filters, "page": _page(request, qs), "query": _query_without_page(request),
+        "form": form, "filters": filters, "page": paginate(request, qs), "query": query_without_page(request),
     }, status=status)
 
 
@@ -111,7 +94,7 @@ def trip_list(request):
     else:
         status = ""
     return render(request, "followups/frontdesk/trip_list.html", {
-        "page": _page(request, qs), "query": _query_without_page(request), "scope": scope, "status": status,
+        "page": paginate(request, qs), "query": query_without_page(request), "scope": scope, "status": status,
         "status_choices": TRIP_STATUS_CHOICES, "can_plan": user.has_perm("followups.add_fieldtrip"),
     })
 
@@ -177,7 +160,7 @@ def trip_report(request, pk: int):
             messages.error(request, str(error))
             return _trip_page(request, frontdesk.trip_for(user, pk), status=409)
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, _("Trip report saved."))
             return redirect("followups:trip_detail", pk=trip.pk)
@@ -211,7 +194,7 @@ def worklog(request):
                     agent=user, day=data["day"], work_done=data["work_done"], lessons=data["lessons"],
                     special_situations=data["special_situations"])
             except ValidationError as error:
-                _apply_validation_error(form, error)
+                apply_validation_error(form, error)
             else:
                 messages.success(request, (_("Work log for %(day)s saved.") if created else
                                            _("Work log for %(day)s updated.")) % {"day": entry.day.isoformat()})
@@ -258,7 +241,7 @@ def work_summary(request, agent_id: int, year: int, month: int):
                     agent=user, month=first, summary=form.cleaned_data["summary"],
                     special_situations=form.cleaned_data["special_situations"])
             except ValidationError as error:
-                _apply_validation_error(form, error)
+                apply_validation_error(form, error)
             else:
                 messages.success(request, (_("Summary of %(month)s saved.") if created else
                                            _("Summary of %(month)s updated.")) % {"month": first.strftime("%Y-%m")})
@@ -295,8 +278,8 @@ def worklog_team(request):
     else:
         month = frontdesk.month_start(local_today())
     return render(request, "followups/frontdesk/worklog_team.html", {
-        "month": month, "page": _page(request, frontdesk.team_for_month(user, month)),
-        "query": _query_without_page(request), "all_offices": user.has_perm(frontdesk.VIEW_ALL_OFFICES),
+        "month": month, "page": paginate(request, frontdesk.team_for_month(user, month)),
+        "query": query_without_page(request), "all_offices": user.has_perm(frontdesk.VIEW_ALL_OFFICES),
     })
 
 

@@ -2,10 +2,9 @@
 results per customer tier with its responses, and recording one customer's answers.
 The rules live in `followups.surveys`; these views check permissions, bind forms and put the
 service's ValidationError back on the form (status 400, nothing saved)."""
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.widgets import suggestions
-from helpdesk.pagination import CappedPaginator
+from helpdesk.views_tools import apply_validation_error, paginate, require_perms
 
 from . import surveys
 from .forms_surveys import SurveyResponseForm, SurveyRoundForm
@@ -24,28 +23,14 @@ CREATE = "followups.add_surveyround"
 RECORD = "followups.add_surveyresponse"
 
 
-def _require(user, *perms: str) -> None:
-    if not all(user.has_perm(p) for p in perms):
-        raise PermissionDenied(_("You do not have permission to do this."))
 
-
-def _apply_validation_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _page(request, queryset):
-    return CappedPaginator(queryset, settings.HELPDESK_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 # ------------------------------------------------------------------------------ list
 @login_required
 def survey_list(request):
-    _require(request.user, VIEW)
-    page = _page(request, surveys.rounds_with_counts())
+    require_perms(request.user, VIEW)
+    page = paginate(request, surveys.rounds_with_counts())
     return render(request, "followups/surveys/list.html", {
         "page": page, "today": timezone.localdate(), "can_create": request.user.has_perm(CREATE),
     })
@@ -55,7 +40,7 @@ def survey_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def survey_create(request):
-    _require(request.user, VIEW, CREATE)
+    require_perms(request.user, VIEW, CREATE)
     status = 200
     if request.method == "POST":
         form = SurveyRoundForm(request.POST)
@@ -66,7 +51,7 @@ def survey_create(request):
                                               customers=form.chosen_customers(), by=request.user,
                                               closes_on=data["closes_on"])
             except ValidationError as error:
-                _apply_validation_error(form, error)
+                apply_validation_error(form, error)
             else:
                 messages.success(request, _("Survey “%(title)s” created and sent to %(count)d customers.") % {
                     "title": survey.title, "count": survey.customers.count()})
@@ -80,12 +65,12 @@ def survey_create(request):
 # ---------------------------------------------------------------------------- detail
 @login_required
 def survey_detail(request, pk):
-    _require(request.user, VIEW)
+    require_perms(request.user, VIEW)
     survey = get_object_or_404(SurveyRound.objects.select_related("created_by"), pk=pk)
     results = surveys.results_by_tier(survey)
     responses = (SurveyResponse.objects.filter(round=survey).select_related("customer", "recorded_by")
                  .prefetch_related("answers").order_by("-recorded_at", "-id"))
-    page = _page(request, responses)
+    page = paginate(request, responses)
     overall = results.overall
     closed = surveys.is_closed(survey)
     return render(request, "followups/surveys/detail.html", {
@@ -99,7 +84,7 @@ def survey_detail(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def survey_record_response(request, pk):
-    _require(request.user, VIEW, RECORD)
+    require_perms(request.user, VIEW, RECORD)
     survey = get_object_or_404(SurveyRound, pk=pk)
     questions = list(survey.questions.order_by("position", "pk"))
     closed = surveys.is_closed(survey)
@@ -113,7 +98,7 @@ def survey_record_response(request, pk):
                                                    channel=data["channel"], comments=data["comments"],
                                                    by=request.user)
             except ValidationError as error:
-                _apply_validation_error(form, error)
+                apply_validation_error(form, error)
             else:
                 messages.success(request, _("Answers of %(customer)s recorded.") % {"customer": response.customer})
                 return redirect("followups:survey_detail", pk=survey.pk)
@@ -128,7 +113,7 @@ def survey_record_response(request, pk):
 @require_GET
 def survey_pending_customers(request, pk):
     """Suggestions for the record-answers form: only the round's customers still to answer."""
-    _require(request.user, VIEW, RECORD)
+    require_perms(request.user, VIEW, RECORD)
     survey = get_object_or_404(SurveyRound, pk=pk)
     return suggestions(surveys.pending_customers(survey), request.GET.get("q", ""))
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.models import Customer
-from helpdesk.pagination import CappedPaginator
+from helpdesk.views_tools import paginate, query_without_page, require_perms
 
 from .forms_visits import (
     AgendaFilterForm,
@@ -37,10 +37,6 @@ APPROVE = "followups.approve_visitplan"
 AGENDA_PAGE_SIZE = 100
 
 
-def _require(user, *perms: str) -> None:
-    if not all(user.has_perm(p) for p in perms):
-        raise PermissionDenied(_("You do not have permission to do this."))
-
 
 def _staff():
     return get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username")
@@ -59,7 +55,7 @@ def visits_visible_to(user):
 @login_required
 @require_GET
 def agenda(request):
-    _require(request.user, VIEW)
+    require_perms(request.user, VIEW)
     see_all = request.user.has_perm(VIEW_ALL)
     form = AgendaFilterForm(request.GET or None, people=_staff() if see_all else None)
     today = timezone.localdate()
@@ -85,23 +81,21 @@ def agenda(request):
         qs = qs.filter(visitor=person)
     qs = qs.filter(due_on__gte=start, due_on__lte=end).select_related("customer", "visitor").order_by(
         "due_on", "customer__name", "id")
-    page = CappedPaginator(qs, AGENDA_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, AGENDA_PAGE_SIZE)
     days: list[tuple[date, list[Visit]]] = []
     for visit in page:
         if not days or days[-1][0] != visit.due_on:
             days.append((visit.due_on, []))
         days[-1][1].append(visit)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "followups/agenda.html", {
         "form": form, "page": page, "days": days, "person": person, "customer": customer, "start": start,
-        "end": end, "today": today, "query": query.urlencode(),
+        "end": end, "today": today, "query": query_without_page(request),
     }, status=status)
 
 
 # ------------------------------------------------------------------------------- visit
 def _visit_for(request, pk: int) -> Visit:
-    _require(request.user, VIEW)
+    require_perms(request.user, VIEW)
     return get_object_or_404(visits_visible_to(request.user).select_related("customer", "visitor", "recorded_by"),
                              pk=pk)
 
@@ -134,7 +128,7 @@ def visit_detail(request, pk: int):
 @require_POST
 def record_visit(request, pk: int):
     visit = _visit_for(request, pk)
-    _require(request.user, RECORD)
+    require_perms(request.user, RECORD)
     form = RecordVisitForm(request.POST, visit=visit)
     if form.is_valid():
         f = form.cleaned_data
@@ -153,7 +147,7 @@ def record_visit(request, pk: int):
 @require_POST
 def cancel_visit(request, pk: int):
     visit = _visit_for(request, pk)
-    _require(request.user, MANAGE)
+    require_perms(request.user, MANAGE)
     form = CancelVisitForm(request.POST)
     if form.is_valid():
         try:
@@ -170,7 +164,7 @@ def cancel_visit(request, pk: int):
 @require_POST
 def assign_visit(request, pk: int):
     visit = _visit_for(request, pk)
-    _require(request.user, MANAGE)
+    require_perms(request.user, MANAGE)
     form = AssignVisitForm(request.POST, people=_staff())
     if form.is_valid() and visit.status != VisitStatus.PLANNED:
         form.add_error(None, _("Only planned visits can be assigned."))
@@ -195,7 +189,7 @@ def _month(value: str) -> date:
 @require_GET
 def plan_list(request):
     """My plans, and for the manager the plans waiting for review."""
-    _require(request.user, "followups.view_visitplan")
+    require_perms(request.user, "followups.view_visitplan")
     mine = VisitPlan.objects.filter(account_manager=request.user).order_by("-month")[:24]
     waiting = None
     if request.user.has_perm(APPROVE):
@@ -226,7 +220,7 @@ def _plan_page(request, plan, *, status=200, plan_form=None, decision_form=None)
 @require_http_methods(["GET", "POST"])
 def my_plan(request, month: str):
     """The signed-in account manager's plan of a month: write it and submit it for review."""
-    _require(request.user, "followups.view_visitplan", "followups.add_visitplan")
+    require_perms(request.user, "followups.view_visitplan", "followups.add_visitplan")
     plan = VisitPlan.objects.filter(account_manager=request.user, month=_month(month)).first() or VisitPlan(
         account_manager=request.user, month=_month(month))
     if request.method == "GET":
@@ -252,13 +246,13 @@ def my_plan(request, month: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_plan(request, pk: int):
-    _require(request.user, "followups.view_visitplan")
+    require_perms(request.user, "followups.view_visitplan")
     plan = get_object_or_404(VisitPlan.objects.select_related("account_manager", "decided_by"), pk=pk)
     if plan.account_manager_id != request.user.pk and not request.user.has_perm(APPROVE):
         raise PermissionDenied(_("You do not have permission to do this."))
     if request.method == "GET":
         return _plan_page(request, plan)
-    _require(request.user, APPROVE)
+    require_perms(request.user, APPROVE)
     form = PlanDecisionForm(request.POST)
     if form.is_valid():
         try:

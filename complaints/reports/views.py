@@ -2,7 +2,6 @@
 `monthly_figures` returns; permissions: complaints.view_reports for the dashboard
 (supervisors, read-only, and managers), complaints.download_summary for the files (managers)."""
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -10,16 +9,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from helpdesk.views_tools import require_perms
+
 from .. import rules
 from . import exports
 from .figures import add_months, local_today, month_label, monthly_figures
 from .forms import SummaryFilterForm
-
-
-def _require(user, perm: str) -> None:
-    if not user.has_perm(perm):
-        raise PermissionDenied(_("You do not have permission to do this."))
-
 
 _KINDS = {exports.PCT_FORMAT: "pct", exports.HOURS_FORMAT: "hours"}
 
@@ -79,7 +74,7 @@ def chart_data(figures: dict) -> dict:
 @login_required
 @require_GET
 def monthly_dashboard(request):
-    _require(request.user, rules.VIEW_REPORTS)
+    require_perms(request.user, rules.VIEW_REPORTS)
     form = SummaryFilterForm(request.GET, user=request.user)  # no month: the last complete one
     if not form.is_valid():
         return render(request, "reports/monthly.html", {"form": form}, status=400)
@@ -106,7 +101,7 @@ def monthly_dashboard(request):
 @login_required
 @require_GET
 def monthly_download(request, month: str, fmt: str):
-    _require(request.user, rules.DOWNLOAD_SUMMARY)
+    require_perms(request.user, rules.DOWNLOAD_SUMMARY)
     form = SummaryFilterForm({**request.GET.dict(), "month": month}, user=request.user)
     if not form.is_valid():
         return render(request, "reports/bad_request.html", {"form": form}, status=400)
