@@ -2,7 +2,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY requirements.lock .
-RUN pip install --no-cache-dir -r requirements.lock
+# Every pin carries its hashes: pip refuses a file that differs from the locked one.
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY . .
 RUN DJANGO_SETTINGS_MODULE=helpdesk.settings.local DJANGO_SECRET_KEY=build python manage.py collectstatic --noinput -v0
 EXPOSE 8000

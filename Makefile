@@ -1,25 +1,33 @@
 # Two commands set everything up on a fresh machine with Python 3.11+ and make:
 #   make run   — venv, locked deps, migrate (embedded SQLite unless DATABASE_URL), demo data, serve :8000
-#   make test  — the same set-up, then the whole test suite
+#   make test  — the same set-up, then `make lint` and the whole test suite
+# Dependencies are declared once, in pyproject.toml; `make lock` compiles the two hashed locks.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# The Django apps: what mypy, django-upgrade and the architecture test look at.
+APPS   := accounts complaints customers followups notifications helpdesk
+PY_SOURCES = $(shell find $(APPS) tests manage.py conftest.py -name '*.py' -not -path '*/__pycache__/*')
+PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
 
-.PHONY: run test install install-dev migrate seed messages check clean
+.PHONY: run test install install-dev migrate seed messages check clean lock \
+	lint lint-ruff lint-format lint-templates lint-upgrade lint-types lint-imports
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
+# Both locks pin every package with its hashes; pip checks them (--require-hashes).
 $(VENV)/.installed: requirements.lock | $(PY)
-	$(PIP) install --quiet -r requirements.lock
+	$(PIP) install --quiet --require-hashes -r requirements.lock
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.lock requirements.lock | $(PY)
-	$(PIP) install --quiet -r requirements-dev.lock
+	$(PIP) install --quiet --require-hashes -r requirements-dev.lock
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
@@ -45,10 +53,42 @@ run: seed
 	fi; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install-dev
+test: lint
 	$(PY) manage.py makemigrations --check --dry-run --settings=helpdesk.settings.test
-	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Every check of .pre-commit-config.yaml, none of which changes a file (`make -k lint` runs
+# them all and reports each failure). Fix with `ruff check --fix .`, `ruff format .`,
+# `django-upgrade --target-version 5.2 <files>` or `pre-commit run --all-files`.
+lint: lint-ruff lint-format lint-templates lint-upgrade lint-types lint-imports
+
+lint-ruff: install-dev
+	$(VENV)/bin/ruff check .
+
+# Lists the files only; `.venv/bin/ruff format --diff .` shows the changes.
+lint-format: install-dev
+	$(VENV)/bin/ruff format --check --output-format concise .
+
+lint-templates: install-dev
+	$(VENV)/bin/djlint templates --lint
+
+lint-upgrade: install-dev
+	@echo "django-upgrade --target-version 5.2 --check <$(words $(PY_SOURCES)) files>"
+	@$(VENV)/bin/django-upgrade --target-version 5.2 --check $(PY_SOURCES)
+
+lint-types: install-dev
+	$(VENV)/bin/mypy
+
+# No import cycles between the apps (tests/test_architecture.py; also part of the suite).
+lint-imports: install-dev
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_architecture.py
+
+# Re-compile the locks from pyproject.toml after changing a dependency there (pip-tools, from
+# `make install-dev`). Existing pins are kept; `make lock LOCK_ARGS=--upgrade` upgrades all,
+# `LOCK_ARGS="--upgrade-package django"` one. The dev lock is constrained to the runtime pins.
+lock: install-dev
+	$(PIP_COMPILE) -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock pyproject.toml
 
 # Re-extract and compile translations (needs GNU gettext); the compiled .mo files are committed.
 messages: install

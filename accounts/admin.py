@@ -16,5 +16,5 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "get_full_name", "office", "department", "is_staff", "is_active"]
     list_filter = ["office", "department", "groups", "is_staff", "is_active"]
     list_select_related = ["office", "department"]
-    fieldsets = BaseUserAdmin.fieldsets + ((_("Service centre"), {"fields": ("office", "department")}),)
-    add_fieldsets = BaseUserAdmin.add_fieldsets + ((_("Service centre"), {"fields": ("office", "department")}),)
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Service centre"), {"fields": ("office", "department")}))
+    add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("Service centre"), {"fields": ("office", "department")}))

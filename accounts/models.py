@@ -44,7 +44,7 @@ class User(AbstractUser):
         on_delete=models.SET_NULL, related_name="staff",
     )
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # django-stubs 5.2 omits Meta
         verbose_name = _("staff member")
         verbose_name_plural = _("staff")
 

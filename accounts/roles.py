@@ -22,7 +22,7 @@ _SUPERVISOR = _AGENT + [
     "customers.view_confidential", "customers.view_customerdocument", "customers.view_customertransaction",
     "customers.view_tierchange", "followups.view_all_visits", "followups.change_visit",
     "followups.view_team_logs", "followups.view_surveyround", "followups.view_surveyresponse",
-    "followups.view_holiday",
+    "followups.view_visitholiday",
 ]
 # maintaining the archive and running satisfaction surveys (R-CU2, R-CU6)
 _ARCHIVE_AND_SURVEYS = [
@@ -49,14 +49,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.add_customer", "customers.change_customer",
         # the working calendar (deadlines in working time, R-T1 … R-T3)
         "complaints.view_workinghours", "complaints.add_workinghours", "complaints.change_workinghours",
-        "complaints.delete_workinghours", "complaints.view_holiday", "complaints.add_holiday",
-        "complaints.change_holiday", "complaints.delete_holiday",
+        "complaints.delete_workinghours", "complaints.view_calendarholiday", "complaints.add_calendarholiday",
+        "complaints.change_calendarholiday", "complaints.delete_calendarholiday",
         # API tokens for integrations (REST API)
         "authtoken.view_tokenproxy", "authtoken.add_tokenproxy", "authtoken.delete_tokenproxy",
         "authtoken.view_token", "authtoken.add_token", "authtoken.delete_token",
         # follow-ups: review visit plans, the holiday list for visits (R-CU3)
-        "followups.approve_visitplan", "followups.add_holiday", "followups.change_holiday",
-        "followups.delete_holiday", *_ARCHIVE_AND_SURVEYS,
+        "followups.approve_visitplan", "followups.add_visitholiday", "followups.change_visitholiday",
+        "followups.delete_visitholiday", *_ARCHIVE_AND_SURVEYS,
     ],
     Role.CUSTOMER_INFO: [
         "customers.view_customer", "customers.add_customer", "customers.change_customer",

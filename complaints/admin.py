@@ -18,7 +18,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.access import sees_every_office
 from helpdesk.admin_tools import ReadOnlyAdminMixin
+from helpdesk.phones import phone_search_digits
 
 from . import rules
 from .choices import EscalationCause
@@ -53,7 +55,7 @@ def staff_choices_for(user) -> QuerySet:
     """Who a complaint may be handed to from the admin: the active staff of the user's
     office, or of every office for a user who sees them all (managers)."""
     qs = User.objects.filter(is_active=True).select_related("office")
-    if not user.has_perm(rules.VIEW_ALL_OFFICES):
+    if not sees_every_office(user):
         qs = qs.filter(office_id=user.office_id) if user.office_id else qs.none()
     return qs.order_by("office__name", "first_name", "last_name", "username")
 
@@ -135,13 +137,13 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     # -- scope: the one permission-aware selector
     def get_queryset(self, request):
-        qs = complaints_visible_to(request.user)
+        qs = complaints_visible_to(request.user).with_overdue()  # the overdue column, without a query per row
         ordering = self.get_ordering(request)
         return qs.order_by(*ordering) if ordering else qs
 
     def get_list_filter(self, request):
         filters = list(super().get_list_filter(request))
-        if request.user.has_perm(rules.VIEW_ALL_OFFICES):
+        if sees_every_office(request.user):
             filters.append("office")
         return filters
 
@@ -150,6 +152,8 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         reference = search_term.strip().lstrip("#")
         if reference.isdigit():
             results |= queryset.filter(pk=int(reference))
+        if len(digits := phone_search_digits(search_term, any_text=False)) >= 4:  # "+86 139 1234 5678"
+            results |= queryset.filter(contact_phone__contains=digits)
         return results, may_have_duplicates
 
     # -- read-only: complaints are logged by the intake forms, changed only by the
@@ -297,7 +301,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 # ------------------------------------------------------------ working calendar
-from .calendar import Holiday, WorkingHours  # noqa: E402  (appended section, kept apart)
+from .calendar import CalendarHoliday, WorkingHours  # noqa: E402  (appended section, kept apart)
 
 
 @admin.register(WorkingHours)
@@ -318,8 +322,8 @@ class WorkingHoursAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
 
-@admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+@admin.register(CalendarHoliday)
+class CalendarHolidayAdmin(admin.ModelAdmin):
     """Days off, and make-up working days (调休) worked with the hours of another weekday."""
 
     list_display = ["date", "name", "is_working_day", "works_like_weekday"]

@@ -1,12 +1,8 @@
 """Complaints over the REST API. Serializers validate shape only; every change goes through
 the same lifecycle methods as the HTML views (complaints.actions), so the same rules apply:
 an invalid transition is 409, bad input 400, a missing permission 403, an unknown id 404."""
-from datetime import timedelta
-
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as df
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +13,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from accounts.models import Role
 from helpdesk.drf import (
     BlankableEmailField,
     ErrorSerializer,
@@ -27,7 +24,8 @@ from helpdesk.drf import (
 
 from . import rules, selectors
 from .actions import perform
-from .choices import Channel, CloseReason, EventKind, Status
+from .choices import Channel, CloseReason, EventKind, Outcome
+from .filters import ComplaintFilter
 from .forms import ACTION_FORMS, staff_of
 from .models import Category, Complaint, ComplaintEvent, Department
 
@@ -71,28 +69,54 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
 
 class ComplaintIntakeSerializer(serializers.ModelSerializer):
-    """R-C1 intake from another system (web form, call-centre software): logged as received,
-    reply due within 24 hours (or the tier's window)."""
+    """R-C1 intake from another system (web form, call-centre software), with the outcome
+    chosen at intake as on the desk forms: none (received, reply due within 24 hours or the
+    tier's window), `reply_time` (agreed, R-C5), `on_the_spot` (signed off, R-C4) or
+    `move_up` (walk-in, to `supervisor`, R-C2). The rules are `Complaint.receive()`'s."""
 
     channel = serializers.ChoiceField(choices=Channel.choices)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, allow_null=True, default=None)
+    reply_due_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None,
+        help_text="The reply time agreed with the complainant (outcome reply_time).")
+    resolution = serializers.CharField(required=False, allow_blank=True, default="")
+    signoff_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
+    satisfied = serializers.BooleanField(required=False, default=False)
+    apologised = serializers.BooleanField(required=False, default=False)
+    supervisor = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(), required=False, allow_null=True, default=None,
+        help_text="The supervisor taking over (outcome move_up).")
+    handover_note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    outcome_fields = ["outcome", "reply_due_at", "resolution", "signoff_name", "satisfied", "apologised",
+                      "supervisor", "handover_note"]
 
     class Meta:
         model = Complaint
         fields = ["channel", "customer", "complainant_name", "is_anonymous", "contact_phone", "contact_email",
                   "contact_qq", "contact_wechat", "incident_at", "incident_place", "persons_involved", "subject",
-                  "description", "category", "is_emotional", "is_sensitive"]
+                  "description", "category", "is_emotional", "is_sensitive", "outcome", "reply_due_at", "resolution",
+                  "signoff_name", "satisfied", "apologised", "supervisor", "handover_note"]
         extra_kwargs = {"category": {"queryset": Category.objects.filter(is_active=True)}}
 
-    def validate_incident_at(self, value):
-        if value > timezone.now() + timedelta(minutes=5):
-            raise serializers.ValidationError(_("The time of the incident cannot be in the future."))
-        return value
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        office_id = getattr(getattr(request, "user", None), "office_id", None)
+        supervisors = staff_of(office_id, role=Role.SUPERVISOR) if office_id else User.objects.none()
+        self.fields["supervisor"].queryset = supervisors
 
     def validate(self, attrs):
-        named = attrs.get("complainant_name", "").strip()
-        if not attrs.get("is_anonymous") and not attrs.get("customer") and not named:
-            raise serializers.ValidationError({"complainant_name": [
-                _("Enter the complainant's name, link a customer, or mark the complaint anonymous.")]})
+        """Every intake rule of `Complaint.intake_errors`, reported as field errors (400)."""
+        errors = Complaint.intake_errors(
+            channel=attrs["channel"], outcome=attrs.get("outcome"), customer=attrs.get("customer"),
+            complainant_name=attrs.get("complainant_name", ""), is_anonymous=attrs.get("is_anonymous", False),
+            incident_at=attrs.get("incident_at"), category=attrs.get("category"),
+            reply_due_at=attrs.get("reply_due_at"), resolution=attrs.get("resolution", ""),
+            signoff_name=attrs.get("signoff_name", ""), satisfied=attrs.get("satisfied", False),
+            supervisor=attrs.get("supervisor"))
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 
@@ -159,29 +183,6 @@ def action_serializer(name: str) -> type[serializers.Serializer]:
 ACTION_SERIALIZERS = {name: action_serializer(name) for name in rules.ACTIONS}
 
 
-# -------------------------------------------------------------------- filters
-class ComplaintFilter(df.FilterSet):
-    status = df.MultipleChoiceFilter(choices=Status.choices)
-    channel = df.MultipleChoiceFilter(choices=Channel.choices)
-    escalation_level = df.NumberFilter()
-    received_after = SafeIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = SafeIsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
-    overdue = df.BooleanFilter(method="filter_overdue")
-    search = df.CharFilter(method="filter_search", help_text="Text, phone number or #id.")
-
-    class Meta:
-        model = Complaint
-        fields = ["status", "channel", "escalation_level", "department", "assignee", "office", "category",
-                  "customer", "is_training_case"]
-
-    def filter_overdue(self, queryset, name, value):
-        q = Complaint.objects.overdue_q()
-        return queryset.filter(q) if value else queryset.exclude(q)
-
-    def filter_search(self, queryset, name, value):
-        return queryset.filter(selectors.text_search_q(value)) if value.strip() else queryset
-
-
 # -------------------------------------------------------------------- views
 class ComplaintPermission(permissions.BasePermission):
     """The UI's permissions: seeing needs view_complaint (scoped by office in the queryset),
@@ -223,8 +224,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
             raise PermissionDenied(_("Your account is not attached to an office; ask a manager."))
         intake = ComplaintIntakeSerializer(data=request.data, context=self.get_serializer_context())
         intake.is_valid(raise_exception=True)
-        with transaction.atomic():
-            complaint = Complaint.log(actor=request.user, office=request.user.office, **intake.validated_data)
+        complaint = Complaint.receive(actor=request.user, office=request.user.office, **intake.validated_data)
         return Response(ComplaintSerializer(complaint, context=self.get_serializer_context()).data, status=201)
 
     def _act(self, request, pk, name: str):
@@ -267,9 +267,9 @@ class ComplaintEventFilter(df.FilterSet):
 
 
 class ComplaintEventViewSet(viewsets.ReadOnlyModelViewSet):
-    lookup_value_regex = "[0-9]+"
     """The append-only event log (R-C11), read-only, of the complaints visible to you."""
 
+    lookup_value_regex = "[0-9]+"
     serializer_class = ComplaintEventSerializer
     permission_classes = [ModelPermissionsWithView]
     filter_backends = [df.DjangoFilterBackend, OrderingFilter]

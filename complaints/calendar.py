@@ -10,7 +10,7 @@ Rules of the calendar
   weekday without rows is not worked. Periods never span midnight (end > start, held by the
   database); overlapping periods of the same weekday are refused by the form and, should
   some exist anyway, merged when counting (no time is counted twice).
-- `Holiday`: a date that is not worked, whatever its weekday — unless `is_working_day` is
+- `CalendarHoliday`: a date that is not worked, whatever its weekday — unless `is_working_day` is
   set: then it is a make-up working day (调休), worked with the hours of the weekday named by
   `works_like_weekday` (Monday when left empty) instead of the hours of its own weekday.
 - No `WorkingHours` rows at all: the calendar is switched on but empty, and time is counted
@@ -93,10 +93,10 @@ class WorkingHours(models.Model):
         return added
 
 
-class Holiday(models.Model):
+class CalendarHoliday(models.Model):
     """A date off work (`is_working_day` unset) or a make-up working day (调休) that is worked
     although it falls on a weekend or holiday week, with the hours of `works_like_weekday`
-    (Monday when empty)."""
+    (Monday when empty). Not the visit-holiday list (`followups.VisitHoliday`)."""
 
     date = models.DateField(_("date"), unique=True)
     name = models.CharField(_("name"), max_length=120)
@@ -134,6 +134,8 @@ class Holiday(models.Model):
         return Weekday.MONDAY if self.works_like_weekday is None else self.works_like_weekday
 
 
+
+
 # ------------------------------------------------------------------------ counting
 Period = tuple[time, time]
 
@@ -159,7 +161,7 @@ def _week() -> dict[int, list[Period]]:
 def _holidays(first: date, days: int) -> dict[date, int | None]:
     """The holidays of [first, first + days) in one query: date -> weekday whose hours apply
     (None for a day off)."""
-    rows = Holiday.objects.filter(date__gte=first, date__lt=first + timedelta(days=days))
+    rows = CalendarHoliday.objects.filter(date__gte=first, date__lt=first + timedelta(days=days))
     return {h.date: h.hours_weekday for h in rows.only("date", "is_working_day", "works_like_weekday")}
 
 
@@ -194,7 +196,7 @@ def _working_periods(start_day: date, delta: timedelta, week: dict[int, list[Per
                    datetime.combine(day, end, tzinfo=tz).astimezone(UTC))
     raise ImproperlyConfigured(
         f"The working calendar has no working time left for {delta} within {MAX_DAYS} days of {start_day}: "
-        "check the working hours and holidays (complaints.WorkingHours, complaints.Holiday).")
+        "check the working hours and holidays (complaints.WorkingHours, complaints.CalendarHoliday).")
 
 
 def add_working_time(start: datetime, delta: timedelta) -> datetime:

@@ -13,7 +13,12 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-OPEN_STATUSES = [s for s in Status.values if s != Status.CLOSED]
+# The status groups, defined once: the transition table, the periodic rules, the partial
+# indexes that serve them (Complaint.Meta.indexes) and the lists all read these.
+# Statuses in which the complaint is still being worked on (the reply and progress clocks run).
+WORKING_STATUSES: tuple[str, ...] = (Status.RECEIVED, Status.IN_PROGRESS, Status.SOLUTION_PROPOSED, Status.HANDLING)
+# Every status but closed: working, plus waiting for (or declined) the call-back.
+OPEN_STATUSES: tuple[str, ...] = (*WORKING_STATUSES, Status.RESOLVED, Status.CALLBACK_DECLINED)
 
 
 class CloseReason(models.TextChoices):
@@ -31,6 +36,14 @@ class Channel(models.TextChoices):
     ONLINE = "online", _("Online (web form, e-mail, message)")
     LETTER = "letter", _("Letter")
     FIELD_VISIT = "field_visit", _("Field visit")
+
+
+class Outcome(models.TextChoices):
+    """What happens at intake, once the receiver has listened and restated (R-C3)."""
+
+    REPLY_TIME = "reply_time", _("Agree a reply time (within 24 hours)")  # R-C5
+    ON_THE_SPOT = "on_the_spot", _("Resolved on the spot, complainant signs off")  # R-C4
+    MOVE_UP = "move_up", _("Still agitated or not satisfied: move up to the supervisor now")  # R-C2
 
 
 class EscalationLevel(models.IntegerChoices):

@@ -1,24 +1,15 @@
 """The one domain error of the complaint lifecycle."""
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.exceptions import DomainConflict
 
-class InvalidTransition(Exception):
+
+class InvalidTransition(DomainConflict):
     """An action that the complaint's current state does not allow.
 
     Views show it as a message (HTTP 409), the API answers 409 with `code`."""
 
     code = "invalid_transition"
-
-    def __init__(self, message, *, code: str | None = None, action: str = "", status: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.action = action
-        self.status = status
-        if code:
-            self.code = code
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 def not_allowed(action, status: str) -> InvalidTransition:

@@ -4,53 +4,37 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from accounts.staff import StaffChoiceField, staff_of
 from customers.models import Customer
 from customers.widgets import CustomerChoiceField
+from helpdesk.widgets import DateTimeLocalInput
 
 from .actions import perform
-from .choices import CallbackMethod, Channel, EscalationCause, Status
+from .choices import CallbackMethod, Channel, EscalationCause, Outcome
 from .deadlines import reply_window_for
 from .models import Category, Complaint, Department
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
-
-
-def staff_of(office_id, *, role: str | None = None):
-    qs = get_user_model().objects.filter(is_active=True, office_id=office_id).order_by("first_name", "username")
-    if role:
-        qs = qs.filter(groups__name=role)
-    return qs
-
-
-class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return str(obj)
 
 
 # --------------------------------------------------------------------------- intake
 class IntakeForm(forms.ModelForm):
     """R-C1 intake plus the immediate outcome: on-the-spot resolution (R-C4), an agreed reply
-    time (R-C5) or, for walk-ins, moving up to the supervisor (R-C2)."""
+    time (R-C5) or, for walk-ins, moving up to the supervisor (R-C2). The rules are
+    `Complaint.intake_errors()` / `Complaint.receive()`: this form checks field shapes and
+    shows the model's errors on its fields."""
 
-    OUTCOME_REPLY_TIME = "reply_time"
-    OUTCOME_ON_THE_SPOT = "on_the_spot"
-    OUTCOME_MOVE_UP = "move_up"
+    OUTCOME_REPLY_TIME = Outcome.REPLY_TIME
+    OUTCOME_ON_THE_SPOT = Outcome.ON_THE_SPOT
+    OUTCOME_MOVE_UP = Outcome.MOVE_UP
     channel: str = ""
 
     outcome = forms.ChoiceField(
         label=_("Outcome now"), widget=forms.RadioSelect,
-        choices=[(OUTCOME_REPLY_TIME, _("Agree a reply time (within 24 hours)")),
-                 (OUTCOME_ON_THE_SPOT, _("Resolved on the spot, complainant signs off"))])
+        choices=[(Outcome.REPLY_TIME.value, Outcome.REPLY_TIME.label),
+                 (Outcome.ON_THE_SPOT.value, Outcome.ON_THE_SPOT.label)])
     reply_due_at = forms.DateTimeField(label=_("Agreed reply time"), required=False, widget=DateTimeLocalInput(),
                                        help_text=_("No later than 24 hours from now."))
     resolution = forms.CharField(label=_("Explanation / resolution"), required=False,
@@ -71,6 +55,8 @@ class IntakeForm(forms.ModelForm):
             "subject": _("What happened, in one line."),
         }
 
+    outcome_fields = ["reply_due_at", "resolution", "apologised", "signoff_name", "satisfied"]
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
@@ -78,7 +64,7 @@ class IntakeForm(forms.ModelForm):
         self.fields["customer"].queryset = Customer.objects.order_by("name")
         self.fields["category"].queryset = Category.objects.filter(is_active=True)
         self.fields["incident_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
-        self.fields["outcome"].initial = self.OUTCOME_REPLY_TIME
+        self.fields["outcome"].initial = Outcome.REPLY_TIME
         latest = timezone.localtime() + reply_window_for(None) - timedelta(minutes=5)
         self.fields["reply_due_at"].initial = latest.replace(second=0, microsecond=0)
 
@@ -86,52 +72,39 @@ class IntakeForm(forms.ModelForm):
     person_fields = ["customer", "complainant_name", "is_anonymous", "contact_phone", "contact_email",
                      "contact_qq", "contact_wechat", "is_emotional", "is_sensitive"]
 
-    def clean_incident_at(self):
-        value = self.cleaned_data["incident_at"]
-        if value and value > timezone.now() + timedelta(minutes=5):
-            raise ValidationError(_("The time of the incident cannot be in the future."))
-        return value
+    def _intake_arguments(self) -> dict:
+        data = self.cleaned_data
+        arguments = {name: data.get(name) for name in self.outcome_fields}
+        arguments.update(outcome=data.get("outcome"), supervisor=data.get("supervisor"),
+                         handover_note=data.get("handover_note", ""))
+        return arguments
 
     def clean(self):
         data = super().clean()
-        named = (data.get("complainant_name") or "").strip()
-        if not data.get("is_anonymous") and not data.get("customer") and not named:
-            self.add_error("complainant_name",
-                           _("Enter the complainant's name, link a customer, or mark the complaint anonymous."))
-        outcome = data.get("outcome")
-        now = timezone.now()
-        if outcome == self.OUTCOME_REPLY_TIME:
-            due = data.get("reply_due_at")
-            if not due:
-                self.add_error("reply_due_at", _("Enter the reply time agreed with the complainant."))
-            elif due > now + (window := reply_window_for(data["customer"].tier if data.get("customer") else None)):
-                self.add_error("reply_due_at", _("The reply time must be within %(hours)s hours of receipt.")
-                               % {"hours": f"{window.total_seconds() / 3600:g}"})
-            elif due <= now:
-                self.add_error("reply_due_at", _("The reply time must be in the future."))
-        elif outcome == self.OUTCOME_ON_THE_SPOT:
-            if not (data.get("resolution") or "").strip():
-                self.add_error("resolution", _("Record the explanation or resolution."))
-            if not (data.get("signoff_name") or "").strip():
-                self.add_error("signoff_name", _("Enter the name of the person signing off."))
-            if not data.get("satisfied"):
-                self.add_error("satisfied", _("Only a complainant who confirms satisfaction can close on the spot; "
-                                              "otherwise agree a reply time."))
+        if "outcome" not in data:
+            return data
+        arguments = self._intake_arguments()
+        errors = Complaint.intake_errors(
+            channel=self.channel, customer=data.get("customer"), complainant_name=data.get("complainant_name", ""),
+            is_anonymous=data.get("is_anonymous", False), incident_at=data.get("incident_at"),
+            category=data.get("category"), outcome=arguments["outcome"], reply_due_at=arguments["reply_due_at"],
+            resolution=arguments["resolution"] or "", signoff_name=arguments["signoff_name"] or "",
+            satisfied=bool(arguments["satisfied"]), supervisor=arguments["supervisor"])
+        for field, messages in errors.items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
         return data
 
     def log(self) -> Complaint:
-        """Create the complaint and apply the outcome; the caller wraps it in one transaction."""
-        data = self.cleaned_data
-        fields = {name: data[name] for name in self._meta.fields}
-        complaint = Complaint.log(actor=self.user, office=self.user.office, channel=self.channel, **fields)
-        outcome = data["outcome"]
-        if outcome == self.OUTCOME_REPLY_TIME:
-            complaint.agree_reply_time(actor=self.user, reply_due_at=data["reply_due_at"])
-        elif outcome == self.OUTCOME_ON_THE_SPOT:
-            complaint.resolve_on_the_spot(actor=self.user, resolution=data["resolution"],
-                                          signoff_name=data["signoff_name"], satisfied=data["satisfied"],
-                                          apologised=data["apologised"])
-        return complaint
+        """Create the complaint with its outcome (`Complaint.receive`), in one transaction."""
+        fields = {name: self.cleaned_data[name] for name in self._meta.fields}
+        arguments = self._intake_arguments()
+        arguments["resolution"] = arguments["resolution"] or ""
+        arguments["signoff_name"] = arguments["signoff_name"] or ""
+        arguments["satisfied"] = bool(arguments["satisfied"])
+        arguments["apologised"] = bool(arguments["apologised"])
+        return Complaint.receive(actor=self.user, office=self.user.office, channel=self.channel,
+                                 **arguments, **fields)
 
 
 class PhoneIntakeForm(IntakeForm):
@@ -148,27 +121,8 @@ class WalkInIntakeForm(IntakeForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["outcome"].choices = [
-            *self.fields["outcome"].choices,
-            (self.OUTCOME_MOVE_UP, _("Still agitated or not satisfied: move up to the supervisor now")),
-        ]
+            *self.fields["outcome"].choices, (Outcome.MOVE_UP.value, Outcome.MOVE_UP.label)]
         self.fields["supervisor"].queryset = staff_of(user.office_id, role=Role.SUPERVISOR)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("outcome") == self.OUTCOME_MOVE_UP and not data.get("supervisor"):
-            self.add_error("supervisor", _("Choose the supervisor who takes over."))
-        return data
-
-    def log(self) -> Complaint:
-        data = self.cleaned_data
-        if data["outcome"] != self.OUTCOME_MOVE_UP:
-            return super().log()
-        fields = {name: data[name] for name in self._meta.fields}
-        fields["is_emotional"] = True
-        complaint = Complaint.log(actor=self.user, office=self.user.office, channel=self.channel, **fields)
-        complaint.move_up(actor=self.user, cause=EscalationCause.EMOTIONAL, to_user=data["supervisor"],
-                          note=data.get("handover_note", ""))
-        return complaint
 
 
 # -------------------------------------------------------------------------- actions
@@ -319,19 +273,3 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         RecordCallbackForm, DeclineCallbackForm, MoveUpForm, ReassignForm, AddNoteForm, MarkTrainingCaseForm,
     ]
 }
-
-
-# ----------------------------------------------------------------------------- list
-class ComplaintFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices])
-    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("Any channel")), *Channel.choices])
-    escalation_level = forms.TypedChoiceField(
-        label=_("Escalation level"), required=False, coerce=int, empty_value=None,
-        choices=[("", _("Any level")), *[(str(v), lbl) for v, lbl in Complaint._meta.get_field(
-            "escalation_level").choices]])
-    department = forms.ModelChoiceField(label=_("Department"), required=False, queryset=Department.objects.all(),
-                                        empty_label=_("Any department"))
-    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
-    mine = forms.BooleanField(label=_("Assigned to me"), required=False)
-    open_only = forms.BooleanField(label=_("Open only"), required=False)

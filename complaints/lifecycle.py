@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from accounts.access import sees_every_office
 
 from . import deadlines, rules
 from .choices import (
@@ -28,9 +29,11 @@ from .choices import (
     Status,
 )
 from .exceptions import InvalidTransition, not_allowed
+from .intake import ComplaintIntake, on_the_spot_errors, reply_time_error
+from .periodic import PeriodicTransitions, raised_level
 
 if TYPE_CHECKING:
-    from .models import Complaint, ComplaintEvent
+    from .models import ComplaintEvent
 
 
 def _tier(complaint) -> str | None:
@@ -44,24 +47,9 @@ def _required(value: str, field: str, message: str) -> str:
     return value
 
 
-class ComplaintLifecycle:
-    """Mixed into `Complaint`; the transition methods of the procedure."""
-
-    # ------------------------------------------------------------------ intake
-    @classmethod
-    def log(cls, *, actor, office, **fields: Any) -> Complaint:
-        """R-C1: record a new complaint as received, with its reply due within 24 h."""
-        now = timezone.now()
-        with transaction.atomic():
-            complaint = cls(office=office, received_by=actor, assignee=actor, received_at=now,
-                            status=Status.RECEIVED, **fields)
-            complaint.reply_due_at = deadlines.reply_deadline(now, _tier(complaint))
-            complaint.progress_due_at = deadlines.progress_deadline(now)
-            complaint.full_clean()
-            complaint.save()
-            complaint._log(actor=actor, kind=EventKind.RECEIVED, from_status="", from_level=None, now=now,
-                           data={"channel": complaint.channel})
-        return complaint
+class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
+    """Mixed into `Complaint`; the transition methods of the procedure (intake in
+    complaints/intake.py, the periodic rules' bulk transitions in complaints/periodic.py)."""
 
     # ----------------------------------------------------------------- helpers
     @contextmanager
@@ -89,9 +77,8 @@ class ComplaintLifecycle:
 
     def _log(self, *, actor, kind: str, from_status: str, from_level: int | None, now: datetime,
              note: str = "", data: dict | None = None) -> ComplaintEvent:
-        from .models import ComplaintEvent
-
-        return ComplaintEvent.objects.create(
+        # the event model through the relation (complaints.models imports this module)
+        return self.events.model.objects.create(
             complaint=self, actor=actor, created_at=now, kind=kind, from_status=from_status,
             to_status=self.status, from_level=from_level, to_level=self.escalation_level,
             note=note, data=data or {})
@@ -105,7 +92,7 @@ class ComplaintLifecycle:
                 _("The complaint is already at the highest level (outside bodies); it cannot move up."),
                 code="max_escalation_level")
         self._check_staff(to_user, "to_user")
-        self.escalation_level += 1
+        self.escalation_level = raised_level(self.escalation_level)
         data = {"escalation_cause": cause}
         if to_user is not None:
             # The person it is moved up to becomes its first receiver at that level.
@@ -117,7 +104,7 @@ class ComplaintLifecycle:
         if user is None:
             return
         if not user.is_active or (user.office_id != self.office_id
-                                  and not user.has_perm(rules.VIEW_ALL_OFFICES)):
+                                  and not sees_every_office(user)):
             raise ValidationError({field: _("Choose an active member of staff of this complaint's office.")})
 
     def _notify(self, *, kind: str, user, actor, data: dict) -> None:
@@ -142,14 +129,9 @@ class ComplaintLifecycle:
         """R-C5: agree a reply time no later than 24 hours after receipt."""
         with self._transition("agree_reply_time") as c:
             now = timezone.now()
-            latest = deadlines.reply_deadline(c.received_at, _tier(c))
-            if reply_due_at > latest:
-                hours = deadlines.reply_window_for(_tier(c)).total_seconds() / 3600
-                raise ValidationError({"reply_due_at": _(
-                    "The reply time must be within %(hours)s hours of receipt, no later than %(latest)s.")
-                    % {"hours": f"{hours:g}", "latest": date_format(timezone.localtime(latest), "DATETIME_FORMAT")}})
-            if reply_due_at <= now:
-                raise ValidationError({"reply_due_at": _("The reply time must be in the future.")})
+            message = reply_time_error(reply_due_at=reply_due_at, received_at=c.received_at, tier=_tier(c), now=now)
+            if message:
+                raise ValidationError({"reply_due_at": message})
             if c.reply_due_at == reply_due_at and c.status == Status.IN_PROGRESS:
                 return
             old = c.status
@@ -187,11 +169,10 @@ class ComplaintLifecycle:
     def resolve_on_the_spot(self, *, actor, resolution: str, signoff_name: str, satisfied: bool,
                             apologised: bool = False) -> None:
         """R-C4: explained/resolved at once; the complainant's sign-off closes it."""
-        resolution = _required(resolution, "resolution", _("Record the explanation or resolution."))
-        signoff_name = _required(signoff_name, "signoff_name", _("Enter the name of the person signing off."))
-        if not satisfied:
-            raise ValidationError({"satisfied": _(
-                "Only a complainant who confirms satisfaction can close on the spot; otherwise agree a reply time.")})
+        errors = on_the_spot_errors(resolution=resolution, signoff_name=signoff_name, satisfied=satisfied)
+        if errors:
+            raise ValidationError(errors)
+        resolution, signoff_name = resolution.strip(), signoff_name.strip()
         with self._transition("resolve_on_the_spot") as c:
             now = timezone.now()
             old = c.status
@@ -372,17 +353,6 @@ class ComplaintLifecycle:
             c.save(update_fields=["callback_declined_at", "auto_close_due_at", "status", "updated_at"])
             c._log(actor=actor, kind=EventKind.CALLBACK_DECLINED, from_status=old,
                    from_level=c.escalation_level, now=now, note=note)
-
-    def auto_close(self, *, actor=None, note: str = "") -> None:
-        """R-T4: closed by the rules engine 7 days after a declined call-back."""
-        with self._transition("auto_close") as c:
-            now = timezone.now()
-            old = c.status
-            c.close_reason, c.closed_at = CloseReason.AUTO_CLOSED, now
-            c._set_status(Status.CLOSED)
-            c.save(update_fields=["close_reason", "closed_at", "status", "updated_at"])
-            c._log(actor=actor, kind=EventKind.AUTO_CLOSED, from_status=old, from_level=c.escalation_level,
-                   now=now, note=note)
 
     # -------------------------------------------------------------- training
     def mark_training_case(self, *, actor, lesson: str) -> None:

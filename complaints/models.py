@@ -1,15 +1,14 @@
 """Complaints, their departments and categories, and the append-only event log."""
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.validators import validate_phone, validate_qq, validate_wechat
+from helpdesk.fields import PhoneField
+from helpdesk.validators import validate_qq, validate_wechat
 
 from .choices import (
     MAX_ESCALATION_LEVEL,
@@ -20,10 +19,9 @@ from .choices import (
     EventKind,
     Status,
 )
+from .deadlines import MAX_REPLY_WINDOW
 from .lifecycle import ComplaintLifecycle
-from .sweeps import ComplaintSweeps
-
-REPLY_WINDOW = timedelta(hours=24)  # R-C5: never longer (CheckConstraint below)
+from .sweep_rules import AWAITING_REPLY, SWEEP_RULES
 
 
 class Department(models.Model):
@@ -73,18 +71,22 @@ class ComplaintQuerySet(models.QuerySet):
     def overdue(self, now=None):
         return self.filter(self.overdue_q(now))
 
+    def with_overdue(self, now=None):
+        """Annotate `overdue_now` from the one overdue rule (read by `Complaint.is_overdue()`)."""
+        return self.annotate(overdue_now=ExpressionWrapper(self.overdue_q(now), output_field=BooleanField()))
+
     def with_list_relations(self):
-        return self.select_related("office", "category", "department", "assignee", "customer")
+        return self.select_related("office", "category", "department", "assignee", "customer").with_overdue()
 
 
 class ComplaintManager(models.Manager.from_queryset(ComplaintQuerySet)):
     pass
 
 
-class Complaint(ComplaintLifecycle, ComplaintSweeps, models.Model):
+class Complaint(ComplaintLifecycle, models.Model):
     """One complaint from intake to closure. Change its state only through the methods
     of `ComplaintLifecycle` (complaints/lifecycle.py): each validates, locks the row and
-    writes one `ComplaintEvent`."""
+    writes one `ComplaintEvent`. A complaint enters through `Complaint.receive()`."""
 
     # Intake (R-C1)
     office = models.ForeignKey("accounts.Office", verbose_name=_("office"), on_delete=models.PROTECT,
@@ -99,7 +101,7 @@ class Complaint(ComplaintLifecycle, ComplaintSweeps, models.Model):
                                  on_delete=models.PROTECT, related_name="complaints")
     complainant_name = models.CharField(_("complainant"), max_length=120, blank=True)
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
-    contact_phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[validate_phone])
+    contact_phone = PhoneField(_("phone"), max_length=40, blank=True)  # stored normalised, validate_phone
     contact_email = models.EmailField(_("e-mail"), blank=True)
     contact_qq = models.CharField(_("QQ"), max_length=20, blank=True, validators=[validate_qq])
     contact_wechat = models.CharField(_("WeChat"), max_length=40, blank=True, validators=[validate_wechat])
@@ -180,19 +182,9 @@ class Complaint(ComplaintLifecycle, ComplaintSweeps, models.Model):
             models.Index(fields=["assignee", "status"], name="complaint_assignee_status"),
             models.Index(fields=["department", "status"], name="complaint_department_status"),
             models.Index(fields=["escalation_level", "status"], name="complaint_level_status"),
-            models.Index(fields=["reply_due_at"], name="complaint_reply_due_open",
-                         condition=Q(first_replied_at__isnull=True) & ~Q(status="closed")),
-            # one index per periodic rule (R-T1 … R-T4), each matching its sweep's guard
-            models.Index(fields=["reply_due_at"], name="complaint_sweep_reply_due",
-                         condition=Q(first_replied_at__isnull=True, reply_overdue_at__isnull=True,
-                                     status__in=["received", "in_progress", "solution_proposed", "handling"])),
-            models.Index(fields=["progress_due_at"], name="complaint_sweep_progress",
-                         condition=Q(progress_flagged_at__isnull=True,
-                                     status__in=["received", "in_progress", "solution_proposed", "handling"])),
-            models.Index(fields=["committed_completion_at"], name="complaint_sweep_completion",
-                         condition=Q(status="handling", completion_overdue_at__isnull=True)),
-            models.Index(fields=["auto_close_due_at"], name="complaint_sweep_autoclose",
-                         condition=Q(status="callback_declined", newer_complaint__isnull=True)),
+            models.Index(fields=["reply_due_at"], name="complaint_reply_due_open", condition=AWAITING_REPLY),
+            # one index per periodic rule (R-T1 … R-T4), built from the rule's own guard
+            *(rule.index() for rule in SWEEP_RULES),
             models.Index(fields=["customer", "received_at"], name="complaint_customer_received"),
             models.Index(fields=["-training_marked_at"], name="complaint_training_cases",
                          condition=Q(is_training_case=True)),
@@ -210,7 +202,7 @@ class Complaint(ComplaintLifecycle, ComplaintSweeps, models.Model):
                 condition=(Q(status=Status.CLOSED) & ~Q(close_reason="") & Q(closed_at__isnull=False))
                 | (~Q(status=Status.CLOSED) & Q(close_reason="")),
                 name="complaint_closed_has_reason"),
-            models.CheckConstraint(condition=Q(reply_due_at__lte=F("received_at") + REPLY_WINDOW),
+            models.CheckConstraint(condition=Q(reply_due_at__lte=F("received_at") + MAX_REPLY_WINDOW),
                                    name="complaint_reply_within_24h"),
             models.CheckConstraint(condition=~Q(close_reason=CloseReason.ON_THE_SPOT) | ~Q(signoff_name=""),
                                    name="complaint_on_the_spot_signed"),
@@ -245,13 +237,12 @@ class Complaint(ComplaintLifecycle, ComplaintSweeps, models.Model):
                     or self.is_sensitive or not self.has_contact)
 
     def is_overdue(self, now=None) -> bool:
-        now = now or timezone.now()
-        if self.status == Status.CLOSED:
-            return False
-        if self.first_replied_at is None and self.reply_due_at < now:
-            return True
-        return bool(self.status == Status.HANDLING and self.committed_completion_at
-                    and self.committed_completion_at < now)
+        """The one overdue rule (`ComplaintQuerySet.overdue_q`): read from the `overdue_now`
+        annotation of list and detail querysets, or evaluated by the database for this row."""
+        if now is None and "overdue_now" in self.__dict__:
+            return bool(self.overdue_now)
+        against = self._get_field_expression_map(meta=self._meta)
+        return Complaint.objects.overdue_q(now).check(against)
 
 
 class ComplaintEventQuerySet(models.QuerySet):
@@ -302,4 +293,4 @@ class ComplaintEvent(models.Model):
         raise PermissionError("Complaint events are append-only.")
 
 
-from .calendar import Holiday, WorkingHours  # noqa: E402,F401  (models of the working calendar)
+from .calendar import CalendarHoliday, WorkingHours  # noqa: E402,F401  (models of the working calendar)

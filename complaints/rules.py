@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Status
+from .choices import OPEN_STATUSES, WORKING_STATUSES, Status
 
 S = Status
 
@@ -29,13 +29,10 @@ INVESTIGATE = "complaints.investigate_complaint"
 MOVE_UP = "complaints.move_up_complaint"
 REASSIGN = "complaints.reassign_complaint"
 COMMENT = "complaints.comment_on_complaint"
-VIEW_ALL_OFFICES = "complaints.view_all_offices"
+VIEW_ALL_OFFICES = "complaints.view_all_offices"  # the office scope: accounts.access.sees_every_office
 MARK_TRAINING = "complaints.mark_training_case"
 VIEW_REPORTS = "complaints.view_reports"
 DOWNLOAD_SUMMARY = "complaints.download_summary"
-
-_WORKING = (S.RECEIVED, S.IN_PROGRESS, S.SOLUTION_PROPOSED, S.HANDLING)
-_OPEN = (*_WORKING, S.RESOLVED, S.CALLBACK_DECLINED)
 
 
 @dataclass(frozen=True)
@@ -44,6 +41,7 @@ class Action:
     label: str
     from_statuses: tuple[str, ...]
     permissions: tuple[str, ...]  # any one of them suffices
+    to_status: str | None = None  # for the periodic (bulk) actions: the status they set, if any
 
     def allowed_in(self, status: str) -> bool:
         return status in self.from_statuses
@@ -55,10 +53,10 @@ class Action:
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in [
-        Action("reply", _("Reply to complainant"), _WORKING, (RECEIVE, INVESTIGATE)),
+        Action("reply", _("Reply to complainant"), WORKING_STATUSES, (RECEIVE, INVESTIGATE)),
         Action("agree_reply_time", _("Agree reply time"), (S.RECEIVED, S.IN_PROGRESS), (RECEIVE,)),
         Action("resolve_on_the_spot", _("Resolve on the spot"), (S.RECEIVED, S.IN_PROGRESS), (RECEIVE,)),
-        Action("assign_department", _("Ask department to investigate"), _WORKING, (RECEIVE, REASSIGN)),
+        Action("assign_department", _("Ask department to investigate"), WORKING_STATUSES, (RECEIVE, REASSIGN)),
         Action("record_findings", _("Record findings"), (S.IN_PROGRESS, S.SOLUTION_PROPOSED, S.HANDLING),
                (INVESTIGATE, RECEIVE)),
         Action("report_progress", _("Report progress to complainant"), (S.IN_PROGRESS, S.SOLUTION_PROPOSED, S.HANDLING),
@@ -69,16 +67,30 @@ ACTIONS: dict[str, Action] = {
         Action("mark_handled", _("Mark handled"), (S.HANDLING,), (RECEIVE, INVESTIGATE)),
         Action("record_callback", _("Record call-back"), (S.RESOLVED,), (RECEIVE,)),
         Action("decline_callback", _("Customer declines call-back"), (S.RESOLVED,), (RECEIVE,)),
-        Action("move_up", _("Move up"), _OPEN, (MOVE_UP,)),
-        Action("reassign", _("Reassign"), _OPEN, (REASSIGN,)),
+        Action("move_up", _("Move up"), OPEN_STATUSES, (MOVE_UP,)),
+        Action("reassign", _("Reassign"), OPEN_STATUSES, (REASSIGN,)),
         Action("add_note", _("Add note"), tuple(Status.values), (COMMENT,)),
         Action("mark_training_case", _("Mark as training case"), (S.CLOSED,), (MARK_TRAINING,)),
     ]
 }
 
-# Actions the periodic jobs take (no user permission, never offered in the UI).
+# Actions the periodic rules take (R-T1 … R-T4): no user permission, never offered in the UI.
+# Each sweep selects only rows in its action's `from_statuses` and applies it in bulk after
+# `bulk_action()` has checked it against TRANSITIONS, so periodic changes pass the same gate.
+# `auto_close` is also a method for one complaint (Complaint.auto_close()).
 SYSTEM_ACTIONS: dict[str, Action] = {
-    "auto_close": Action("auto_close", _("Auto-close"), (S.CALLBACK_DECLINED,), ()),
+    "auto_close": Action("auto_close", _("Auto-close"), (S.CALLBACK_DECLINED,), (), to_status=S.CLOSED),  # R-T4
+}
+# Flags and links the sweeps set without a status change (bulk only).
+PERIODIC_ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        Action("mark_reply_overdue", _("Reply deadline missed"), WORKING_STATUSES, ()),  # R-T1, raises the level
+        Action("flag_progress_report", _("Progress report due"), WORKING_STATUSES, ()),  # R-T2
+        Action("flag_completion_overdue", _("Committed completion date missed"), (S.HANDLING,), ()),  # R-T3
+        Action("link_newer_complaint", _("Newer complaint from the same complainant"), (S.CALLBACK_DECLINED,), ()),
+        SYSTEM_ACTIONS["auto_close"],
+    ]
 }
 
 
@@ -88,6 +100,18 @@ def action(name: str) -> Action:
 
 def can_move(from_status: str, to_status: str) -> bool:
     return from_status == to_status or to_status in TRANSITIONS[from_status]
+
+
+def bulk_action(name: str) -> Action:
+    """The periodic action `name`, checked against the transition table: every status it
+    starts from may move to the status it sets. Raises if the table forbids it (a wrong
+    table is a programming error, found by the tests of every sweep)."""
+    act = PERIODIC_ACTIONS[name]
+    if act.to_status is not None:
+        bad = [s for s in act.from_statuses if not can_move(s, act.to_status)]
+        if bad:
+            raise ValueError(f"{name}: the transition table forbids {bad} -> {act.to_status}")
+    return act
 
 
 def available_actions(user, status: str) -> list[Action]:

@@ -14,7 +14,8 @@ from helpdesk.views_tools import apply_validation_error, paginate, query_without
 
 from . import rules, selectors
 from .exceptions import InvalidTransition
-from .forms import ACTION_FORMS, ComplaintFilterForm, PhoneIntakeForm, WalkInIntakeForm
+from .filters import ComplaintListFilter
+from .forms import ACTION_FORMS, PhoneIntakeForm, WalkInIntakeForm
 
 VIEW = "complaints.view_complaint"
 
@@ -26,28 +27,12 @@ VIEW = "complaints.view_complaint"
 def complaint_list(request):
     require_perms(request.user, VIEW)
     qs = selectors.complaints_visible_to(request.user).with_list_relations()
-    form = ComplaintFilterForm(request.GET or None)
-    if form.is_valid():
-        f = form.cleaned_data
-        if f["q"]:
-            qs = qs.filter(selectors.text_search_q(f["q"]))
-        if f["status"]:
-            qs = qs.filter(status=f["status"])
-        if f["channel"]:
-            qs = qs.filter(channel=f["channel"])
-        if f["escalation_level"] is not None:
-            qs = qs.filter(escalation_level=f["escalation_level"])
-        if f["department"]:
-            qs = qs.filter(department=f["department"])
-        if f["overdue"]:
-            qs = qs.overdue()
-        if f["mine"]:
-            qs = qs.filter(assignee=request.user)
-        if f["open_only"]:
-            qs = qs.open()
+    filters = ComplaintListFilter(request.GET or None, queryset=qs, request=request)
+    if filters.is_valid():  # invalid values are reported on the form; the list stays unfiltered
+        qs = filters.qs
     page = paginate(request, qs.order_by("-received_at", "-id"))
     return render(request, "complaints/list.html", {
-        "form": form, "page": page, "now": timezone.now(), "query": query_without_page(request),
+        "form": filters.form, "page": page, "now": timezone.now(), "query": query_without_page(request),
         "can_log": request.user.has_perm("complaints.add_complaint") and request.user.has_perm(rules.RECEIVE),
     })
 

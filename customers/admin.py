@@ -1,13 +1,14 @@
 """Customers in the admin (managers and customer-information staff). The tier is changed on
-the customer page (`Customer.change_tier`, recorded with its reason), so it is read-only here
+the customer page (`services.change_tier`, recorded with its reason), so it is read-only here
 after creation; the archive access log and the tier history are read-only; documents are
 never served from the admin (only the logged download view serves them)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.admin_tools import ReadOnlyAdminMixin
+from helpdesk.phones import phone_search_digits
 
-from . import access
+from . import access, services
 from .models import CONFIDENTIAL_FIELDS, ArchiveAccess, Customer, TierChange
 
 
@@ -36,10 +37,10 @@ class CustomerAdmin(admin.ModelAdmin):
         return sets
 
     def save_model(self, request, obj, form, change):
-        from followups.planning import plan_visits
-
-        super().save_model(request, obj, form, change)
-        plan_visits(customer_ids=[obj.pk])  # a new customer, or a new account manager (R-CU3)
+        if change:
+            services.update_customer(obj, by=request.user)  # a new account manager: visits (R-CU3)
+        else:
+            services.create_customer(obj, by=request.user)  # the new customer's visits (R-CU3)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
@@ -48,6 +49,12 @@ class CustomerAdmin(admin.ModelAdmin):
             if obj is not None:
                 access.log_access(request.user, obj.pk, access.AccessAction.VIEW_ARCHIVE)
         return response
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if len(digits := phone_search_digits(search_term, any_text=False)) >= 4:  # "+86 139 1234 5678"
+            results |= queryset.filter(phone__contains=digits)
+        return results, may_have_duplicates
 
     def has_delete_permission(self, request, obj=None):
         return False  # nothing a customer said is ever lost

@@ -1,13 +1,12 @@
 """Customers over the API. The confidential archive fields (R-CU5) follow the one rule of
 `customers.access`: they appear only in a single customer's representation, only for the
 roles that may see the archive, and each such read is logged like a look at the page."""
-from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters, serializers, viewsets
 
 from helpdesk.drf import BlankableEmailField, ModelPermissionsWithView
 
-from . import access
+from . import access, services
 from .models import CONFIDENTIAL_FIELDS, Customer
 
 PUBLIC_FIELDS = ["id", "name", "tier", "contact_person", "phone", "email", "address", "account_manager",
@@ -33,30 +32,16 @@ class CustomerSerializer(serializers.ModelSerializer):
                 fields.pop(name, None)
         return fields
 
-    def create(self, validated_data):
-        from followups.planning import plan_visits
+    def _by(self):
+        request = self.context.get("request")
+        return getattr(request, "user", None)
 
-        with transaction.atomic():
-            customer = super().create(validated_data)
-            plan_visits(customer_ids=[customer.pk])  # the new customer's visits at once (R-CU3)
-        return customer
+    def create(self, validated_data):
+        return services.create_customer(by=self._by(), **validated_data)  # visits planned at once (R-CU3)
 
     def update(self, instance, validated_data):
-        """A tier change goes through `Customer.change_tier` (recorded, visits re-planned)."""
-        new_tier = validated_data.pop("tier", instance.tier)
-        reason = validated_data.pop("tier_reason", None)
-        with transaction.atomic():
-            instance = super().update(instance, validated_data)
-            if new_tier != instance.tier:
-                instance.change_tier(new_tier=new_tier, reason=reason or "", by=self.context["request"].user)
-            elif reason is not None:
-                instance.tier_reason = reason
-                instance.save(update_fields=["tier_reason"])
-            if "account_manager" in validated_data:
-                from followups.planning import plan_visits
-
-                plan_visits(customer_ids=[instance.pk])  # the account manager takes over the planned visits
-        return instance
+        """A tier change goes through `services.change_tier` (recorded, visits re-planned)."""
+        return services.update_customer(instance, by=self._by(), **validated_data)
 
 
 class CustomerViewSet(viewsets.ModelViewSet):

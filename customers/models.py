@@ -4,13 +4,11 @@ tier history and the log of every look at confidential material."""
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.validators import validate_phone
+from helpdesk.fields import PhoneField
 
 from .storage import private_storage
 
@@ -44,7 +42,7 @@ class Customer(models.Model):
     tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, default=Tier.C, db_index=True)
     tier_reason = models.TextField(_("tier reason"), blank=True)
     contact_person = models.CharField(_("contact person"), max_length=120, blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[validate_phone])
+    phone = PhoneField(_("phone"), max_length=40, blank=True)  # stored normalised, validate_phone
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     account_manager = models.ForeignKey(
@@ -80,26 +78,10 @@ class Customer(models.Model):
         return self.name
 
     def change_tier(self, *, new_tier: str, reason: str, by) -> "TierChange":
-        """R-CU1: the only way a tier changes. Records old and new tier, reason, who and when,
-        and re-plans the customer's future visits (R-CU3)."""
-        from followups.planning import replan_customer
+        """R-CU1: the only way a tier changes — see `customers.services.change_tier`."""
+        from .services import change_tier
 
-        if new_tier not in Tier.values:
-            raise ValidationError({"tier": gettext("Choose tier A, B or C.")})
-        reason = (reason or "").strip()
-        if not reason:
-            raise ValidationError({"tier_reason": gettext("Give the reason for the tier change.")})
-        with transaction.atomic():
-            locked = Customer.objects.select_for_update().get(pk=self.pk)
-            if locked.tier == new_tier:
-                raise ValidationError({"tier": gettext("The customer is already in tier %(tier)s.")
-                                       % {"tier": new_tier}})
-            change = TierChange.objects.create(customer=locked, old_tier=locked.tier, new_tier=new_tier,
-                                               reason=reason, changed_by=by, changed_at=timezone.now())
-            Customer.objects.filter(pk=self.pk).update(tier=new_tier, tier_reason=reason)
-            self.tier, self.tier_reason = new_tier, reason
-            replan_customer(self)
-        return change
+        return change_tier(self, new_tier=new_tier, reason=reason, by=by)
 
 
 class TierChange(models.Model):

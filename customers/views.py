@@ -1,6 +1,7 @@
 """Customer pages (R-CU1, R-CU2, R-CU5): the list by tier, the customer page with contacts for
 everyone who may see customers, and the confidential archive — fields, transactions and
 documents — only for the roles of `customers.access`; each look at it is logged."""
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,11 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from followups.models import Visit
-from followups.planning import plan_visits
 from helpdesk.views_tools import paginate, query_without_page, require_perms
 
-from . import access
+from . import access, services
 from .access import AccessAction
 from .forms import (
     ArchiveForm,
@@ -28,7 +27,7 @@ from .forms import (
     TransactionForm,
 )
 from .models import ArchiveAccess, Customer, CustomerDocument
-from .widgets import suggestions
+from .widgets import phone_q, suggestions
 
 VIEW = "customers.view_customer"
 
@@ -43,8 +42,7 @@ def customer_list(request):
     if form.is_valid():
         f = form.cleaned_data
         if f["q"]:
-            qs = qs.filter(Q(name__icontains=f["q"]) | Q(contact_person__icontains=f["q"])
-                           | Q(phone__icontains=f["q"]))
+            qs = qs.filter(Q(name__icontains=f["q"]) | Q(contact_person__icontains=f["q"]) | phone_q(f["q"]))
         if f["tier"]:
             qs = qs.filter(tier=f["tier"])
         if f["mine"]:
@@ -68,9 +66,7 @@ def customer_new(request):
     require_perms(request.user, VIEW, "customers.add_customer")
     form = NewCustomerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            customer = form.save()
-            plan_visits(customer_ids=[customer.pk])  # the new customer's visits at once (R-CU3)
+        customer = services.create_customer(form.save(commit=False), by=request.user)  # visits planned (R-CU3)
         messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.name})
         return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/new.html", {"form": form}, status=400 if form.errors else 200)
@@ -92,6 +88,7 @@ def _page(request, customer, *, status=200, **forms):
     if user.has_perm("customers.view_tierchange"):
         context["tier_changes"] = customer.tier_changes.select_related("changed_by")[:20]
     if user.has_perm("followups.view_visit"):
+        Visit = apps.get_model("followups", "Visit")  # a string reference: followups builds on customers
         context["visits"] = (Visit.objects.filter(customer=customer, due_on__gte=timezone.localdate())
                              .exclude(status="cancelled").select_related("visitor").order_by("due_on", "id")[:12])
     if confidential:
@@ -129,8 +126,8 @@ def change_tier(request, pk: int):
     form = TierChangeForm(request.POST)
     if form.is_valid():
         try:
-            customer.change_tier(new_tier=form.cleaned_data["new_tier"], reason=form.cleaned_data["reason"],
-                                 by=request.user)
+            services.change_tier(customer, new_tier=form.cleaned_data["new_tier"],
+                                 reason=form.cleaned_data["reason"], by=request.user)
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
@@ -146,9 +143,7 @@ def edit_contacts(request, pk: int):
     customer = _post_target(request, pk, access.CHANGE)
     form = ContactsForm(request.POST, instance=customer)
     if form.is_valid():
-        with transaction.atomic():
-            form.save()
-            plan_visits(customer_ids=[customer.pk])  # a new account manager gets the planned visits
+        services.update_customer(form.save(commit=False), by=request.user)  # a new account manager: visits
         messages.success(request, _("Contacts saved."))
         return redirect("customers:detail", pk=pk)
     customer.refresh_from_db()

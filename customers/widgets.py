@@ -11,6 +11,8 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.phones import phone_search_digits
+
 from .models import Customer
 
 _ID = re.compile(r"(?:^|#)\s*(\d+)\s*$")
@@ -46,12 +48,21 @@ class CustomerPickerInput(forms.TextInput):
         return context
 
 
+def phone_q(text: str) -> Q:
+    """Customers whose phone contains `text`, also typed with spaces, dashes or +86 (phones
+    are stored normalised, helpdesk.phones)."""
+    q = Q(phone__icontains=text.strip())
+    if len(digits := phone_search_digits(text, any_text=False)) >= 4:
+        q |= Q(phone__contains=digits)
+    return q
+
+
 def suggestions(queryset, q: str) -> JsonResponse:
     """The picker's suggestions: up to 20 customers of `queryset` whose name or phone matches."""
     q = (q or "").strip()[:100]
     rows = []
     if q:
-        qs = queryset.filter(Q(name__icontains=q) | Q(phone__icontains=q)).order_by("name", "id")
+        qs = queryset.filter(Q(name__icontains=q) | phone_q(q)).order_by("name", "id")
         rows = [{"id": c.pk, "label": customer_label(c), "tier": c.tier} for c in qs.only("pk", "name", "tier")[:20]]
     return JsonResponse({"results": rows})
 

@@ -3,11 +3,11 @@ from django.contrib import admin
 
 from helpdesk.admin_tools import ReadOnlyAdminMixin
 
-from .models import Holiday, Visit, VisitPlan
+from .models import Visit, VisitHoliday, VisitPlan
 
 
-@admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+@admin.register(VisitHoliday)
+class VisitHolidayAdmin(admin.ModelAdmin):
     list_display = ["date", "name"]
     date_hierarchy = "date"
     search_fields = ["name"]

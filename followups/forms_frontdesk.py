@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.daily_log import FIRST_DAY, LAST_DAY, local_today
-from complaints.forms import DateTimeLocalInput, StaffChoiceField, staff_of
+from accounts.staff import StaffChoiceField, staff_of
 from customers.models import Customer
 from customers.widgets import CustomerChoiceField
+from helpdesk.dates import FIRST_DAY, LAST_DAY, local_today
+from helpdesk.widgets import DateTimeLocalInput
 
 from .models import FieldTrip, Reception, TripStatus, WorkLog, WorkSummary
 

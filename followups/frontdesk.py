@@ -13,19 +13,16 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.daily_log import day_bounds, local_today
+from accounts.access import sees_every_office
+from helpdesk.dates import add_months, day_bounds, local_today, month_start
 
 from .models import FieldTrip, Reception, TripStatus, WorkLog, WorkSummary
 
 VIEW_TEAM_LOGS = "followups.view_team_logs"
-VIEW_ALL_OFFICES = "complaints.view_all_offices"
-# Months a work summary can be asked for; outside them the page is a 404.
-FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
 class TripAlreadyReported(Exception):
@@ -117,26 +114,8 @@ def report_trip(trip: FieldTrip, *, by, feedback: str, second_contract_potential
 
 
 # ------------------------------------------------------------------------ work logs
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def next_month(month: date) -> date:
-    return date(month.year + 1, 1, 1) if month.month == 12 else date(month.year, month.month + 1, 1)
-
-
-def previous_month(month: date) -> date:
-    return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)
-
-
-def parse_month(year: int, month: int) -> date:
-    if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
-        raise Http404(_("No such month."))
-    return date(year, month, 1)
-
-
 def logs_of_month(agent_id: int, month: date) -> QuerySet[WorkLog]:
-    return WorkLog.objects.filter(agent_id=agent_id, day__gte=month, day__lt=next_month(month)).order_by("day")
+    return WorkLog.objects.filter(agent_id=agent_id, day__gte=month, day__lt=add_months(month, 1)).order_by("day")
 
 
 def log_author_for(user, agent_id: int):
@@ -149,7 +128,7 @@ def log_author_for(user, agent_id: int):
     if not user.has_perm(VIEW_TEAM_LOGS):
         raise PermissionDenied(_("You can only read your own work log."))
     qs = get_user_model().objects.select_related("office")
-    if not user.has_perm(VIEW_ALL_OFFICES):
+    if not sees_every_office(user):
         qs = qs.filter(office_id=user.office_id)
     return get_object_or_404(qs, pk=agent_id)
 
@@ -182,10 +161,10 @@ def team_for_month(user, month: date) -> QuerySet:
         Q(groups__permissions__codename="add_worklog", groups__permissions__content_type__app_label="followups")
         | Q(user_permissions__codename="add_worklog", user_permissions__content_type__app_label="followups"))
     qs = User.objects.filter(is_active=True, office__isnull=False, pk__in=writers.values("pk"))
-    if not user.has_perm(VIEW_ALL_OFFICES):
+    if not sees_every_office(user):
         qs = qs.filter(office_id=user.office_id)
     return (qs.select_related("office")
             .annotate(days_logged=Count("work_logs", filter=Q(work_logs__day__gte=month,
-                                                              work_logs__day__lt=next_month(month))),
+                                                              work_logs__day__lt=add_months(month, 1))),
                       has_summary=Exists(WorkSummary.objects.filter(agent_id=OuterRef("pk"), month=month)))
             .order_by("office__name", "first_name", "username"))

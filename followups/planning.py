@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from customers.models import Customer, Tier
 
-from .models import Holiday, Visit, VisitorRole, VisitReason, VisitStatus, checklist_for
+from .models import Visit, VisitHoliday, VisitorRole, VisitReason, VisitStatus, checklist_for
 
 R = VisitorRole
 ROLES_BY_TIER: dict[str, tuple[str, ...]] = {
@@ -78,7 +78,7 @@ def plan_visits(*, today: date | None = None, customer_ids=None) -> dict:
         tier: [(role, VisitReason.CADENCE, due) for role in roles for due in due_dates(role, start, end)]
         for tier, roles in ROLES_BY_TIER.items()
     }
-    holidays = list(Holiday.objects.filter(date__gte=start, date__lt=end).values_list("date", flat=True))
+    holidays = list(VisitHoliday.objects.filter(date__gte=start, date__lt=end).values_list("date", flat=True))
     for slots in slots_by_tier.values():
         slots += [(R.ACCOUNT_MANAGER, VisitReason.HOLIDAY, day) for day in holidays]
 

@@ -17,7 +17,17 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from complaints.daily_log import FIRST_DAY, LAST_DAY, local_today, parse_day
+from accounts.access import sees_every_office
+from helpdesk.dates import (
+    FIRST_DAY,
+    LAST_DAY,
+    add_months,
+    iso_day_or_404,
+    local_today,
+    month_or_404,
+    month_start,
+    previous_month_of,
+)
 from helpdesk.views_tools import apply_validation_error, paginate, query_without_page, require_perms
 
 from . import frontdesk
@@ -170,7 +180,7 @@ def trip_report(request, pk: int):
 # ---------------------------------------------------------------- work logs (R-F4)
 def _month_in_range(day: date) -> date:
     """The month shown with a day; a day outside the calendar the pages handle shows today's."""
-    return frontdesk.month_start(day if FIRST_DAY <= day <= LAST_DAY else local_today())
+    return month_start(day if FIRST_DAY <= day <= LAST_DAY else local_today())
 
 
 @login_required
@@ -202,7 +212,7 @@ def worklog(request):
         status = 400
         day = form.cleaned_data.get("day") or today
     else:
-        day = parse_day(request.GET["day"]) if request.GET.get("day") else today
+        day = iso_day_or_404(request.GET["day"]) if request.GET.get("day") else today
         entry = WorkLog.objects.filter(agent=user, day=day).first()
         if entry is None:
             form = WorkLogForm(initial={"day": day})
@@ -226,7 +236,7 @@ def work_summary(request, agent_id: int, year: int, month: int):
     user = request.user
     require_perms(user, "followups.view_worklog", "followups.view_worksummary")
     agent = frontdesk.log_author_for(user, agent_id)
-    first = frontdesk.parse_month(year, month)
+    first = month_or_404(year, month)
     summary = WorkSummary.objects.filter(agent=agent, month=first).first()
     own = agent.pk == user.pk
     can_write = own and user.has_perm("followups.change_worksummary" if summary else "followups.add_worksummary")
@@ -249,8 +259,8 @@ def work_summary(request, agent_id: int, year: int, month: int):
         status = 400
     elif can_write:
         form = WorkSummaryForm(instance=summary)
-    previous = frontdesk.previous_month(first) if first.year > frontdesk.FIRST_YEAR or first.month > 1 else None
-    following = frontdesk.next_month(first) if first < frontdesk.month_start(local_today()) else None
+    previous = previous_month_of(first) if first.year > FIRST_DAY.year or first.month > 1 else None
+    following = add_months(first, 1) if first < month_start(local_today()) else None
     return render(request, "followups/frontdesk/work_summary.html", {
         "agent": agent, "own": own, "month": first, "entries": frontdesk.logs_of_month(agent.pk, first),
         "summary": summary, "form": form,
@@ -274,12 +284,12 @@ def worklog_team(request):
         match = _MONTH.fullmatch(picked)
         if not match:
             raise Http404(_("No such month."))
-        month = frontdesk.parse_month(int(match[1]), int(match[2]))
+        month = month_or_404(int(match[1]), int(match[2]))
     else:
-        month = frontdesk.month_start(local_today())
+        month = month_start(local_today())
     return render(request, "followups/frontdesk/worklog_team.html", {
         "month": month, "page": paginate(request, frontdesk.team_for_month(user, month)),
-        "query": query_without_page(request), "all_offices": user.has_perm(frontdesk.VIEW_ALL_OFFICES),
+        "query": query_without_page(request), "all_offices": sees_every_office(user),
     })
 
 

@@ -16,7 +16,9 @@ from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
-from complaints.exceptions import InvalidTransition
+from helpdesk.exceptions import DomainConflict
+from helpdesk.fields import PhoneField
+from helpdesk.phones import normalize_phone
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -26,6 +28,18 @@ class BlankableEmailField(serializers.EmailField):
     def __init__(self, **kwargs):
         kwargs.setdefault("allow_blank", True)
         super().__init__(**kwargs)
+
+
+class PhoneSerializerField(serializers.CharField):
+    """A phone number whose validated value is the stored form (`helpdesk.phones`)."""
+
+    def to_internal_value(self, data):
+        return normalize_phone(super().to_internal_value(data))
+
+
+# Every ModelSerializer builds this field for a `helpdesk.fields.PhoneField` (with the model
+# field's validators and max_length, as for any CharField).
+serializers.ModelSerializer.serializer_field_mapping[PhoneField] = PhoneSerializerField
 
 
 class _UtcIsoDateTimeField(IsoDateTimeField):
@@ -93,7 +107,7 @@ class TransitionErrorSerializer(ErrorSerializer):
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, InvalidTransition):
+    if isinstance(exc, DomainConflict):
         return Response({"code": exc.code, "detail": str(exc), "action": exc.action, "status": exc.status},
                         status=409)
     if isinstance(exc, DjangoValidationError):

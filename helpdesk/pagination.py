@@ -1,5 +1,8 @@
 """Pagination shared by the HTML lists and the API."""
+from typing import Any, cast
+
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 
@@ -12,7 +15,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list.order_by()[: self.cap + 1].count()
+        rows = cast("QuerySet[Any]", self.object_list)  # always a queryset here (lists and API)
+        counted = rows.order_by()[: self.cap + 1].count()
         self.capped = counted > self.cap
         return min(counted, self.cap)
 

@@ -4,22 +4,19 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_PHONE_SEPARATORS = re.compile(r"[\s\-()（）]")
-_PHONE = re.compile(r"^\+?\d{5,20}$")
-_EXTENSION = re.compile(r"(?:ext\.?|x|转|轉)\s*\d{1,6}$", re.IGNORECASE)
+from helpdesk.phones import normalize_phone, split_phone
+
+__all__ = ["normalize_phone", "validate_phone", "validate_qq", "validate_wechat"]
+
+_PHONE = re.compile(r"^\+?[0-9]{5,20}$")
 _QQ = re.compile(r"^[1-9]\d{4,11}$")
 _WECHAT = re.compile(r"^[A-Za-z][-_A-Za-z0-9]{5,19}$|^1[3-9]\d{9}$")
 
 
-def normalize_phone(value: str) -> str:
-    """Strip spaces, dashes and brackets: '021-6234 5678' -> '02162345678'."""
-    value = (value or "").strip()
-    value = _EXTENSION.sub("", value).strip()
-    return _PHONE_SEPARATORS.sub("", value)
-
-
 def validate_phone(value: str) -> None:
-    digits = normalize_phone(value)
+    """A phone number as typed or in its stored form (`helpdesk.phones.normalize_phone`);
+    an extension ('转 12', 'ext. 12', ',12') is allowed and not checked."""
+    digits, _extension = split_phone(normalize_phone(value))
     if not _PHONE.match(digits) or len(digits.lstrip("+")) < 7:
         raise ValidationError(
             _("Enter a valid phone number, for example 13800138000 or 021-62345678."),

@@ -16,7 +16,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from .figures import AGENT_COLUMNS, BREAKDOWN_COLUMNS
+from .figures import AGENT_COLUMNS, BREAKDOWN_COLUMNS, MonthlyFigures
+from .figures.types import Breakdown
 
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -42,15 +43,15 @@ class Table:
     in_csv: bool = True
 
 
-def filename(figures: dict, fmt: str) -> str:
+def filename(figures: MonthlyFigures, fmt: str) -> str:
     return f"complaint-summary-{figures['month_label']}.{fmt}"
 
 
-def title(figures: dict) -> str:
+def title(figures: MonthlyFigures) -> str:
     return _("Complaint classification record table %(month)s") % {"month": figures["month_label"]}
 
 
-def scope_note(figures: dict) -> str:
+def scope_note(figures: MonthlyFigures) -> str:
     f = figures["filters"]
     everything = _("all")
     parts = [
@@ -73,7 +74,7 @@ def change(current, previous):
     return None
 
 
-def _breakdown_table(key: str, title_: str, first: str, block: dict, total_label: str) -> Table:
+def _breakdown_table(key: str, title_: str, first: str, block: Breakdown, total_label: str) -> Table:
     columns = [k for k, _label in BREAKDOWN_COLUMNS]
     return Table(
         key=key, title=title_, header=[first, *[label for _k, label in BREAKDOWN_COLUMNS]],
@@ -82,7 +83,7 @@ def _breakdown_table(key: str, title_: str, first: str, block: dict, total_label
         formats={len(columns): PCT_FORMAT})
 
 
-def tables(figures: dict) -> list[Table]:
+def tables(figures: MonthlyFigures) -> list[Table]:
     """Every view of the summary, in order (the XLSX sheets; the CSV sections but the list)."""
     month, prev = figures["month_label"], figures["previous_month_label"]
     out = [Table(
@@ -166,12 +167,12 @@ def _sheet_title(text: str, used: set[str]) -> str:
 
 
 # ------------------------------------------------------------------------ XLSX
-def build_xlsx(figures: dict, *, language: str | None = None) -> bytes:
+def build_xlsx(figures: MonthlyFigures, *, language: str | None = None) -> bytes:
     with override(language) if language else nullcontext():
         return _build_xlsx(figures)
 
 
-def _build_xlsx(figures: dict) -> bytes:
+def _build_xlsx(figures: MonthlyFigures) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -238,12 +239,12 @@ def _build_xlsx(figures: dict) -> bytes:
 
 
 # ------------------------------------------------------------------------- CSV
-def build_csv(figures: dict, *, language: str | None = None) -> bytes:
+def build_csv(figures: MonthlyFigures, *, language: str | None = None) -> bytes:
     with override(language) if language else nullcontext():
         return _build_csv(figures)
 
 
-def _build_csv(figures: dict) -> bytes:
+def _build_csv(figures: MonthlyFigures) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([title(figures)])
@@ -261,7 +262,7 @@ def _build_csv(figures: dict) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def build(figures: dict, fmt: str, *, language: str | None = None) -> bytes:
+def build(figures: MonthlyFigures, fmt: str, *, language: str | None = None) -> bytes:
     if fmt not in FORMATS:
         raise ValueError(f"Unknown format {fmt!r}")
     return (build_xlsx if fmt == "xlsx" else build_csv)(figures, language=language)

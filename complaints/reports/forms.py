@@ -6,13 +6,14 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import sees_every_office
 from accounts.models import Office
 from customers.models import Tier
+from helpdesk.dates import last_complete_month, local_today, month_label
 
-from .. import rules
 from ..choices import Channel
 from ..models import Department
-from .figures import local_today, month_label, parse_month, previous_month
+from .figures import parse_report_month
 
 
 class MonthInput(forms.TextInput):
@@ -35,7 +36,7 @@ class SummaryFilterForm(forms.Form):
         super().__init__(data)
         self.now = now
         offices = Office.objects.all()
-        if not (user.is_superuser or user.has_perm(rules.VIEW_ALL_OFFICES)):
+        if not sees_every_office(user):
             offices = offices.filter(pk=user.office_id)
             self.fields["office"].empty_label = None  # their own office is all they see
         self.fields["office"].queryset = offices
@@ -43,9 +44,9 @@ class SummaryFilterForm(forms.Form):
     def clean_month(self):
         text = self.cleaned_data["month"]
         if not text:
-            return previous_month(self.now)
+            return last_complete_month(self.now)
         try:
-            month = parse_month(text)
+            month = parse_report_month(text)
         except ValueError as error:
             raise ValidationError(str(error), code="invalid_month") from None
         if month > local_today(self.now):

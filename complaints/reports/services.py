@@ -13,9 +13,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from helpdesk.dates import last_complete_month, month_label
 
 from . import exports
-from .figures import month_label, monthly_figures, previous_month
+from .figures import monthly_figures
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def email_monthly_summary(*, month: date | None = None, now: datetime | None = N
     reads, so it may run again safely. Returns the counts."""
     if not settings.HELPDESK_MONTHLY_SUMMARY_EMAIL:
         return {"enabled": False, "month": None, "recipients": 0, "sent": 0}
-    month = month or previous_month(now)
+    month = month or last_complete_month(now)
     recipients = manager_addresses()
     counts = {"enabled": True, "month": month_label(month), "recipients": len(recipients), "sent": 0}
     if not recipients:

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 
 from . import services
-from .figures import parse_month
+from .figures import parse_report_month
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +16,6 @@ logger = logging.getLogger(__name__)
 def send_monthly_summary(month: str | None = None) -> dict:
     """E-mail the previous month's summary (or `month`, "YYYY-MM") to the managers, when
     settings.HELPDESK_MONTHLY_SUMMARY_EMAIL is on."""
-    counts = services.email_monthly_summary(month=parse_month(month) if month else None)
+    counts = services.email_monthly_summary(month=parse_report_month(month) if month else None)
     logger.info("send_monthly_summary: %s", counts)
     return counts

@@ -9,17 +9,18 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from helpdesk.dates import add_months, local_today, month_label
 from helpdesk.views_tools import require_perms
 
 from .. import rules
 from . import exports
-from .figures import add_months, local_today, month_label, monthly_figures
+from .figures import MonthlyFigures, monthly_figures
 from .forms import SummaryFilterForm
 
 _KINDS = {exports.PCT_FORMAT: "pct", exports.HOURS_FORMAT: "hours"}
 
 
-def display_tables(figures: dict) -> dict[str, dict]:
+def display_tables(figures: MonthlyFigures) -> dict[str, dict]:
     """The views of the summary as the files lay them out (exports.tables), each cell with
     its kind (pct, hours) for the template."""
     out = {}
@@ -40,7 +41,7 @@ def display_tables(figures: dict) -> dict[str, dict]:
     return out
 
 
-def chart_data(figures: dict) -> dict:
+def chart_data(figures: MonthlyFigures) -> dict:
     """The numbers the charts draw, taken from the figures as they are."""
     trend = figures["trend"]
     cc = figures["by_category_channel"]

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from complaints import calendar, deadlines
-from complaints.calendar import Holiday, Weekday, WorkingHours, add_working_time
+from complaints.calendar import CalendarHoliday, Weekday, WorkingHours, add_working_time
 from complaints.choices import Channel
 from complaints.models import Category, Complaint
 from tests.factories import CustomerFactory
@@ -99,7 +99,7 @@ def test_the_lunch_break_is_skipped(working_week):
 
 
 def test_a_holiday_on_monday_pushes_to_tuesday(working_week):
-    Holiday.objects.create(date=MONDAY, name="Dragon Boat Festival")
+    CalendarHoliday.objects.create(date=MONDAY, name="Dragon Boat Festival")
 
     assert add_working_time(FRIDAY_17, timedelta(hours=3)) == at(2025, 6, 10, 11)
 
@@ -119,7 +119,7 @@ def test_zero_delta_is_start_inside_working_hours_else_the_next_working_start(wo
 
 
 def test_a_make_up_working_saturday_counts_with_mondays_hours(working_week):
-    Holiday.objects.create(date=SATURDAY, name="Make-up working day", is_working_day=True)
+    CalendarHoliday.objects.create(date=SATURDAY, name="Make-up working day", is_working_day=True)
 
     assert add_working_time(FRIDAY_17, timedelta(hours=3)) == at(2025, 6, 7, 11)
     assert add_working_time(FRIDAY_17, timedelta(hours=5)) == at(2025, 6, 7, 14, 30)
@@ -128,9 +128,9 @@ def test_a_make_up_working_saturday_counts_with_mondays_hours(working_week):
 def test_a_make_up_working_day_may_work_like_another_weekday(working_week):
     WorkingHours.objects.create(weekday=Weekday.SATURDAY, start=time(10), end=time(11))
     sunday = at(2025, 6, 8).date()
-    Holiday.objects.create(date=sunday, name="Make-up working day", is_working_day=True,
+    CalendarHoliday.objects.create(date=sunday, name="Make-up working day", is_working_day=True,
                            works_like_weekday=Weekday.SATURDAY)
-    Holiday.objects.create(date=SATURDAY, name="Day off")
+    CalendarHoliday.objects.create(date=SATURDAY, name="Day off")
 
     # Saturday is off, Sunday is worked 10:00–11:00 only
     assert add_working_time(FRIDAY_17, timedelta(hours=1, minutes=30)) == at(2025, 6, 8, 10, 30)
@@ -200,8 +200,8 @@ def test_a_calendar_without_working_time_in_reach_raises_instead_of_looping(sett
     settings.HELPDESK_WORKING_CALENDAR = True
     monkeypatch.setattr(calendar, "MAX_DAYS", 14)
     WorkingHours.objects.create(weekday=Weekday.MONDAY, start=time(9), end=time(10))
-    Holiday.objects.create(date=MONDAY, name="Day off")
-    Holiday.objects.create(date=MONDAY + timedelta(days=7), name="Day off")
+    CalendarHoliday.objects.create(date=MONDAY, name="Day off")
+    CalendarHoliday.objects.create(date=MONDAY + timedelta(days=7), name="Day off")
 
     with pytest.raises(ImproperlyConfigured, match="no working time left"):
         add_working_time(FRIDAY_17, timedelta(hours=1))
@@ -210,7 +210,7 @@ def test_a_calendar_without_working_time_in_reach_raises_instead_of_looping(sett
 def test_a_long_span_loads_further_holidays_and_stays_correct(working_week, monkeypatch):
     # given holidays beyond the first window of holidays that is loaded
     monkeypatch.setattr(calendar, "_window_days", lambda delta, week: 7)
-    Holiday.objects.create(date=at(2025, 6, 16).date(), name="Day off")  # the Monday after next
+    CalendarHoliday.objects.create(date=at(2025, 6, 16).date(), name="Day off")  # the Monday after next
 
     # 10 working days from Monday 09:00, one of them a holiday: ends on the 11th working day
     assert add_working_time(at(2025, 6, 9, 9), timedelta(hours=75)) == at(2025, 6, 23, 18)
@@ -251,7 +251,7 @@ def test_working_hours_are_read_in_the_configured_time_zone(working_week, settin
 
 # ------------------------------------------------------------ query count
 def test_a_ten_day_span_takes_at_most_two_queries(working_week, django_assert_max_num_queries):
-    Holiday.objects.create(date=TUESDAY, name="Day off")
+    CalendarHoliday.objects.create(date=TUESDAY, name="Day off")
     start = at(2025, 6, 9, 9)
 
     with django_assert_max_num_queries(2):
@@ -293,14 +293,14 @@ def test_overlapping_working_hours_are_refused_by_validation():
 
 def test_only_a_make_up_working_day_works_like_another_weekday():
     with pytest.raises(ValidationError) as exc:
-        Holiday(date=SATURDAY, name="Day off", works_like_weekday=Weekday.FRIDAY).full_clean()
+        CalendarHoliday(date=SATURDAY, name="Day off", works_like_weekday=Weekday.FRIDAY).full_clean()
     assert "works_like_weekday" in exc.value.message_dict
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        Holiday.objects.create(date=SATURDAY, name="Day off", works_like_weekday=Weekday.FRIDAY)
+        CalendarHoliday.objects.create(date=SATURDAY, name="Day off", works_like_weekday=Weekday.FRIDAY)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Holiday.objects.create(date=MONDAY, name="Day off")
-        Holiday.objects.create(date=MONDAY, name="Same day")
+        CalendarHoliday.objects.create(date=MONDAY, name="Day off")
+        CalendarHoliday.objects.create(date=MONDAY, name="Same day")
 
 
 # ------------------------------------------------------------------ admin
@@ -310,9 +310,9 @@ def test_admin_lists_working_hours_and_holidays(admin_client):
     assert "No working hours are set" in response.content.decode()
 
     WorkingHours.create_default_week()
-    Holiday.objects.create(date=SATURDAY, name="Make-up working day", is_working_day=True)
+    CalendarHoliday.objects.create(date=SATURDAY, name="Make-up working day", is_working_day=True)
     hours = admin_client.get("/admin/complaints/workinghours/").content.decode()
-    holidays = admin_client.get("/admin/complaints/holiday/?date__year=2025")
+    holidays = admin_client.get("/admin/complaints/calendarholiday/?date__year=2025")
     assert "No working hours are set" not in hours
     assert "Monday" in hours
     assert holidays.status_code == 200

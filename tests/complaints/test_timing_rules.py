@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from complaints import tasks
+from complaints import sweeps, tasks
 from complaints.choices import CloseReason, EscalationCause, EventKind, Status
 from complaints.models import Complaint
 from notifications.models import Notification
@@ -34,8 +34,8 @@ def test_reply_deadline_boundary_and_exactly_once(office, supervisor, make_user,
     complaint = received(office)
     due = complaint.reply_due_at
 
-    assert Complaint.enforce_reply_deadlines(now=due)["processed"] == 0  # at the deadline: not yet
-    counts = Complaint.enforce_reply_deadlines(now=due + timedelta(microseconds=1))
+    assert sweeps.enforce_reply_deadlines(now=due)["processed"] == 0  # at the deadline: not yet
+    counts = sweeps.enforce_reply_deadlines(now=due + timedelta(microseconds=1))
     assert counts["marked_overdue"] == 1 and counts["moved_up"] == 1
 
     complaint.refresh_from_db()
@@ -48,7 +48,7 @@ def test_reply_deadline_boundary_and_exactly_once(office, supervisor, make_user,
     assert not Notification.objects.filter(recipient=other_supervisor).exists()
 
     # running again (and later) changes nothing more
-    again = Complaint.enforce_reply_deadlines(now=due + timedelta(hours=5))
+    again = sweeps.enforce_reply_deadlines(now=due + timedelta(hours=5))
     assert again["processed"] == 0
     complaint.refresh_from_db()
     assert complaint.escalation_level == 1 and kinds(complaint, EventKind.REPLY_OVERDUE) == 1
@@ -60,12 +60,12 @@ def test_replied_or_closed_complaints_are_not_overdue(office, agent):
     replied.reply(actor=agent, note="Called back.")
     closed = received(office)
     closed.resolve_on_the_spot(actor=agent, resolution="Explained.", signoff_name="X", satisfied=True)
-    assert Complaint.enforce_reply_deadlines(now=T0 + timedelta(days=2))["processed"] == 0
+    assert sweeps.enforce_reply_deadlines(now=T0 + timedelta(days=2))["processed"] == 0
 
 
 def test_reply_deadline_escalation_is_capped_at_level_3(office, supervisor):
     complaint = received(office, escalation_level=3)
-    counts = Complaint.enforce_reply_deadlines(now=T0 + timedelta(days=2))
+    counts = sweeps.enforce_reply_deadlines(now=T0 + timedelta(days=2))
     assert counts["marked_overdue"] == 1 and counts["moved_up"] == 0
     complaint.refresh_from_db()
     assert complaint.escalation_level == 3 and complaint.reply_overdue_at is not None
@@ -83,7 +83,7 @@ def test_tier_window_is_shorter_for_a_customers(office, agent, settings):
     assert a_tier.reply_due_at == a_tier.received_at + timedelta(hours=4)
     assert c_tier.reply_due_at == c_tier.received_at + timedelta(hours=24)
 
-    Complaint.enforce_reply_deadlines(now=a_tier.received_at + timedelta(hours=5))
+    sweeps.enforce_reply_deadlines(now=a_tier.received_at + timedelta(hours=5))
     a_tier.refresh_from_db()
     c_tier.refresh_from_db()
     assert a_tier.reply_overdue_at is not None
@@ -95,9 +95,9 @@ def test_missing_progress_report_is_flagged_for_the_assignee_once(office, agent)
     complaint = received(office, received_by=agent, assignee=agent, first_replied_at=T0 + timedelta(hours=1),
                          status=Status.IN_PROGRESS)
     due = complaint.progress_due_at
-    assert Complaint.flag_missing_progress_reports(now=due)["processed"] == 0
-    assert Complaint.flag_missing_progress_reports(now=due + timedelta(seconds=1))["flagged"] == 1
-    assert Complaint.flag_missing_progress_reports(now=due + timedelta(hours=3))["processed"] == 0
+    assert sweeps.flag_missing_progress_reports(now=due)["processed"] == 0
+    assert sweeps.flag_missing_progress_reports(now=due + timedelta(seconds=1))["flagged"] == 1
+    assert sweeps.flag_missing_progress_reports(now=due + timedelta(hours=3))["processed"] == 0
     complaint.refresh_from_db()
     assert complaint.progress_flagged_at == due + timedelta(seconds=1)
     assert kinds(complaint, EventKind.PROGRESS_REPORT_DUE) == 1
@@ -108,22 +108,22 @@ def test_missing_progress_report_is_flagged_for_the_assignee_once(office, agent)
     complaint.refresh_from_db()
     assert complaint.progress_flagged_at is None
     assert complaint.progress_due_at == complaint.last_progress_at + timedelta(hours=24)
-    assert Complaint.flag_missing_progress_reports(now=complaint.progress_due_at + timedelta(seconds=1))[
+    assert sweeps.flag_missing_progress_reports(now=complaint.progress_due_at + timedelta(seconds=1))[
         "flagged"] == 1
 
 
 def test_resolved_complaints_need_no_progress_report(office):
     received(office, status=Status.RESOLVED, first_replied_at=T0, resolved_at=T0 + timedelta(hours=2))
-    assert Complaint.flag_missing_progress_reports(now=T0 + timedelta(days=5))["processed"] == 0
+    assert sweeps.flag_missing_progress_reports(now=T0 + timedelta(days=5))["processed"] == 0
 
 
 # ------------------------------------------------------------------------- R-T3
 def test_missed_completion_date_is_flagged_and_a_new_date_clears_it(office, agent, supervisor):
     promised = timezone.now() + timedelta(hours=1)
     complaint = received(office, status=Status.HANDLING, first_replied_at=T0, committed_completion_at=promised)
-    assert Complaint.flag_missed_completion_dates(now=promised)["processed"] == 0
-    assert Complaint.flag_missed_completion_dates(now=promised + timedelta(seconds=1))["flagged"] == 1
-    assert Complaint.flag_missed_completion_dates(now=promised + timedelta(days=1))["processed"] == 0
+    assert sweeps.flag_missed_completion_dates(now=promised)["processed"] == 0
+    assert sweeps.flag_missed_completion_dates(now=promised + timedelta(seconds=1))["flagged"] == 1
+    assert sweeps.flag_missed_completion_dates(now=promised + timedelta(days=1))["processed"] == 0
     complaint.refresh_from_db()
     assert complaint.completion_overdue_at is not None
     assert complaint.is_overdue(now=promised + timedelta(seconds=1))
@@ -145,15 +145,15 @@ def declined(office, *, at=T0, **kwargs):
 def test_auto_close_seven_days_after_declined_callback(office):
     complaint = declined(office)
     due = complaint.auto_close_due_at
-    assert Complaint.auto_close_after_declined_callback(now=due - timedelta(seconds=1))["processed"] == 0
-    counts = Complaint.auto_close_after_declined_callback(now=due)
+    assert sweeps.auto_close_after_declined_callback(now=due - timedelta(seconds=1))["processed"] == 0
+    counts = sweeps.auto_close_after_declined_callback(now=due)
     assert counts["closed"] == 1 and counts["linked_to_newer"] == 0
     complaint.refresh_from_db()
     assert complaint.status == Status.CLOSED and complaint.close_reason == CloseReason.AUTO_CLOSED
     assert complaint.closed_at == due
     event = complaint.events.get(kind=EventKind.AUTO_CLOSED)
     assert (event.from_status, event.to_status, event.actor) == (Status.CALLBACK_DECLINED, Status.CLOSED, None)
-    assert Complaint.auto_close_after_declined_callback(now=due + timedelta(days=1))["processed"] == 0
+    assert sweeps.auto_close_after_declined_callback(now=due + timedelta(days=1))["processed"] == 0
     assert kinds(complaint, EventKind.AUTO_CLOSED) == 1
 
 
@@ -174,14 +174,14 @@ def test_newer_complaint_from_the_same_complainant_blocks_auto_close(office, sup
     newer = received(office, at=old.resolved_at + timedelta(days=2), **identity)
     received(office, at=old.resolved_at + timedelta(days=1), contact_phone="13700000003")  # someone else
 
-    counts = Complaint.auto_close_after_declined_callback(now=old.auto_close_due_at)
+    counts = sweeps.auto_close_after_declined_callback(now=old.auto_close_due_at)
     assert counts == {"processed": 1, "closed": 0, "linked_to_newer": 1, "notifications": 1}
     old.refresh_from_db()
     assert old.status == Status.CALLBACK_DECLINED and old.newer_complaint_id == newer.pk
     assert old.events.get(kind=EventKind.NEWER_COMPLAINT_LINKED).data["newer_complaint"] == newer.pk
     assert Notification.objects.get().recipient == supervisor
     # left for a person: later sweeps do not touch it again
-    assert Complaint.auto_close_after_declined_callback(now=old.auto_close_due_at + timedelta(days=3))[
+    assert sweeps.auto_close_after_declined_callback(now=old.auto_close_due_at + timedelta(days=3))[
         "processed"] == 0
 
 
@@ -189,7 +189,7 @@ def test_complaint_before_handling_or_from_others_does_not_block(office):
     old = declined(office, contact_phone="13900000009")
     received(office, at=old.received_at - timedelta(days=3), contact_phone="13900000009")  # older one
     received(office, at=old.resolved_at + timedelta(days=1), contact_phone="13900000010")  # another person
-    assert Complaint.auto_close_after_declined_callback(now=old.auto_close_due_at)["closed"] == 1
+    assert sweeps.auto_close_after_declined_callback(now=old.auto_close_due_at)["closed"] == 1
 
 
 # ------------------------------------------------------------------ set-based
@@ -210,11 +210,11 @@ def test_query_count_does_not_grow_with_matching_complaints(office, other_office
     now = T0 + timedelta(days=20)
     for _ in range(5):
         make(office)
-    at_5 = _queries(getattr(Complaint, rule), now)
+    at_5 = _queries(sweeps.SWEEPS[rule], now)
     for _ in range(25):
         make(office)
         make(other_office)
-    at_50 = _queries(getattr(Complaint, rule), now)
+    at_50 = _queries(sweeps.SWEEPS[rule], now)
     assert Complaint.objects.filter(events__actor__isnull=True).distinct().count() == 55
     assert at_50 == at_5, (rule, at_5, at_50)
 

@@ -7,24 +7,25 @@ from django.urls import reverse
 
 from customers.models import ArchiveAccess
 from followups import planning
-from followups.models import Holiday, Visit
+from followups.models import Visit, VisitHoliday
 from tests.factories import CustomerFactory
 
 
 def test_manager_keeps_the_holiday_list(client, manager):
     client.force_login(manager)
-    response = client.post(reverse("admin:followups_holiday_add"), {"name": "Spring Festival", "date": "2027-02-06"})
+    response = client.post(reverse("admin:followups_visitholiday_add"),
+                           {"name": "Spring Festival", "date": "2027-02-06"})
     assert response.status_code == 302
-    assert Holiday.objects.get().date == date(2027, 2, 6)
-    assert client.post(reverse("admin:followups_holiday_add"),
+    assert VisitHoliday.objects.get().date == date(2027, 2, 6)
+    assert client.post(reverse("admin:followups_visitholiday_add"),
                        {"name": "Duplicate", "date": "2027-02-06"}).status_code == 200  # form error, not a 500
-    assert Holiday.objects.count() == 1
+    assert VisitHoliday.objects.count() == 1
 
 
 def test_supervisor_reads_but_does_not_edit_holidays(client, supervisor):
     client.force_login(supervisor)
-    assert client.get(reverse("admin:followups_holiday_changelist")).status_code == 200
-    assert client.get(reverse("admin:followups_holiday_add")).status_code == 403
+    assert client.get(reverse("admin:followups_visitholiday_changelist")).status_code == 200
+    assert client.get(reverse("admin:followups_visitholiday_add")).status_code == 403
 
 
 @pytest.mark.parametrize("rows", [1, 20])

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from followups import planning
-from followups.models import Holiday, PlanStatus, Visit, VisitPlan, VisitReason, VisitStatus
+from followups.models import PlanStatus, Visit, VisitHoliday, VisitPlan, VisitReason, VisitStatus
 from followups.tasks import flag_missed_visits, plan_visits
 from tests.factories import CustomerFactory
 
@@ -77,8 +77,8 @@ def test_planning_is_idempotent_and_keeps_done_visits():
 
 @pytest.mark.django_db
 def test_holiday_visits_for_every_customer_inside_the_window_only():
-    Holiday.objects.create(name="Spring Festival", date=date(2027, 2, 6))
-    Holiday.objects.create(name="Mid-Autumn", date=date(2027, 9, 15))  # outside the window
+    VisitHoliday.objects.create(name="Spring Festival", date=date(2027, 2, 6))
+    VisitHoliday.objects.create(name="Mid-Autumn", date=date(2027, 9, 15))  # outside the window
     customers = [CustomerFactory(tier=t) for t in "ABC"]
     planning.plan_visits(today=JAN_1)
     holiday = Visit.objects.filter(reason=VisitReason.HOLIDAY)

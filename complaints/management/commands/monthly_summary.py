@@ -14,8 +14,9 @@ from accounts.models import Office
 from complaints.choices import Channel
 from complaints.models import Department
 from complaints.reports import exports
-from complaints.reports.figures import monthly_figures, parse_month, previous_month
+from complaints.reports.figures import monthly_figures, parse_report_month
 from customers.models import Tier
+from helpdesk.dates import last_complete_month
 
 
 class Command(BaseCommand):
@@ -41,7 +42,7 @@ class Command(BaseCommand):
     def handle(self, *args, month=None, fmt="xlsx", output=None, office=None, department=None, channel=None,
                tier=None, language=None, timing=False, **options):
         try:
-            month = parse_month(month) if month else previous_month()
+            month = parse_report_month(month) if month else last_complete_month()
         except ValueError as error:
             raise CommandError(str(error)) from None
         office_obj = None

@@ -13,7 +13,6 @@ from accounts.models import Office, Role
 from complaints.choices import CallbackMethod, Channel, EscalationCause
 from complaints.models import Category, Complaint, Department
 from customers.models import Customer
-from followups.planning import plan_visits
 
 DEMO_PASSWORD = "helpdesk-demo"
 
@@ -69,6 +68,8 @@ class Command(BaseCommand):
             # the agent is the demo customers' account manager; their visits are planned (R-CU3)
             Customer.objects.filter(pk__in=[c.pk for c in customers], account_manager__isnull=True).update(
                 account_manager=users["agent"])
+            from followups.planning import plan_visits  # the demo seeds every app; followups builds on complaints
+
             plan_visits()
             if Complaint.objects.filter(office=offices["riverside"]).exists():
                 self.stdout.write("Demo complaints already present; users and lists refreshed.")

@@ -1,6 +1,5 @@
-"""The training-case library (SPEC R-C11): closed complaints a supervisor marked as training
-cases (`Complaint.mark_training_case`), read-only, for every member of staff of every office,
-with the complainant's personal data masked.
+"""Masking of a complainant's personal data in the training-case library (SPEC R-C11), and
+the masked records the library's templates receive.
 
 Masking rule (one place, `Masker`):
 - name: the first character, then one "*" per further character ("黄先生" → "黄**",
@@ -17,9 +16,8 @@ its parts ("Huang"). Any other mainland mobile number or e-mail address in the t
 masked too (a third person's data is no less personal).
 
 Templates never receive a `Complaint`: the views hand them `CaseSummary` / `CaseFile`
-objects built here from masked values only, so a raw value cannot be rendered by mistake.
-Search runs over the masked text, so it cannot be used to find out whether a name or phone
-number is in a case.
+objects built here (`summarise`, `case_file`) from masked values only, so a raw value cannot
+be rendered by mistake.
 """
 from __future__ import annotations
 
@@ -28,23 +26,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
-from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
 
-from helpdesk.pagination import CappedPaginator
-from helpdesk.views_tools import query_without_page
+from ..choices import CloseReason, EscalationLevel, EventKind, Status
+from ..models import Complaint, ComplaintEvent
 
-from .choices import CloseReason, EscalationLevel, EventKind, Status
-from .models import Category, Complaint, ComplaintEvent
-
-VIEW = "complaints.view_complaint"
-# A search looks at no more than this many matching cases (newest first) before masking.
-SEARCH_CANDIDATES = 1000
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx"})
 _PHONE_SEPARATORS = r"[\s\-()（）.]*"
 _COUNTRY_CODE = r"(?:\+?86[\s\-]*)?"
@@ -262,62 +248,3 @@ def case_file(complaint: Complaint, events: Iterable[ComplaintEvent]) -> CaseFil
         resolution=m.text(complaint.resolution), apologised=complaint.apologised,
         signed_off_by=mask_name(complaint.signoff_name), first_replied_at=complaint.first_replied_at,
         closed_at=complaint.closed_at, steps=[_step(e, m) for e in events])
-
-
-# ------------------------------------------------------------------------- queries
-def training_cases() -> QuerySet[Complaint]:
-    """Every office's training cases, newest marked first: the library is for all staff."""
-    return (Complaint.objects.filter(is_training_case=True)
-            .select_related("office", "category", "customer")
-            .order_by("-training_marked_at", "-pk"))
-
-
-def search_training_cases(text: str) -> list[Complaint]:
-    """Cases whose masked event, description or lesson, or whose category name (stored or
-    translated), contains `text`. The database narrows the candidates; the match itself is
-    made on the masked text, so searching for a complainant's phone or name finds nothing."""
-    text = text.strip()
-    needle = text.casefold()
-    category_ids = {c.pk for c in Category.objects.all() if needle in c.name.casefold() or needle in str(c).casefold()}
-    where = Q(subject__icontains=text) | Q(description__icontains=text) | Q(training_lesson__icontains=text)
-    if category_ids:
-        where |= Q(category_id__in=category_ids)
-    found = []
-    for complaint in training_cases().filter(where)[:SEARCH_CANDIDATES]:
-        masker = Masker.for_complaint(complaint)
-        if complaint.category_id in category_ids or any(
-                needle in masker.text(value).casefold()
-                for value in (complaint.subject, complaint.description, complaint.training_lesson)):
-            found.append(complaint)
-    return found
-
-
-def training_case(pk: int) -> tuple[Complaint, list[ComplaintEvent]]:
-    complaint = get_object_or_404(
-        training_cases().select_related("department"), pk=pk)
-    events = list(complaint.events.select_related("actor").order_by("created_at", "pk"))
-    return complaint, events
-
-
-# --------------------------------------------------------------------------- views
-@require_safe
-@login_required
-@permission_required(VIEW, raise_exception=True)
-def training_list(request):
-    q = request.GET.get("q", "").strip()[:200]
-    if q:
-        paginator = Paginator(search_training_cases(q), settings.HELPDESK_LIST_PAGE_SIZE)
-    else:
-        paginator = CappedPaginator(training_cases(), settings.HELPDESK_LIST_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    return render(request, "complaints/training_list.html", {
-        "page": page, "cases": [summarise(c) for c in page.object_list], "q": q, "query": query_without_page(request),
-    })
-
-
-@require_safe
-@login_required
-@permission_required(VIEW, raise_exception=True)
-def training_detail(request, pk: int):
-    complaint, events = training_case(pk)
-    return render(request, "complaints/training_detail.html", {"case": case_file(complaint, events)})

@@ -1,6 +1,5 @@
-"""Follow-ups with customers (seed 000): tier visit schedules and monthly visit plans (R-CU3,
-R-CU4, R-T5), satisfaction survey rounds (R-CU6), the visitor reception log (R-F2), field
-trips (R-F3), and each agent's daily work log and monthly summary (R-F4)."""
+"""Tier visit schedules and monthly visit plans (R-CU3, R-CU4, R-T5): the visits, the
+visit-holiday list, the account managers' plans and their history."""
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -14,7 +13,6 @@ from customers.models import Customer, Tier
 USER = settings.AUTH_USER_MODEL
 
 
-# =============================================================================== visits
 class VisitorRole(models.TextChoices):
     ACCOUNT_MANAGER = "account_manager", _("account manager")
     DEPARTMENT_MANAGER = "department_manager", _("department manager")
@@ -59,8 +57,9 @@ def checklist_for(tier: str) -> dict[str, bool]:
     return {str(item): False for item in CONTENT_BY_TIER[tier]}
 
 
-class Holiday(models.Model):
-    """A festival on which every customer gets a holiday visit (R-CU3); managed in the admin."""
+class VisitHoliday(models.Model):
+    """A festival on which every customer gets a holiday visit (R-CU3); managed in the admin.
+    Not the working calendar's days off (`complaints.CalendarHoliday`)."""
 
     name = models.CharField(_("name"), max_length=100)
     date = models.DateField(_("date"), unique=True)
@@ -259,189 +258,3 @@ class VisitPlanEvent(models.Model):
         return f"{self.plan} · {self.get_action_display()}"
 
 
-# =============================================================================== surveys
-class SurveyRound(models.Model):
-    """A satisfaction survey sent to a set of customers (R-CU6)."""
-
-    title = models.CharField(_("title"), max_length=200)
-    customers = models.ManyToManyField(Customer, verbose_name=_("customers"), related_name="survey_rounds")
-    created_by = models.ForeignKey(USER, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    closes_on = models.DateField(_("closes on"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("survey round")
-        verbose_name_plural = _("survey rounds")
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class SurveyQuestion(models.Model):
-    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="questions")
-    position = models.PositiveSmallIntegerField(_("position"))
-    text = models.CharField(_("question"), max_length=300)
-
-    class Meta:
-        verbose_name = _("survey question")
-        verbose_name_plural = _("survey questions")
-        ordering = ["position", "id"]
-        constraints = [models.UniqueConstraint(fields=["round", "position"], name="surveyquestion_position")]
-
-    def __str__(self) -> str:
-        return self.text
-
-
-class SurveyChannel(models.TextChoices):
-    LETTER = "letter", _("letter")
-    DOOR_VISIT = "door_visit", _("door visit")
-    PHONE = "phone", _("phone")
-    ONLINE = "online", _("online")
-
-
-class SurveyResponse(models.Model):
-    round = models.ForeignKey(SurveyRound, verbose_name=_("survey round"), on_delete=models.PROTECT,
-                              related_name="responses")
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="survey_responses")
-    channel = models.CharField(_("collected by"), max_length=12, choices=SurveyChannel.choices)
-    comments = models.TextField(_("comments"), blank=True)
-    recorded_by = models.ForeignKey(USER, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("survey response")
-        verbose_name_plural = _("survey responses")
-        ordering = ["-recorded_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["round", "customer"], name="surveyresponse_one_per_customer")]
-
-    def __str__(self) -> str:
-        return f"{self.round} · {self.customer}"
-
-
-class SurveyAnswer(models.Model):
-    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(SurveyQuestion, on_delete=models.PROTECT, related_name="answers")
-    score = models.PositiveSmallIntegerField(_("score"))
-
-    class Meta:
-        verbose_name = _("survey answer")
-        verbose_name_plural = _("survey answers")
-        constraints = [
-            models.UniqueConstraint(fields=["response", "question"], name="surveyanswer_one_per_question"),
-            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="surveyanswer_score_1_5"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.question}: {self.score}"
-
-
-# ============================================================================ front desk
-class Reception(models.Model):
-    """A visitor received at the service centre (R-F2, 來賓接待)."""
-
-    office = models.ForeignKey("accounts.Office", verbose_name=_("office"), on_delete=models.PROTECT,
-                               related_name="+")
-    arrived_at = models.DateTimeField(_("arrived at"), default=timezone.now)
-    visitor_name = models.CharField(_("visitor"), max_length=120)
-    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="receptions")
-    purpose = models.CharField(_("purpose"), max_length=300)
-    received_by = models.ForeignKey(USER, verbose_name=_("received by"), on_delete=models.PROTECT, related_name="+")
-    summary = models.TextField(_("summary"), blank=True)
-    logged_by = models.ForeignKey(USER, verbose_name=_("logged by"), on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("visitor reception")
-        verbose_name_plural = _("visitor receptions")
-        ordering = ["-arrived_at", "-id"]
-        indexes = [models.Index(fields=["office", "-arrived_at"], name="reception_office_recent")]
-
-    def __str__(self) -> str:
-        return f"{self.arrived_at:%Y-%m-%d %H:%M} {self.visitor_name}"
-
-
-class TripStatus(models.TextChoices):
-    PLANNED = "planned", _("planned")
-    REPORTED = "reported", _("reported")
-
-
-class FieldTrip(models.Model):
-    """Field service (R-F3, 外出客服): planned route and appointment, then the trip report."""
-
-    office = models.ForeignKey("accounts.Office", verbose_name=_("office"), on_delete=models.PROTECT,
-                               related_name="+")
-    agent = models.ForeignKey(USER, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="field_trips")
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="field_trips")
-    planned_on = models.DateField(_("planned on"))
-    route = models.CharField(_("route"), max_length=300)
-    appointment = models.CharField(_("appointment"), max_length=300, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=TripStatus.choices, default=TripStatus.PLANNED)
-    feedback = models.TextField(_("on-site feedback"), blank=True)
-    second_contract_potential = models.BooleanField(_("second-contract potential"), default=False)
-    next_appointment = models.DateField(_("next appointment"), null=True, blank=True)
-    report = models.TextField(_("trip report"), blank=True)
-    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("field trip")
-        verbose_name_plural = _("field trips")
-        ordering = ["-planned_on", "-id"]
-        indexes = [models.Index(fields=["office", "-planned_on"], name="fieldtrip_office_recent")]
-
-    def __str__(self) -> str:
-        return f"{self.planned_on:%Y-%m-%d} {self.customer}"
-
-
-class WorkLog(models.Model):
-    """An agent's daily work log (R-F4): the day's work, lessons worth sharing, and special
-    customer situations to report to the department."""
-
-    agent = models.ForeignKey(USER, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="work_logs")
-    office = models.ForeignKey("accounts.Office", verbose_name=_("office"), null=True, on_delete=models.PROTECT,
-                               related_name="+")
-    day = models.DateField(_("day"))
-    work_done = models.TextField(_("work done"))
-    lessons = models.TextField(_("lessons worth sharing"), blank=True)
-    special_situations = models.TextField(_("special customer situations"), blank=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("daily work log")
-        verbose_name_plural = _("daily work logs")
-        ordering = ["-day"]
-        permissions = [("view_team_logs", _("Can read the work logs and summaries of the office's agents"))]
-        constraints = [models.UniqueConstraint(fields=["agent", "day"], name="worklog_one_per_day")]
-
-    def __str__(self) -> str:
-        return f"{self.agent} · {self.day:%Y-%m-%d}"
-
-
-class WorkSummary(models.Model):
-    """An agent's monthly work summary (R-F4), written from the month's daily logs."""
-
-    agent = models.ForeignKey(USER, verbose_name=_("agent"), on_delete=models.PROTECT,
-                              related_name="work_summaries")
-    office = models.ForeignKey("accounts.Office", verbose_name=_("office"), null=True, on_delete=models.PROTECT,
-                               related_name="+")
-    month = models.DateField(_("month"))
-    summary = models.TextField(_("summary"))
-    special_situations = models.TextField(_("special customer situations"), blank=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("monthly work summary")
-        verbose_name_plural = _("monthly work summaries")
-        ordering = ["-month"]
-        constraints = [
-            models.UniqueConstraint(fields=["agent", "month"], name="worksummary_one_per_month"),
-            models.CheckConstraint(condition=Q(month__day=1), name="worksummary_month_first_day"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.agent} · {self.month:%Y-%m}"

@@ -1,0 +1,97 @@
+"""The declared shape of `ComplaintEvent.data`, one per event kind.
+
+Writers (complaints/lifecycle.py, complaints/sweeps.py) build the dict through these types;
+readers (the monthly report, the daily log, the timeline) read the keys named here. A key
+that is not declared here is not part of the contract and must not be read by a report.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, NotRequired, TypedDict
+
+# Keys the reports read (complaints/reports, complaints/daily_log).
+ESCALATION_CAUSE: Final = "escalation_cause"  # on every event that raised the level
+SATISFIED: Final = "satisfied"  # callback_recorded, resolved_on_the_spot
+ANSWERS: Final = "answers"  # callback_recorded: the script's questions and answers
+METHOD: Final = "method"  # callback_recorded
+
+
+class Received(TypedDict):
+    channel: str
+
+
+class ReplyTimeAgreed(TypedDict):
+    reply_due_at: str  # ISO 8601
+
+
+class ResolvedOnTheSpot(TypedDict):
+    signoff_name: str
+    apologised: bool
+    satisfied: bool
+
+
+class Escalation(TypedDict):
+    """Moved up (R-C8): the cause, and who took it over at the new level (if named)."""
+
+    escalation_cause: str
+    to_user: NotRequired[int]
+    to_user_name: NotRequired[str]
+
+
+class Reassigned(TypedDict):
+    from_user: int | None
+    to_user: int
+    to_user_name: str
+
+
+class DepartmentAssigned(TypedDict):
+    department: int
+    department_name: str
+
+
+class FindingsRecorded(TypedDict):
+    apologised_in_person: bool
+
+
+class SolutionAnswered(Escalation, total=False):
+    """solution_accepted / solution_rejected; a rejection that moved it up adds the escalation keys."""
+
+    accepted: bool
+
+
+class CompletionCommitted(TypedDict):
+    committed_completion_at: str
+
+
+class Handled(TypedDict):
+    needs_callback: bool
+
+
+class CallbackRecorded(Escalation, total=False):
+    """An unsatisfied call-back that moved it up adds the escalation keys."""
+
+    method: str
+    satisfied: bool
+    answers: dict[str, str]
+
+
+class ReplyOverdue(TypedDict):
+    """R-T1: written by the sweep; the level raise is caused by the missed deadline."""
+
+    escalation_cause: str
+    reply_due_at: str | None
+
+
+class ProgressReportDue(TypedDict):
+    progress_due_at: str | None
+
+
+class CompletionOverdue(TypedDict):
+    committed_completion_at: str | None
+
+
+class NewerComplaintLinked(TypedDict):
+    newer_complaint: int
+
+
+EventData = dict[str, Any]

@@ -1,0 +1,169 @@
+"""Intake: the one way a complaint enters the system (SPEC R-C1 … R-C5).
+
+`Complaint.receive()` is called by every channel — the walk-in and phone forms, the REST
+API, the demo seed, and the channels still to come (the public form, e-mail, letters). It
+owns the outcome chosen at intake and every rule that applies then:
+
+- R-C1: a valid channel; the complainant is named, a linked customer, or anonymous; the
+  incident did not happen in the future; an active category; the case file validates.
+- R-C2: a walk-in complainant who is still agitated is moved up to a supervisor at once.
+- R-C4: resolved on the spot needs the explanation, the sign-off name and satisfaction.
+- R-C5: an agreed reply time lies in the future and no later than the reply deadline
+  (`deadlines.reply_deadline`: the tier's window, working calendar, never past 24 h).
+
+Input is checked completely before anything is written (`intake_errors`, which the forms
+also call to show every error at once); the complaint, its outcome and their events are
+then written in one transaction, or nothing is.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from . import deadlines
+from .choices import Channel, EscalationCause, EventKind, Outcome, Status
+
+if TYPE_CHECKING:
+    from .models import Complaint
+
+INCIDENT_CLOCK_SKEW = timedelta(minutes=5)  # a device clock a little ahead is not "the future"
+
+
+def reply_time_error(*, reply_due_at: datetime, received_at: datetime, tier: str | None,
+                     now: datetime) -> str | None:
+    """R-C5, the one reply-window rule (intake and `agree_reply_time`): None if allowed."""
+    latest = deadlines.reply_deadline(received_at, tier)
+    if reply_due_at > latest:
+        hours = deadlines.reply_window_for(tier).total_seconds() / 3600
+        return _("The reply time must be within %(hours)s hours of receipt, no later than %(latest)s.") % {
+            "hours": f"{hours:g}", "latest": date_format(timezone.localtime(latest), "DATETIME_FORMAT")}
+    if reply_due_at <= now:
+        return _("The reply time must be in the future.")
+    return None
+
+
+def _blank(value: Any) -> bool:
+    return not (value or "").strip() if isinstance(value, str) or value is None else False
+
+
+def on_the_spot_errors(*, resolution: str, signoff_name: str, satisfied: bool) -> dict[str, str]:
+    """R-C4, the one sign-off rule (intake and `resolve_on_the_spot`): {} if allowed."""
+    errors = {}
+    if _blank(resolution):
+        errors["resolution"] = _("Record the explanation or resolution.")
+    if _blank(signoff_name):
+        errors["signoff_name"] = _("Enter the name of the person signing off.")
+    if not satisfied:
+        errors["satisfied"] = _("Only a complainant who confirms satisfaction can close on the spot; "
+                                "otherwise agree a reply time.")
+    return errors
+
+
+class ComplaintIntake:
+    """Mixed into `Complaint` (through `ComplaintLifecycle`)."""
+
+    @classmethod
+    def intake_errors(cls, *, channel: str, outcome: str | None, customer=None, complainant_name: str = "",
+                      is_anonymous: bool = False, incident_at: datetime | None = None, category=None,
+                      reply_due_at: datetime | None = None, resolution: str = "", signoff_name: str = "",
+                      satisfied: bool = False, supervisor=None, received_at: datetime | None = None,
+                      now: datetime | None = None) -> dict[str, list[str]]:
+        """Every intake rule that is not a plain field check, as {field: [messages]}."""
+        now = now or timezone.now()
+        received_at = received_at or now
+        errors: dict[str, list[str]] = {}
+
+        def add(field: str, message: str) -> None:
+            errors.setdefault(field, []).append(message)
+
+        if not is_anonymous and customer is None and _blank(complainant_name):
+            add("complainant_name",
+                _("Enter the complainant's name, link a customer, or mark the complaint anonymous."))
+        if incident_at is not None and incident_at > now + INCIDENT_CLOCK_SKEW:
+            add("incident_at", _("The time of the incident cannot be in the future."))
+        if category is not None and not category.is_active:
+            add("category", _("Choose an active category."))
+        if outcome is not None and outcome not in Outcome.values:
+            add("outcome", _("Choose what happens now."))
+        elif outcome == Outcome.REPLY_TIME:
+            if reply_due_at is None:
+                add("reply_due_at", _("Enter the reply time agreed with the complainant."))
+            else:
+                tier = customer.tier if customer is not None else None
+                message = reply_time_error(reply_due_at=reply_due_at, received_at=received_at, tier=tier, now=now)
+                if message:
+                    add("reply_due_at", message)
+        elif outcome == Outcome.ON_THE_SPOT:
+            for field, message in on_the_spot_errors(resolution=resolution, signoff_name=signoff_name,
+                                                     satisfied=satisfied).items():
+                add(field, message)
+        elif outcome == Outcome.MOVE_UP:
+            if channel != Channel.WALK_IN:
+                add("outcome", _("Only a walk-in complainant is moved up at intake."))
+            if supervisor is None:
+                add("supervisor", _("Choose the supervisor who takes over."))
+        return errors
+
+    @classmethod
+    def receive(cls, *, actor, office, channel: str, outcome: str | None = None,
+                reply_due_at: datetime | None = None, resolution: str = "", signoff_name: str = "",
+                satisfied: bool = False, apologised: bool = False, supervisor=None, handover_note: str = "",
+                **fields: Any) -> Complaint:
+        """R-C1: record a new complaint as received, then apply the outcome chosen at intake:
+
+        - None: received, its reply due by the reply deadline (the API's default);
+        - Outcome.REPLY_TIME: the reply time agreed with the complainant (R-C5);
+        - Outcome.ON_THE_SPOT: resolved and signed off, closed at once (R-C4);
+        - Outcome.MOVE_UP: a walk-in complainant moved up to `supervisor` now (R-C2).
+
+        Raises ValidationError ({field: messages}) before writing anything if a rule fails.
+        """
+        if office is None:
+            raise ValidationError({"office": _("Your account is not attached to an office; ask a manager.")})
+        now = timezone.now()
+        errors = cls.intake_errors(
+            channel=channel, outcome=outcome, customer=fields.get("customer"),
+            complainant_name=fields.get("complainant_name", ""), is_anonymous=fields.get("is_anonymous", False),
+            incident_at=fields.get("incident_at"), category=fields.get("category"), reply_due_at=reply_due_at,
+            resolution=resolution, signoff_name=signoff_name, satisfied=satisfied, supervisor=supervisor, now=now)
+        if outcome == Outcome.MOVE_UP:
+            fields["is_emotional"] = True
+        with transaction.atomic():
+            complaint: Complaint = cls(  # type: ignore[call-arg]
+                office=office, received_by=actor, assignee=actor, received_at=now, status=Status.RECEIVED,
+                channel=channel, **fields)
+            tier = complaint.customer.tier if complaint.customer_id else None
+            complaint.reply_due_at = deadlines.reply_deadline(now, tier)
+            complaint.progress_due_at = deadlines.progress_deadline(now)
+            try:
+                complaint.full_clean()
+            except ValidationError as error:
+                for field, messages in errors.items():  # report the intake rules beside the field errors
+                    error.error_dict.setdefault(field, []).extend(ValidationError(m) for m in messages)
+                raise
+            if errors:
+                raise ValidationError(errors)
+            complaint.save()
+            complaint._log(actor=actor, kind=EventKind.RECEIVED, from_status="", from_level=None, now=now,
+                           data={"channel": complaint.channel})
+            if outcome == Outcome.REPLY_TIME:
+                complaint.agree_reply_time(actor=actor, reply_due_at=reply_due_at)
+            elif outcome == Outcome.ON_THE_SPOT:
+                complaint.resolve_on_the_spot(actor=actor, resolution=resolution, signoff_name=signoff_name,
+                                              satisfied=satisfied, apologised=apologised)
+            elif outcome == Outcome.MOVE_UP:
+                complaint.move_up(actor=actor, cause=EscalationCause.EMOTIONAL, to_user=supervisor,
+                                  note=handover_note)
+        return complaint
+
+    @classmethod
+    def log(cls, *, actor, office, **fields: Any) -> Complaint:
+        """Received, with the reply due by the reply deadline: `receive()` without an outcome."""
+        return cls.receive(actor=actor, office=office, **fields)

@@ -1,0 +1,136 @@
+"""The transitions the periodic rules apply in bulk (SPEC R-T1 … R-T4).
+
+They are lifecycle methods like the others, only set-based: each takes the rows a sweep
+selected (anything with `pk`, `status` and `escalation_level`: named rows or complaints),
+checks its action against the transition table (`rules.bulk_action`), changes them with one
+UPDATE guarded by the action's statuses and writes their events with one bulk INSERT. The
+sweeps (complaints/sweeps.py) choose the rows, batch them and notify; they change nothing
+themselves. The level raise and its cap are the ones `move_up()` uses (`raised_level`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from django.db.models import F, Value
+from django.db.models.functions import Least
+from django.utils import timezone
+
+from . import event_data, rules
+from .choices import MAX_ESCALATION_LEVEL, CloseReason, EscalationCause, EventKind, Status
+
+BATCH = 500
+
+
+class RowLike(Protocol):
+    pk: int
+    status: str
+    escalation_level: int
+
+
+def raised_level(level: int) -> int:
+    """R-C8: one level up, never past level 3 (outside bodies)."""
+    return min(level + 1, int(MAX_ESCALATION_LEVEL))
+
+
+def raised_level_sql() -> Least:
+    """`raised_level` in SQL, for an UPDATE of many rows."""
+    return Least(F("escalation_level") + 1, Value(int(MAX_ESCALATION_LEVEL)))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+class PeriodicTransitions:
+    """Mixed into `Complaint` (through `ComplaintLifecycle`)."""
+
+    @classmethod
+    def _guarded(cls, action: str, rows: Sequence[RowLike]):
+        act = rules.bulk_action(action)
+        return act, cls.objects.filter(pk__in=[r.pk for r in rows], status__in=act.from_statuses)  # type: ignore[attr-defined]
+
+    @classmethod
+    def _log_many(cls, rows: Sequence[RowLike], *, kind: str, now: datetime, to_status: str | None = None,
+                  to_level: Callable[[RowLike], int] | None = None,
+                  data: Callable[[RowLike], dict[str, Any]] | None = None, actor=None, note: str = "") -> None:
+        ComplaintEvent = cls._meta.get_field("events").related_model  # type: ignore[attr-defined]
+        ComplaintEvent.objects.bulk_create([
+            ComplaintEvent(complaint_id=r.pk, actor=actor, created_at=now, kind=kind, from_status=r.status,
+                           to_status=to_status or r.status, from_level=r.escalation_level,
+                           to_level=to_level(r) if to_level else r.escalation_level,
+                           note=note, data=data(r) if data else {})
+            for r in rows
+        ], batch_size=BATCH)
+
+    # ------------------------------------------------------------------ R-T1
+    @classmethod
+    def mark_reply_overdue_many(cls, rows: Sequence[RowLike], *, now: datetime,
+                                deadline: Callable[[RowLike], datetime | None]) -> None:
+        """Past the reply time with no reply: marked overdue and moved up one level."""
+        _, qs = cls._guarded("mark_reply_overdue", rows)
+        qs.update(reply_overdue_at=now, updated_at=now, escalation_level=raised_level_sql())
+
+        def data(r: RowLike) -> event_data.ReplyOverdue:
+            return {"escalation_cause": EscalationCause.DEADLINE_MISSED, "reply_due_at": _iso(deadline(r))}
+
+        cls._log_many(rows, kind=EventKind.REPLY_OVERDUE, now=now, to_level=lambda r: raised_level(r.escalation_level),
+                      data=data)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ R-T2
+    @classmethod
+    def flag_progress_report_many(cls, rows: Sequence[RowLike], *, now: datetime,
+                                  deadline: Callable[[RowLike], datetime | None]) -> None:
+        _, qs = cls._guarded("flag_progress_report", rows)
+        qs.update(progress_flagged_at=now, updated_at=now)
+
+        def data(r: RowLike) -> event_data.ProgressReportDue:
+            return {"progress_due_at": _iso(deadline(r))}
+
+        cls._log_many(rows, kind=EventKind.PROGRESS_REPORT_DUE, now=now, data=data)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ R-T3
+    @classmethod
+    def flag_completion_overdue_many(cls, rows: Sequence[RowLike], *, now: datetime,
+                                     deadline: Callable[[RowLike], datetime | None]) -> None:
+        _, qs = cls._guarded("flag_completion_overdue", rows)
+        qs.update(completion_overdue_at=now, updated_at=now)
+
+        def data(r: RowLike) -> event_data.CompletionOverdue:
+            return {"committed_completion_at": _iso(deadline(r))}
+
+        cls._log_many(rows, kind=EventKind.COMPLETION_OVERDUE, now=now, data=data)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ R-T4
+    @classmethod
+    def link_newer_complaint_many(cls, links: Sequence[tuple[RowLike, int]], *, now: datetime) -> None:
+        """A newer complaint from the same complainant: linked, left for a person to decide."""
+        rules.bulk_action("link_newer_complaint")
+        allowed = rules.PERIODIC_ACTIONS["link_newer_complaint"].from_statuses
+        links = [(r, newer) for r, newer in links if r.status in allowed]
+        cls.objects.bulk_update(  # type: ignore[attr-defined]
+            [cls(pk=r.pk, newer_complaint_id=newer, updated_at=now) for r, newer in links],  # type: ignore[call-arg]
+            ["newer_complaint", "updated_at"], batch_size=BATCH)
+        newer_of = {r.pk: newer for r, newer in links}
+
+        def data(r: RowLike) -> event_data.NewerComplaintLinked:
+            return {"newer_complaint": newer_of[r.pk]}
+
+        cls._log_many([r for r, _ in links], kind=EventKind.NEWER_COMPLAINT_LINKED, now=now,
+                      data=data)  # type: ignore[arg-type]
+
+    @classmethod
+    def auto_close_many(cls, rows: Sequence[RowLike], *, now: datetime, actor=None, note: str = "") -> None:
+        """R-T4: closed (auto_closed) 7 days after a declined call-back."""
+        act, qs = cls._guarded("auto_close", rows)
+        qs.update(status=act.to_status, close_reason=CloseReason.AUTO_CLOSED, closed_at=now, updated_at=now)
+        cls._log_many(rows, kind=EventKind.AUTO_CLOSED, now=now, to_status=act.to_status, actor=actor, note=note)
+
+    def auto_close(self, *, actor=None, note: str = "") -> None:
+        """R-T4 for one complaint: the same transition as the sweep's, after locking the row."""
+        with self._transition("auto_close") as c:  # type: ignore[attr-defined]
+            now = timezone.now()
+            type(c).auto_close_many([c], now=now, actor=actor, note=note)
+            c.status, c.close_reason, c.closed_at, c.updated_at = Status.CLOSED, CloseReason.AUTO_CLOSED, now, now

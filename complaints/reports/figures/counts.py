@@ -1,0 +1,68 @@
+"""The conditional aggregates shared by the headline, every breakdown and the agents, the
+figures derived from them, and the breakdowns (one GROUP BY each)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Count, F, Q
+
+from ...choices import CloseReason
+from .types import Breakdown
+
+CURRENT, PREVIOUS = 0, 1  # the periods of a query over both months
+
+CLOSE_REASON_KEYS = {
+    CloseReason.ON_THE_SPOT: "closed_on_the_spot",
+    CloseReason.CALLBACK_SATISFIED: "closed_after_callback",
+    CloseReason.AUTO_CLOSED: "auto_closed",
+    CloseReason.NO_CALLBACK_NEEDED: "closed_no_callback_needed",
+}
+
+
+def pct(part, whole) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def count_aggregates(*, closed_q: Q, now: datetime) -> dict:
+    """The conditional aggregates shared by the headline, every breakdown and the agents."""
+    replied_in_time = Q(first_replied_at__isnull=False, first_replied_at__lte=F("reply_due_at"))
+    measured = Q(first_replied_at__isnull=False) | Q(reply_due_at__lt=now)
+    counts = {
+        "received": Count("id"),
+        "closed": Count("id", filter=closed_q),
+        "escalated_complaints": Count("id", filter=Q(escalation_level__gt=0)),
+        "replied_in_time": Count("id", filter=replied_in_time),
+        "reply_measured": Count("id", filter=measured),
+    }
+    for reason, key in CLOSE_REASON_KEYS.items():
+        counts[key] = Count("id", filter=closed_q & Q(close_reason=reason))
+    return counts
+
+
+def finish_counts(row: dict) -> dict:
+    """Derived figures of a row of counts (plain arithmetic on aggregated numbers)."""
+    row["still_open"] = row["received"] - row["closed"]
+    row["reply_compliance_pct"] = pct(row["replied_in_time"], row["reply_measured"])
+    return row
+
+
+def empty_counts() -> dict:
+    row = {key: 0 for key in ("received", "closed", "escalated_complaints", "replied_in_time", "reply_measured",
+                              *CLOSE_REASON_KEYS.values())}
+    return finish_counts(row)
+
+
+def sum_rows(rows: list[dict]) -> dict:
+    total = empty_counts()
+    for row in rows:
+        for key in total:
+            if key not in ("still_open", "reply_compliance_pct"):
+                total[key] += row[key]
+    return finish_counts(total)
+
+
+def breakdown(qs, counts: dict, *, fields: list[str], label, order) -> Breakdown:
+    """One GROUP BY `fields` with the shared counts; rows, and their total."""
+    rows = sorted(qs.values(*fields).annotate(**counts), key=order)
+    out = [{"key": r[fields[0]], "label": label(r), **finish_counts({k: r[k] for k in counts})} for r in rows]
+    return {"rows": out, "total": sum_rows(out)}
