@@ -1,4 +1,5 @@
 """Root conftest: shared fixtures for every test package."""
+
 import pytest
 
 from tests.factories import OfficeFactory, UserFactory

@@ -1,6 +1,7 @@
 """Office scope: who sees every office (the head office, R-C11) rather than only their own.
 The one test of it — complaint lists and admin, reports, front-desk logs and the assignee
 checks all ask `sees_every_office`."""
+
 from __future__ import annotations
 
 # declared on complaints.Complaint (Meta.permissions); complaints.rules names it too

@@ -1,4 +1,5 @@
 """Staff users and the offices (管理處 / service centres) they belong to."""
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -36,12 +37,20 @@ class User(AbstractUser):
     handler answers for (R-C6)."""
 
     office = models.ForeignKey(
-        Office, verbose_name=_("office"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="staff",
+        Office,
+        verbose_name=_("office"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
     )
     department = models.ForeignKey(
-        "complaints.Department", verbose_name=_("department"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="staff",
+        "complaints.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff",
     )
 
     class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # django-stubs 5.2 omits Meta

@@ -1,5 +1,6 @@
 """How each action's validated input becomes a call of the lifecycle method: one table used
 by the HTML forms and the REST API alike (so both run the very same rule)."""
+
 from collections.abc import Callable
 from typing import Any
 
@@ -10,29 +11,46 @@ Data = dict[str, Any]
 CALLS: dict[str, Callable[[Complaint, Any, Data], None]] = {
     "reply": lambda c, actor, d: c.reply(actor=actor, note=d["note"]),
     "agree_reply_time": lambda c, actor, d: c.agree_reply_time(
-        actor=actor, reply_due_at=d["reply_due_at"], note=d.get("note", "")),
+        actor=actor, reply_due_at=d["reply_due_at"], note=d.get("note", "")
+    ),
     "resolve_on_the_spot": lambda c, actor, d: c.resolve_on_the_spot(
-        actor=actor, resolution=d["resolution"], signoff_name=d["signoff_name"], satisfied=d["satisfied"],
-        apologised=d.get("apologised", False)),
+        actor=actor,
+        resolution=d["resolution"],
+        signoff_name=d["signoff_name"],
+        satisfied=d["satisfied"],
+        apologised=d.get("apologised", False),
+    ),
     "assign_department": lambda c, actor, d: c.assign_department(
-        actor=actor, department=d["department"], note=d.get("note", "")),
+        actor=actor, department=d["department"], note=d.get("note", "")
+    ),
     "record_findings": lambda c, actor, d: c.record_findings(
-        actor=actor, findings=d["findings"], apologised_in_person=d.get("apologised_in_person", False)),
+        actor=actor, findings=d["findings"], apologised_in_person=d.get("apologised_in_person", False)
+    ),
     "report_progress": lambda c, actor, d: c.report_progress(actor=actor, note=d["note"]),
     "propose_solution": lambda c, actor, d: c.propose_solution(actor=actor, solution=d["solution"]),
     "record_answer": lambda c, actor, d: c.record_answer(
-        actor=actor, accepted=d["accepted"], note=d.get("note", ""), to_user=d.get("to_user")),
+        actor=actor, accepted=d["accepted"], note=d.get("note", ""), to_user=d.get("to_user")
+    ),
     "commit_completion": lambda c, actor, d: c.commit_completion(
-        actor=actor, completion_at=d["completion_at"], note=d.get("note", "")),
+        actor=actor, completion_at=d["completion_at"], note=d.get("note", "")
+    ),
     "mark_handled": lambda c, actor, d: c.mark_handled(actor=actor, note=d["note"]),
     "record_callback": lambda c, actor, d: c.record_callback(
-        actor=actor, method=d["method"], satisfied=d["satisfied"], note=d.get("note", ""),
-        answers={k: d[k] for k in ("about_process", "about_measures", "about_result", "operation_normal",
-                                          "suggestions") if d.get(k)},
-        to_user=d.get("to_user")),
+        actor=actor,
+        method=d["method"],
+        satisfied=d["satisfied"],
+        note=d.get("note", ""),
+        answers={
+            k: d[k]
+            for k in ("about_process", "about_measures", "about_result", "operation_normal", "suggestions")
+            if d.get(k)
+        },
+        to_user=d.get("to_user"),
+    ),
     "decline_callback": lambda c, actor, d: c.decline_callback(actor=actor, note=d.get("note", "")),
     "move_up": lambda c, actor, d: c.move_up(
-        actor=actor, cause=d["cause"], to_user=d.get("to_user"), note=d.get("note", "")),
+        actor=actor, cause=d["cause"], to_user=d.get("to_user"), note=d.get("note", "")
+    ),
     "reassign": lambda c, actor, d: c.reassign(actor=actor, assignee=d["assignee"], note=d.get("note", "")),
     "add_note": lambda c, actor, d: c.add_note(actor=actor, note=d["note"]),
     "mark_training_case": lambda c, actor, d: c.mark_training_case(actor=actor, lesson=d["lesson"]),

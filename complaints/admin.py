@@ -5,6 +5,7 @@ methods (`complaint.reassign()`, `complaint.move_up()`) from the two admin actio
 every list is scoped by `complaints_visible_to(user)`, so a complaint of another office is
 as missing in the admin as it is everywhere else.
 """
+
 from __future__ import annotations
 
 from django import forms
@@ -77,8 +78,11 @@ class ReassignForm(forms.Form):
 class MoveUpForm(forms.Form):
     cause = forms.ChoiceField(label=_("Cause"), choices=[("", "---------"), *EscalationCause.choices])
     to_user = StaffChoiceField(
-        label=_("Moved up to"), queryset=User.objects.none(), required=False,
-        help_text=_("Optional: the person who takes the complaint over at the new level."))
+        label=_("Moved up to"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Optional: the person who takes the complaint over at the new level."),
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, user, **kwargs):
@@ -107,32 +111,83 @@ class ComplaintEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 @admin.register(Complaint)
 class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
-        "reference_display", "received_at", "channel", "complainant", "category", "status",
-        "escalation_level", "assignee", "department", "reply_due_at", "overdue_marker",
+        "reference_display",
+        "received_at",
+        "channel",
+        "complainant",
+        "category",
+        "status",
+        "escalation_level",
+        "assignee",
+        "department",
+        "reply_due_at",
+        "overdue_marker",
     ]
     list_display_links = ["reference_display"]
     list_filter = ["escalation_level", OverdueFilter, "status", "channel", "department"]
     list_select_related = ["category", "assignee", "department", "customer"]
-    search_fields = ["complainant_name", "contact_phone", "customer__name", "customer__phone", "subject",
-                     "description"]
+    search_fields = ["complainant_name", "contact_phone", "customer__name", "customer__phone", "subject", "description"]
     search_help_text = _("Complainant, phone, customer, subject, description or #reference.")
     ordering = ["-received_at", "-id"]
     actions = ["reassign_selected", "move_up_selected"]
     inlines = [ComplaintEventInline]
     fieldsets = [
         (_("Intake"), {"fields": ["reference_display", "office", "channel", "received_by", "received_at"]}),
-        (_("Complainant"), {"fields": ["customer", "complainant_name", "is_anonymous", "contact_phone",
-                                       "contact_email", "contact_qq", "contact_wechat"]}),
-        (_("Case file"), {"fields": ["incident_at", "incident_place", "persons_involved", "subject",
-                                     "description", "category", "is_emotional", "is_sensitive",
-                                     "is_training_case"]}),
-        (_("Progress and deadlines"), {"fields": ["status", "close_reason", "escalation_level", "assignee",
-                                                  "department",
-                                    "reply_due_at", "overdue_marker", "first_replied_at", "last_progress_at",
-                                    "committed_completion_at", "resolved_at", "callback_declined_at",
-                                    "closed_at", "updated_at"]}),
-        (_("Outcome"), {"fields": ["findings", "solution", "resolution", "apologised", "signoff_name",
-                                   "signed_off_at"]}),
+        (
+            _("Complainant"),
+            {
+                "fields": [
+                    "customer",
+                    "complainant_name",
+                    "is_anonymous",
+                    "contact_phone",
+                    "contact_email",
+                    "contact_qq",
+                    "contact_wechat",
+                ]
+            },
+        ),
+        (
+            _("Case file"),
+            {
+                "fields": [
+                    "incident_at",
+                    "incident_place",
+                    "persons_involved",
+                    "subject",
+                    "description",
+                    "category",
+                    "is_emotional",
+                    "is_sensitive",
+                    "is_training_case",
+                ]
+            },
+        ),
+        (
+            _("Progress and deadlines"),
+            {
+                "fields": [
+                    "status",
+                    "close_reason",
+                    "escalation_level",
+                    "assignee",
+                    "department",
+                    "reply_due_at",
+                    "overdue_marker",
+                    "first_replied_at",
+                    "last_progress_at",
+                    "committed_completion_at",
+                    "resolved_at",
+                    "callback_declined_at",
+                    "closed_at",
+                    "updated_at",
+                ]
+            },
+        ),
+        (
+            _("Outcome"),
+            {"fields": ["findings", "solution", "resolution", "apologised", "signoff_name", "signed_off_at"]},
+        ),
     ]
 
     # -- scope: the one permission-aware selector
@@ -187,29 +242,45 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         complaints = list(queryset)
         if not form.is_valid():
             return self._action_page(
-                request, complaints, form, action="reassign_selected",
+                request,
+                complaints,
+                form,
+                action="reassign_selected",
                 template="admin/complaints/complaint/reassign.html",
-                title=_("Reassign complaints"), submit_label=_("Reassign"))
+                title=_("Reassign complaints"),
+                submit_label=_("Reassign"),
+            )
         assignee, note = form.cleaned_data["assignee"], form.cleaned_data["note"]
         done = unchanged = 0
         for complaint in complaints:
             was_assigned = complaint.assignee_id == assignee.pk
-            if self._attempt(request, complaint, complaint.reassign, actor=request.user, assignee=assignee,
-                             note=note):
+            if self._attempt(request, complaint, complaint.reassign, actor=request.user, assignee=assignee, note=note):
                 if was_assigned:
                     unchanged += 1
                 else:
                     done += 1
         if done:
-            self.message_user(request, ngettext(
-                "%(count)d complaint reassigned to %(assignee)s.",
-                "%(count)d complaints reassigned to %(assignee)s.", done) % {"count": done, "assignee": assignee},
-                messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d complaint reassigned to %(assignee)s.",
+                    "%(count)d complaints reassigned to %(assignee)s.",
+                    done,
+                )
+                % {"count": done, "assignee": assignee},
+                messages.SUCCESS,
+            )
         if unchanged:
-            self.message_user(request, ngettext(
-                "%(count)d complaint was already assigned to %(assignee)s.",
-                "%(count)d complaints were already assigned to %(assignee)s.", unchanged)
-                % {"count": unchanged, "assignee": assignee}, messages.INFO)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d complaint was already assigned to %(assignee)s.",
+                    "%(count)d complaints were already assigned to %(assignee)s.",
+                    unchanged,
+                )
+                % {"count": unchanged, "assignee": assignee},
+                messages.INFO,
+            )
         return None
 
     @admin.action(description=_("Move selected complaints up one level"), permissions=["move_up"])
@@ -218,19 +289,33 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         complaints = list(queryset)
         if not form.is_valid():
             return self._action_page(
-                request, complaints, form, action="move_up_selected",
+                request,
+                complaints,
+                form,
+                action="move_up_selected",
                 template="admin/complaints/complaint/move_up.html",
-                title=_("Move complaints up one level"), submit_label=_("Move up"))
+                title=_("Move complaints up one level"),
+                submit_label=_("Move up"),
+            )
         done = 0
         for complaint in complaints:
-            if self._attempt(request, complaint, complaint.move_up, actor=request.user,
-                             cause=form.cleaned_data["cause"], to_user=form.cleaned_data["to_user"],
-                             note=form.cleaned_data["note"]):
+            if self._attempt(
+                request,
+                complaint,
+                complaint.move_up,
+                actor=request.user,
+                cause=form.cleaned_data["cause"],
+                to_user=form.cleaned_data["to_user"],
+                note=form.cleaned_data["note"],
+            ):
                 done += 1
         if done:
-            self.message_user(request, ngettext(
-                "%(count)d complaint moved up one level.",
-                "%(count)d complaints moved up one level.", done) % {"count": done}, messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(count)d complaint moved up one level.", "%(count)d complaints moved up one level.", done)
+                % {"count": done},
+                messages.SUCCESS,
+            )
         return None
 
     def _attempt(self, request, complaint: Complaint, method, **kwargs) -> bool:
@@ -239,8 +324,11 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             method(**kwargs)
         except (InvalidTransition, ValidationError) as exc:
             reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            self.message_user(request, _("%(reference)s not changed: %(reason)s")
-                              % {"reference": complaint.reference, "reason": reason}, messages.ERROR)
+            self.message_user(
+                request,
+                _("%(reference)s not changed: %(reason)s") % {"reference": complaint.reference, "reason": reason},
+                messages.ERROR,
+            )
             return False
         return True
 
@@ -269,15 +357,24 @@ class ComplaintEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The append-only log (R-C11): viewable, never added, changed or deleted here —
     not even by a superuser."""
 
-    list_display = ["created_at", "complaint", "kind", "actor", "from_status", "to_status", "from_level",
-                    "to_level"]
+    list_display = ["created_at", "complaint", "kind", "actor", "from_status", "to_status", "from_level", "to_level"]
     list_filter = ["kind"]
     list_select_related = ["complaint", "actor"]
     search_fields = ["note", "complaint__subject"]
     ordering = ["-created_at", "-id"]
     actions = None
-    fields = ["complaint", "created_at", "actor", "kind", "from_status", "to_status", "from_level", "to_level",
-              "note", "data"]
+    fields = [
+        "complaint",
+        "created_at",
+        "actor",
+        "kind",
+        "from_status",
+        "to_status",
+        "from_level",
+        "to_level",
+        "note",
+        "data",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -315,10 +412,14 @@ class WorkingHoursAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET" and not WorkingHours.objects.exists():
-            self.message_user(request, _(
-                "No working hours are set, so deadlines are counted in calendar time. Add the working "
-                "periods of each weekday, for example Monday to Friday 09:00–12:00 and 13:30–18:00."),
-                messages.INFO)
+            self.message_user(
+                request,
+                _(
+                    "No working hours are set, so deadlines are counted in calendar time. Add the working "
+                    "periods of each weekday, for example Monday to Friday 09:00–12:00 and 13:30–18:00."
+                ),
+                messages.INFO,
+            )
         return super().changelist_view(request, extra_context)
 
 

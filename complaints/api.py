@@ -1,6 +1,7 @@
 """Complaints over the REST API. Serializers validate shape only; every change goes through
 the same lifecycle methods as the HTML views (complaints.actions), so the same rules apply:
 an invalid transition is 409, bad input 400, a missing permission 403, an unknown id 404."""
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
@@ -49,13 +50,48 @@ class ComplaintSerializer(serializers.ModelSerializer):
     class Meta:
         model = Complaint
         fields = [
-            "id", "reference", "office", "channel", "received_by", "received_at", "customer", "complainant_name",
-            "is_anonymous", "contact_phone", "contact_email", "contact_qq", "contact_wechat", "incident_at",
-            "incident_place", "persons_involved", "subject", "description", "category", "is_emotional",
-            "is_sensitive", "status", "close_reason", "escalation_level", "assignee", "department", "reply_due_at",
-            "first_replied_at", "last_progress_at", "progress_due_at", "committed_completion_at", "resolved_at",
-            "callback_declined_at", "auto_close_due_at", "closed_at", "reply_overdue_at", "progress_flagged_at",
-            "completion_overdue_at", "newer_complaint", "is_training_case", "is_overdue", "available_actions",
+            "id",
+            "reference",
+            "office",
+            "channel",
+            "received_by",
+            "received_at",
+            "customer",
+            "complainant_name",
+            "is_anonymous",
+            "contact_phone",
+            "contact_email",
+            "contact_qq",
+            "contact_wechat",
+            "incident_at",
+            "incident_place",
+            "persons_involved",
+            "subject",
+            "description",
+            "category",
+            "is_emotional",
+            "is_sensitive",
+            "status",
+            "close_reason",
+            "escalation_level",
+            "assignee",
+            "department",
+            "reply_due_at",
+            "first_replied_at",
+            "last_progress_at",
+            "progress_due_at",
+            "committed_completion_at",
+            "resolved_at",
+            "callback_declined_at",
+            "auto_close_due_at",
+            "closed_at",
+            "reply_overdue_at",
+            "progress_flagged_at",
+            "completion_overdue_at",
+            "newer_complaint",
+            "is_training_case",
+            "is_overdue",
+            "available_actions",
             "updated_at",
         ]
         read_only_fields = fields
@@ -77,26 +113,63 @@ class ComplaintIntakeSerializer(serializers.ModelSerializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, allow_null=True, default=None)
     reply_due_at = serializers.DateTimeField(
-        required=False, allow_null=True, default=None,
-        help_text="The reply time agreed with the complainant (outcome reply_time).")
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The reply time agreed with the complainant (outcome reply_time).",
+    )
     resolution = serializers.CharField(required=False, allow_blank=True, default="")
     signoff_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
     satisfied = serializers.BooleanField(required=False, default=False)
     apologised = serializers.BooleanField(required=False, default=False)
     supervisor = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.none(), required=False, allow_null=True, default=None,
-        help_text="The supervisor taking over (outcome move_up).")
+        queryset=User.objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The supervisor taking over (outcome move_up).",
+    )
     handover_note = serializers.CharField(required=False, allow_blank=True, default="")
 
-    outcome_fields = ["outcome", "reply_due_at", "resolution", "signoff_name", "satisfied", "apologised",
-                      "supervisor", "handover_note"]
+    outcome_fields = [
+        "outcome",
+        "reply_due_at",
+        "resolution",
+        "signoff_name",
+        "satisfied",
+        "apologised",
+        "supervisor",
+        "handover_note",
+    ]
 
     class Meta:
         model = Complaint
-        fields = ["channel", "customer", "complainant_name", "is_anonymous", "contact_phone", "contact_email",
-                  "contact_qq", "contact_wechat", "incident_at", "incident_place", "persons_involved", "subject",
-                  "description", "category", "is_emotional", "is_sensitive", "outcome", "reply_due_at", "resolution",
-                  "signoff_name", "satisfied", "apologised", "supervisor", "handover_note"]
+        fields = [
+            "channel",
+            "customer",
+            "complainant_name",
+            "is_anonymous",
+            "contact_phone",
+            "contact_email",
+            "contact_qq",
+            "contact_wechat",
+            "incident_at",
+            "incident_place",
+            "persons_involved",
+            "subject",
+            "description",
+            "category",
+            "is_emotional",
+            "is_sensitive",
+            "outcome",
+            "reply_due_at",
+            "resolution",
+            "signoff_name",
+            "satisfied",
+            "apologised",
+            "supervisor",
+            "handover_note",
+        ]
         extra_kwargs = {"category": {"queryset": Category.objects.filter(is_active=True)}}
 
     def __init__(self, *args, **kwargs):
@@ -109,12 +182,19 @@ class ComplaintIntakeSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         """Every intake rule of `Complaint.intake_errors`, reported as field errors (400)."""
         errors = Complaint.intake_errors(
-            channel=attrs["channel"], outcome=attrs.get("outcome"), customer=attrs.get("customer"),
-            complainant_name=attrs.get("complainant_name", ""), is_anonymous=attrs.get("is_anonymous", False),
-            incident_at=attrs.get("incident_at"), category=attrs.get("category"),
-            reply_due_at=attrs.get("reply_due_at"), resolution=attrs.get("resolution", ""),
-            signoff_name=attrs.get("signoff_name", ""), satisfied=attrs.get("satisfied", False),
-            supervisor=attrs.get("supervisor"))
+            channel=attrs["channel"],
+            outcome=attrs.get("outcome"),
+            customer=attrs.get("customer"),
+            complainant_name=attrs.get("complainant_name", ""),
+            is_anonymous=attrs.get("is_anonymous", False),
+            incident_at=attrs.get("incident_at"),
+            category=attrs.get("category"),
+            reply_due_at=attrs.get("reply_due_at"),
+            resolution=attrs.get("resolution", ""),
+            signoff_name=attrs.get("signoff_name", ""),
+            satisfied=attrs.get("satisfied", False),
+            supervisor=attrs.get("supervisor"),
+        )
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
@@ -125,8 +205,20 @@ class ComplaintEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ComplaintEvent
-        fields = ["id", "complaint", "actor", "actor_name", "created_at", "kind", "from_status", "to_status",
-                  "from_level", "to_level", "note", "data"]
+        fields = [
+            "id",
+            "complaint",
+            "actor",
+            "actor_name",
+            "created_at",
+            "kind",
+            "from_status",
+            "to_status",
+            "from_level",
+            "to_level",
+            "note",
+            "data",
+        ]
         read_only_fields = fields
 
     def get_actor_name(self, obj) -> str | None:
@@ -200,11 +292,15 @@ class ComplaintPermission(permissions.BasePermission):
 @extend_schema_view(
     list=extend_schema(summary="List complaints", responses={200: ComplaintSerializer(many=True), 403: ERRORS[403]}),
     retrieve=extend_schema(summary="One complaint", responses={200: ComplaintSerializer, **ERRORS}),
-    create=extend_schema(summary="Log a complaint (R-C1)", request=ComplaintIntakeSerializer,
-                         responses={201: ComplaintSerializer, **ERRORS}),
+    create=extend_schema(
+        summary="Log a complaint (R-C1)",
+        request=ComplaintIntakeSerializer,
+        responses={201: ComplaintSerializer, **ERRORS},
+    ),
 )
-class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                       viewsets.GenericViewSet):
+class ComplaintViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     lookup_value_regex = "[0-9]+"  # a non-numeric id is a 404 from the URL resolver
     permission_classes = [ComplaintPermission]
     serializer_class = ComplaintSerializer
@@ -245,11 +341,20 @@ def _make_action(name: str):
     handler.__name__ = f"action_{name}"
     handler.__doc__ = f"{rules.ACTIONS[name].label} — calls Complaint.{name}()."
     schema = extend_schema(
-        summary=str(rules.ACTIONS[name].label), request=ACTION_SERIALIZERS[name],
-        responses={200: ComplaintSerializer, **ERRORS,
-                   409: OpenApiResponse(TransitionErrorSerializer, description="Not possible in the current status")})
-    routed = action(detail=True, methods=["post"], url_path=f"actions/{name.replace('_', '-')}",
-                    url_name=f"action-{name.replace('_', '-')}")(handler)
+        summary=str(rules.ACTIONS[name].label),
+        request=ACTION_SERIALIZERS[name],
+        responses={
+            200: ComplaintSerializer,
+            **ERRORS,
+            409: OpenApiResponse(TransitionErrorSerializer, description="Not possible in the current status"),
+        },
+    )
+    routed = action(
+        detail=True,
+        methods=["post"],
+        url_path=f"actions/{name.replace('_', '-')}",
+        url_name=f"action-{name.replace('_', '-')}",
+    )(handler)
     return schema(routed)  # extend_schema must wrap @action to reach the generated operation
 
 

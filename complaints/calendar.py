@@ -19,6 +19,7 @@ Rules of the calendar
 `WorkingHours.create_default_week()` adds the usual office week (Monday to Friday,
 09:00–12:00 and 13:30–18:00), e.g. from `manage.py shell`.
 """
+
 from __future__ import annotations
 
 import math
@@ -74,8 +75,11 @@ class WorkingHours(models.Model):
             return  # the field errors are reported already
         if self.end <= self.start:
             raise ValidationError({"end": _("The end time must be after the start time.")})
-        overlapping = (WorkingHours.objects.filter(weekday=self.weekday, start__lt=self.end, end__gt=self.start)
-                       .exclude(pk=self.pk).first())
+        overlapping = (
+            WorkingHours.objects.filter(weekday=self.weekday, start__lt=self.end, end__gt=self.start)
+            .exclude(pk=self.pk)
+            .first()
+        )
         if overlapping is not None:
             raise ValidationError(_("These hours overlap with %(other)s.") % {"other": overlapping})
 
@@ -101,11 +105,17 @@ class CalendarHoliday(models.Model):
     date = models.DateField(_("date"), unique=True)
     name = models.CharField(_("name"), max_length=120)
     is_working_day = models.BooleanField(
-        _("make-up working day"), default=False,
-        help_text=_("Worked although it falls on a weekend or in a holiday week, with the hours of the weekday below."))
+        _("make-up working day"),
+        default=False,
+        help_text=_("Worked although it falls on a weekend or in a holiday week, with the hours of the weekday below."),
+    )
     works_like_weekday = models.PositiveSmallIntegerField(
-        _("works like"), choices=Weekday.choices, null=True, blank=True,
-        help_text=_("The weekday whose working hours apply on a make-up working day; Monday if empty."))
+        _("works like"),
+        choices=Weekday.choices,
+        null=True,
+        blank=True,
+        help_text=_("The weekday whose working hours apply on a make-up working day; Monday if empty."),
+    )
 
     class Meta:
         app_label = "complaints"
@@ -115,7 +125,8 @@ class CalendarHoliday(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(works_like_weekday__isnull=True) | Q(is_working_day=True, works_like_weekday__lte=6),
-                name="holiday_works_like_only_on_working_day"),
+                name="holiday_works_like_only_on_working_day",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -132,8 +143,6 @@ class CalendarHoliday(models.Model):
         if not self.is_working_day:
             return None
         return Weekday.MONDAY if self.works_like_weekday is None else self.works_like_weekday
-
-
 
 
 # ------------------------------------------------------------------------ counting
@@ -172,14 +181,17 @@ def _since_midnight(t: time) -> timedelta:
 def _window_days(delta: timedelta, week: dict[int, list[Period]]) -> int:
     """How many days of holidays to load at first: about twice the calendar days the
     delta needs in a normal week, plus a margin for holiday weeks; at least a month."""
-    weekly = sum((_since_midnight(end) - _since_midnight(start) for periods in week.values()
-                  for start, end in periods), timedelta())
+    weekly = sum(
+        (_since_midnight(end) - _since_midnight(start) for periods in week.values() for start, end in periods),
+        timedelta(),
+    )
     weeks = delta / weekly if weekly else 0
     return min(max(math.ceil(weeks * 7 * 2) + 14, 31), MAX_DAYS)
 
 
-def _working_periods(start_day: date, delta: timedelta, week: dict[int, list[Period]], tz) -> Iterator[
-        tuple[datetime, datetime]]:
+def _working_periods(
+    start_day: date, delta: timedelta, week: dict[int, list[Period]], tz
+) -> Iterator[tuple[datetime, datetime]]:
     """The working periods from `start_day` on, as UTC instants, day by day; holidays are
     loaded a window at a time (one query per window)."""
     window = _window_days(delta, week)
@@ -192,11 +204,14 @@ def _working_periods(start_day: date, delta: timedelta, week: dict[int, list[Per
             loaded_until = day + timedelta(days=window)
         weekday = holidays[day] if day in holidays else day.weekday()
         for start, end in week.get(weekday, []) if weekday is not None else []:
-            yield (datetime.combine(day, start, tzinfo=tz).astimezone(UTC),
-                   datetime.combine(day, end, tzinfo=tz).astimezone(UTC))
+            yield (
+                datetime.combine(day, start, tzinfo=tz).astimezone(UTC),
+                datetime.combine(day, end, tzinfo=tz).astimezone(UTC),
+            )
     raise ImproperlyConfigured(
         f"The working calendar has no working time left for {delta} within {MAX_DAYS} days of {start_day}: "
-        "check the working hours and holidays (complaints.WorkingHours, complaints.CalendarHoliday).")
+        "check the working hours and holidays (complaints.WorkingHours, complaints.CalendarHoliday)."
+    )
 
 
 def add_working_time(start: datetime, delta: timedelta) -> datetime:

@@ -1,4 +1,5 @@
 """Vocabulary of the complaint procedure (SPEC R-C1 … R-C11)."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

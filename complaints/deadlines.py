@@ -9,6 +9,7 @@ Time is plain calendar time unless the optional working calendar is switched on
 (HELPDESK_WORKING_CALENDAR), in which case `add_working_time` counts only working hours.
 The reply deadline is capped at 24 calendar hours after receipt in every case (R-C5).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

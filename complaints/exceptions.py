@@ -1,4 +1,5 @@
 """The one domain error of the complaint lifecycle."""
+
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.exceptions import DomainConflict
@@ -19,5 +20,6 @@ def not_allowed(action, status: str) -> InvalidTransition:
     return InvalidTransition(
         _("“%(action)s” is not possible while the complaint is “%(status)s”.")
         % {"action": action.label, "status": Status(status).label},
-        action=action.name, status=status,
+        action=action.name,
+        status=status,
     )

@@ -6,6 +6,7 @@ list shows it: the page's parameter names (`q` for the search), one value per se
 "any" option, checkboxes that filter only when ticked, and the page's own "assigned to me" and
 "open only". The rules themselves — the text search, overdue, exact status / channel / level /
 department — are written once, here; the view and the API only hand over the queryset."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as df
@@ -28,8 +29,17 @@ class ComplaintFilter(df.FilterSet):
 
     class Meta:
         model = Complaint
-        fields = ["status", "channel", "escalation_level", "department", "assignee", "office", "category",
-                  "customer", "is_training_case"]
+        fields = [
+            "status",
+            "channel",
+            "escalation_level",
+            "department",
+            "assignee",
+            "office",
+            "category",
+            "customer",
+            "is_training_case",
+        ]
 
     def filter_overdue(self, queryset, name, value):
         """True: the overdue complaints (R-C5 … R-C7, `overdue_q`); False: the others."""
@@ -57,12 +67,18 @@ class ComplaintListFilter(ComplaintFilter):
     q = df.CharFilter(label=_("Search"), method="filter_search")
     status = df.ChoiceFilter(label=_("Status"), choices=Status.choices, empty_label=_("Any status"))
     channel = df.ChoiceFilter(label=_("Channel"), choices=Channel.choices, empty_label=_("Any channel"))
-    escalation_level = df.TypedChoiceFilter(label=_("Escalation level"), coerce=int, empty_value=None,
-                                            choices=[("", _("Any level")), *[
-                                                (str(v), label) for v, label in
-                                                Complaint._meta.get_field("escalation_level").choices]])
-    department = df.ModelChoiceFilter(label=_("Department"), queryset=Department.objects.all(),
-                                      empty_label=_("Any department"))
+    escalation_level = df.TypedChoiceFilter(
+        label=_("Escalation level"),
+        coerce=int,
+        empty_value=None,
+        choices=[
+            ("", _("Any level")),
+            *[(str(v), label) for v, label in Complaint._meta.get_field("escalation_level").choices],
+        ],
+    )
+    department = df.ModelChoiceFilter(
+        label=_("Department"), queryset=Department.objects.all(), empty_label=_("Any department")
+    )
     overdue = CheckboxFilter(label=_("Overdue only"), method="filter_overdue_only")
     mine = CheckboxFilter(label=_("Assigned to me"), method="filter_mine")
     open_only = CheckboxFilter(label=_("Open only"), method="filter_open_only")

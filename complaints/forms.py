@@ -1,5 +1,6 @@
 """Intake and action forms. Forms validate input shape; the rules themselves live in the
 Complaint lifecycle methods, which each form's `apply()` calls."""
+
 from datetime import timedelta
 
 from django import forms
@@ -32,22 +33,45 @@ class IntakeForm(forms.ModelForm):
     channel: str = ""
 
     outcome = forms.ChoiceField(
-        label=_("Outcome now"), widget=forms.RadioSelect,
-        choices=[(Outcome.REPLY_TIME.value, Outcome.REPLY_TIME.label),
-                 (Outcome.ON_THE_SPOT.value, Outcome.ON_THE_SPOT.label)])
-    reply_due_at = forms.DateTimeField(label=_("Agreed reply time"), required=False, widget=DateTimeLocalInput(),
-                                       help_text=_("No later than 24 hours from now."))
-    resolution = forms.CharField(label=_("Explanation / resolution"), required=False,
-                                 widget=forms.Textarea(attrs={"rows": 3}))
+        label=_("Outcome now"),
+        widget=forms.RadioSelect,
+        choices=[
+            (Outcome.REPLY_TIME.value, Outcome.REPLY_TIME.label),
+            (Outcome.ON_THE_SPOT.value, Outcome.ON_THE_SPOT.label),
+        ],
+    )
+    reply_due_at = forms.DateTimeField(
+        label=_("Agreed reply time"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        help_text=_("No later than 24 hours from now."),
+    )
+    resolution = forms.CharField(
+        label=_("Explanation / resolution"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     apologised = forms.BooleanField(label=_("Apologised (the company was at fault)"), required=False)
     signoff_name = forms.CharField(label=_("Signed off by (complainant's name)"), required=False, max_length=120)
     satisfied = forms.BooleanField(label=_("The complainant confirms satisfaction"), required=False)
 
     class Meta:
         model = Complaint
-        fields = ["customer", "complainant_name", "is_anonymous", "contact_phone", "contact_email", "contact_qq",
-                  "contact_wechat", "incident_at", "incident_place", "persons_involved", "subject", "category",
-                  "description", "is_emotional", "is_sensitive"]
+        fields = [
+            "customer",
+            "complainant_name",
+            "is_anonymous",
+            "contact_phone",
+            "contact_email",
+            "contact_qq",
+            "contact_wechat",
+            "incident_at",
+            "incident_place",
+            "persons_involved",
+            "subject",
+            "category",
+            "description",
+            "is_emotional",
+            "is_sensitive",
+        ]
         widgets = {"incident_at": DateTimeLocalInput(), "description": forms.Textarea(attrs={"rows": 5})}
         field_classes = {"customer": CustomerChoiceField}
         help_texts = {
@@ -69,14 +93,24 @@ class IntakeForm(forms.ModelForm):
         self.fields["reply_due_at"].initial = latest.replace(second=0, microsecond=0)
 
     case_fields = ["incident_at", "incident_place", "persons_involved", "subject", "category", "description"]
-    person_fields = ["customer", "complainant_name", "is_anonymous", "contact_phone", "contact_email",
-                     "contact_qq", "contact_wechat", "is_emotional", "is_sensitive"]
+    person_fields = [
+        "customer",
+        "complainant_name",
+        "is_anonymous",
+        "contact_phone",
+        "contact_email",
+        "contact_qq",
+        "contact_wechat",
+        "is_emotional",
+        "is_sensitive",
+    ]
 
     def _intake_arguments(self) -> dict:
         data = self.cleaned_data
         arguments = {name: data.get(name) for name in self.outcome_fields}
-        arguments.update(outcome=data.get("outcome"), supervisor=data.get("supervisor"),
-                         handover_note=data.get("handover_note", ""))
+        arguments.update(
+            outcome=data.get("outcome"), supervisor=data.get("supervisor"), handover_note=data.get("handover_note", "")
+        )
         return arguments
 
     def clean(self):
@@ -85,11 +119,19 @@ class IntakeForm(forms.ModelForm):
             return data
         arguments = self._intake_arguments()
         errors = Complaint.intake_errors(
-            channel=self.channel, customer=data.get("customer"), complainant_name=data.get("complainant_name", ""),
-            is_anonymous=data.get("is_anonymous", False), incident_at=data.get("incident_at"),
-            category=data.get("category"), outcome=arguments["outcome"], reply_due_at=arguments["reply_due_at"],
-            resolution=arguments["resolution"] or "", signoff_name=arguments["signoff_name"] or "",
-            satisfied=bool(arguments["satisfied"]), supervisor=arguments["supervisor"])
+            channel=self.channel,
+            customer=data.get("customer"),
+            complainant_name=data.get("complainant_name", ""),
+            is_anonymous=data.get("is_anonymous", False),
+            incident_at=data.get("incident_at"),
+            category=data.get("category"),
+            outcome=arguments["outcome"],
+            reply_due_at=arguments["reply_due_at"],
+            resolution=arguments["resolution"] or "",
+            signoff_name=arguments["signoff_name"] or "",
+            satisfied=bool(arguments["satisfied"]),
+            supervisor=arguments["supervisor"],
+        )
         for field, messages in errors.items():
             for message in messages:
                 self.add_error(field if field in self.fields else None, message)
@@ -103,8 +145,7 @@ class IntakeForm(forms.ModelForm):
         arguments["signoff_name"] = arguments["signoff_name"] or ""
         arguments["satisfied"] = bool(arguments["satisfied"])
         arguments["apologised"] = bool(arguments["apologised"])
-        return Complaint.receive(actor=self.user, office=self.user.office, channel=self.channel,
-                                 **arguments, **fields)
+        return Complaint.receive(actor=self.user, office=self.user.office, channel=self.channel, **arguments, **fields)
 
 
 class PhoneIntakeForm(IntakeForm):
@@ -121,7 +162,9 @@ class WalkInIntakeForm(IntakeForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["outcome"].choices = [
-            *self.fields["outcome"].choices, (Outcome.MOVE_UP.value, Outcome.MOVE_UP.label)]
+            *self.fields["outcome"].choices,
+            (Outcome.MOVE_UP.value, Outcome.MOVE_UP.label),
+        ]
         self.fields["supervisor"].queryset = staff_of(user.office_id, role=Role.SUPERVISOR)
 
 
@@ -228,8 +271,9 @@ class RecordCallbackForm(ActionForm):
     about_process = forms.CharField(label=_("Opinion of how the complaint was handled"), required=False)
     about_measures = forms.CharField(label=_("Opinion of the measures taken"), required=False)
     about_result = forms.CharField(label=_("Opinion of the result"), required=False)
-    operation_normal = forms.CharField(label=_("Is the customer's operation (e.g. sewage treatment) running normally?"),
-                                       required=False)
+    operation_normal = forms.CharField(
+        label=_("Is the customer's operation (e.g. sewage treatment) running normally?"), required=False
+    )
     suggestions = forms.CharField(label=_("Opinions and suggestions"), required=False)
     satisfied = _yes_no(_("Is the complainant satisfied?"))
     note = _note(required=False)
@@ -267,9 +311,23 @@ class MarkTrainingCaseForm(ActionForm):
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
-    f.action: f for f in [
-        ReplyForm, AgreeReplyTimeForm, ResolveOnTheSpotForm, AssignDepartmentForm, RecordFindingsForm,
-        ReportProgressForm, ProposeSolutionForm, RecordAnswerForm, CommitCompletionForm, MarkHandledForm,
-        RecordCallbackForm, DeclineCallbackForm, MoveUpForm, ReassignForm, AddNoteForm, MarkTrainingCaseForm,
+    f.action: f
+    for f in [
+        ReplyForm,
+        AgreeReplyTimeForm,
+        ResolveOnTheSpotForm,
+        AssignDepartmentForm,
+        RecordFindingsForm,
+        ReportProgressForm,
+        ProposeSolutionForm,
+        RecordAnswerForm,
+        CommitCompletionForm,
+        MarkHandledForm,
+        RecordCallbackForm,
+        DeclineCallbackForm,
+        MoveUpForm,
+        ReassignForm,
+        AddNoteForm,
+        MarkTrainingCaseForm,
     ]
 }

@@ -36,14 +36,15 @@ if TYPE_CHECKING:
 INCIDENT_CLOCK_SKEW = timedelta(minutes=5)  # a device clock a little ahead is not "the future"
 
 
-def reply_time_error(*, reply_due_at: datetime, received_at: datetime, tier: str | None,
-                     now: datetime) -> str | None:
+def reply_time_error(*, reply_due_at: datetime, received_at: datetime, tier: str | None, now: datetime) -> str | None:
     """R-C5, the one reply-window rule (intake and `agree_reply_time`): None if allowed."""
     latest = deadlines.reply_deadline(received_at, tier)
     if reply_due_at > latest:
         hours = deadlines.reply_window_for(tier).total_seconds() / 3600
         return _("The reply time must be within %(hours)s hours of receipt, no later than %(latest)s.") % {
-            "hours": f"{hours:g}", "latest": date_format(timezone.localtime(latest), "DATETIME_FORMAT")}
+            "hours": f"{hours:g}",
+            "latest": date_format(timezone.localtime(latest), "DATETIME_FORMAT"),
+        }
     if reply_due_at <= now:
         return _("The reply time must be in the future.")
     return None
@@ -61,8 +62,9 @@ def on_the_spot_errors(*, resolution: str, signoff_name: str, satisfied: bool) -
     if _blank(signoff_name):
         errors["signoff_name"] = _("Enter the name of the person signing off.")
     if not satisfied:
-        errors["satisfied"] = _("Only a complainant who confirms satisfaction can close on the spot; "
-                                "otherwise agree a reply time.")
+        errors["satisfied"] = _(
+            "Only a complainant who confirms satisfaction can close on the spot; otherwise agree a reply time."
+        )
     return errors
 
 
@@ -70,11 +72,24 @@ class ComplaintIntake:
     """Mixed into `Complaint` (through `ComplaintLifecycle`)."""
 
     @classmethod
-    def intake_errors(cls, *, channel: str, outcome: str | None, customer=None, complainant_name: str = "",
-                      is_anonymous: bool = False, incident_at: datetime | None = None, category=None,
-                      reply_due_at: datetime | None = None, resolution: str = "", signoff_name: str = "",
-                      satisfied: bool = False, supervisor=None, received_at: datetime | None = None,
-                      now: datetime | None = None) -> dict[str, list[str]]:
+    def intake_errors(
+        cls,
+        *,
+        channel: str,
+        outcome: str | None,
+        customer=None,
+        complainant_name: str = "",
+        is_anonymous: bool = False,
+        incident_at: datetime | None = None,
+        category=None,
+        reply_due_at: datetime | None = None,
+        resolution: str = "",
+        signoff_name: str = "",
+        satisfied: bool = False,
+        supervisor=None,
+        received_at: datetime | None = None,
+        now: datetime | None = None,
+    ) -> dict[str, list[str]]:
         """Every intake rule that is not a plain field check, as {field: [messages]}."""
         now = now or timezone.now()
         received_at = received_at or now
@@ -84,8 +99,9 @@ class ComplaintIntake:
             errors.setdefault(field, []).append(message)
 
         if not is_anonymous and customer is None and _blank(complainant_name):
-            add("complainant_name",
-                _("Enter the complainant's name, link a customer, or mark the complaint anonymous."))
+            add(
+                "complainant_name", _("Enter the complainant's name, link a customer, or mark the complaint anonymous.")
+            )
         if incident_at is not None and incident_at > now + INCIDENT_CLOCK_SKEW:
             add("incident_at", _("The time of the incident cannot be in the future."))
         if category is not None and not category.is_active:
@@ -101,8 +117,9 @@ class ComplaintIntake:
                 if message:
                     add("reply_due_at", message)
         elif outcome == Outcome.ON_THE_SPOT:
-            for field, message in on_the_spot_errors(resolution=resolution, signoff_name=signoff_name,
-                                                     satisfied=satisfied).items():
+            for field, message in on_the_spot_errors(
+                resolution=resolution, signoff_name=signoff_name, satisfied=satisfied
+            ).items():
                 add(field, message)
         elif outcome == Outcome.MOVE_UP:
             if channel != Channel.WALK_IN:
@@ -112,10 +129,22 @@ class ComplaintIntake:
         return errors
 
     @classmethod
-    def receive(cls, *, actor, office, channel: str, outcome: str | None = None,
-                reply_due_at: datetime | None = None, resolution: str = "", signoff_name: str = "",
-                satisfied: bool = False, apologised: bool = False, supervisor=None, handover_note: str = "",
-                **fields: Any) -> Complaint:
+    def receive(
+        cls,
+        *,
+        actor,
+        office,
+        channel: str,
+        outcome: str | None = None,
+        reply_due_at: datetime | None = None,
+        resolution: str = "",
+        signoff_name: str = "",
+        satisfied: bool = False,
+        apologised: bool = False,
+        supervisor=None,
+        handover_note: str = "",
+        **fields: Any,
+    ) -> Complaint:
         """R-C1: record a new complaint as received, then apply the outcome chosen at intake:
 
         - None: received, its reply due by the reply deadline (the API's default);
@@ -129,16 +158,32 @@ class ComplaintIntake:
             raise ValidationError({"office": _("Your account is not attached to an office; ask a manager.")})
         now = timezone.now()
         errors = cls.intake_errors(
-            channel=channel, outcome=outcome, customer=fields.get("customer"),
-            complainant_name=fields.get("complainant_name", ""), is_anonymous=fields.get("is_anonymous", False),
-            incident_at=fields.get("incident_at"), category=fields.get("category"), reply_due_at=reply_due_at,
-            resolution=resolution, signoff_name=signoff_name, satisfied=satisfied, supervisor=supervisor, now=now)
+            channel=channel,
+            outcome=outcome,
+            customer=fields.get("customer"),
+            complainant_name=fields.get("complainant_name", ""),
+            is_anonymous=fields.get("is_anonymous", False),
+            incident_at=fields.get("incident_at"),
+            category=fields.get("category"),
+            reply_due_at=reply_due_at,
+            resolution=resolution,
+            signoff_name=signoff_name,
+            satisfied=satisfied,
+            supervisor=supervisor,
+            now=now,
+        )
         if outcome == Outcome.MOVE_UP:
             fields["is_emotional"] = True
         with transaction.atomic():
             complaint: Complaint = cls(  # type: ignore[call-arg]
-                office=office, received_by=actor, assignee=actor, received_at=now, status=Status.RECEIVED,
-                channel=channel, **fields)
+                office=office,
+                received_by=actor,
+                assignee=actor,
+                received_at=now,
+                status=Status.RECEIVED,
+                channel=channel,
+                **fields,
+            )
             tier = complaint.customer.tier if complaint.customer_id else None
             complaint.reply_due_at = deadlines.reply_deadline(now, tier)
             complaint.progress_due_at = deadlines.progress_deadline(now)
@@ -151,16 +196,26 @@ class ComplaintIntake:
             if errors:
                 raise ValidationError(errors)
             complaint.save()
-            complaint._log(actor=actor, kind=EventKind.RECEIVED, from_status="", from_level=None, now=now,
-                           data={"channel": complaint.channel})
+            complaint._log(
+                actor=actor,
+                kind=EventKind.RECEIVED,
+                from_status="",
+                from_level=None,
+                now=now,
+                data={"channel": complaint.channel},
+            )
             if outcome == Outcome.REPLY_TIME:
                 complaint.agree_reply_time(actor=actor, reply_due_at=reply_due_at)
             elif outcome == Outcome.ON_THE_SPOT:
-                complaint.resolve_on_the_spot(actor=actor, resolution=resolution, signoff_name=signoff_name,
-                                              satisfied=satisfied, apologised=apologised)
+                complaint.resolve_on_the_spot(
+                    actor=actor,
+                    resolution=resolution,
+                    signoff_name=signoff_name,
+                    satisfied=satisfied,
+                    apologised=apologised,
+                )
             elif outcome == Outcome.MOVE_UP:
-                complaint.move_up(actor=actor, cause=EscalationCause.EMOTIONAL, to_user=supervisor,
-                                  note=handover_note)
+                complaint.move_up(actor=actor, cause=EscalationCause.EMOTIONAL, to_user=supervisor, note=handover_note)
         return complaint
 
     @classmethod

@@ -6,6 +6,7 @@ current status (rules.ACTIONS); raise `ValidationError` for bad arguments; retur
 nothing would change; save the changed fields; write exactly one `ComplaintEvent`.
 Views, admin, API and periodic jobs call these methods and nothing else.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -72,16 +73,34 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
         if not rules.can_move(self.status, new_status):  # guards the table itself
             raise InvalidTransition(
                 _("A complaint cannot move from “%(old)s” to “%(new)s”.")
-                % {"old": Status(self.status).label, "new": Status(new_status).label})
+                % {"old": Status(self.status).label, "new": Status(new_status).label}
+            )
         self.status = new_status
 
-    def _log(self, *, actor, kind: str, from_status: str, from_level: int | None, now: datetime,
-             note: str = "", data: dict | None = None) -> ComplaintEvent:
+    def _log(
+        self,
+        *,
+        actor,
+        kind: str,
+        from_status: str,
+        from_level: int | None,
+        now: datetime,
+        note: str = "",
+        data: dict | None = None,
+    ) -> ComplaintEvent:
         # the event model through the relation (complaints.models imports this module)
         return self.events.model.objects.create(
-            complaint=self, actor=actor, created_at=now, kind=kind, from_status=from_status,
-            to_status=self.status, from_level=from_level, to_level=self.escalation_level,
-            note=note, data=data or {})
+            complaint=self,
+            actor=actor,
+            created_at=now,
+            kind=kind,
+            from_status=from_status,
+            to_status=self.status,
+            from_level=from_level,
+            to_level=self.escalation_level,
+            note=note,
+            data=data or {},
+        )
 
     def _escalate(self, *, cause: str, to_user=None) -> dict:
         """Raise the level by one (R-C8); the caller saves and logs. Returns event data."""
@@ -90,7 +109,8 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
         if self.escalation_level >= MAX_ESCALATION_LEVEL:
             raise InvalidTransition(
                 _("The complaint is already at the highest level (outside bodies); it cannot move up."),
-                code="max_escalation_level")
+                code="max_escalation_level",
+            )
         self._check_staff(to_user, "to_user")
         self.escalation_level = raised_level(self.escalation_level)
         data = {"escalation_cause": cause}
@@ -103,8 +123,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
     def _check_staff(self, user, field: str) -> None:
         if user is None:
             return
-        if not user.is_active or (user.office_id != self.office_id
-                                  and not sees_every_office(user)):
+        if not user.is_active or (user.office_id != self.office_id and not sees_every_office(user)):
             raise ValidationError({field: _("Choose an active member of staff of this complaint's office.")})
 
     def _notify(self, *, kind: str, user, actor, data: dict) -> None:
@@ -138,9 +157,15 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             c.reply_due_at = reply_due_at
             c._set_status(Status.IN_PROGRESS)
             c.save(update_fields=["reply_due_at", "status", "updated_at"])
-            c._log(actor=actor, kind=EventKind.REPLY_TIME_AGREED, from_status=old,
-                   from_level=c.escalation_level, now=now, note=note,
-                   data={"reply_due_at": reply_due_at.isoformat()})
+            c._log(
+                actor=actor,
+                kind=EventKind.REPLY_TIME_AGREED,
+                from_status=old,
+                from_level=c.escalation_level,
+                now=now,
+                note=note,
+                data={"reply_due_at": reply_due_at.isoformat()},
+            )
 
     def reply(self, *, actor, note: str) -> None:
         """Reply to the complainant (stops the R-T1 reply clock)."""
@@ -152,8 +177,9 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             if c.status == Status.RECEIVED:
                 c._set_status(Status.IN_PROGRESS)
             c.save(update_fields=[*fields, "status", "updated_at"])
-            c._log(actor=actor, kind=EventKind.REPLIED, from_status=old, from_level=c.escalation_level,
-                   now=now, note=note)
+            c._log(
+                actor=actor, kind=EventKind.REPLIED, from_status=old, from_level=c.escalation_level, now=now, note=note
+            )
 
     def report_progress(self, *, actor, note: str) -> None:
         """R-C5/R-C9: tell the complainant the progress; departments feed it back."""
@@ -162,12 +188,19 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             now = timezone.now()
             fields = c._note_reply(now)
             c.save(update_fields=[*fields, "updated_at"])
-            c._log(actor=actor, kind=EventKind.PROGRESS_REPORTED, from_status=c.status,
-                   from_level=c.escalation_level, now=now, note=note)
+            c._log(
+                actor=actor,
+                kind=EventKind.PROGRESS_REPORTED,
+                from_status=c.status,
+                from_level=c.escalation_level,
+                now=now,
+                note=note,
+            )
 
     # --------------------------------------------------------- on the spot
-    def resolve_on_the_spot(self, *, actor, resolution: str, signoff_name: str, satisfied: bool,
-                            apologised: bool = False) -> None:
+    def resolve_on_the_spot(
+        self, *, actor, resolution: str, signoff_name: str, satisfied: bool, apologised: bool = False
+    ) -> None:
         """R-C4: explained/resolved at once; the complainant's sign-off closes it."""
         errors = on_the_spot_errors(resolution=resolution, signoff_name=signoff_name, satisfied=satisfied)
         if errors:
@@ -181,9 +214,15 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             c.close_reason, c.closed_at = CloseReason.ON_THE_SPOT, now
             c._set_status(Status.CLOSED)
             c.save()
-            c._log(actor=actor, kind=EventKind.RESOLVED_ON_THE_SPOT, from_status=old,
-                   from_level=c.escalation_level, now=now, note=resolution,
-                   data={"signoff_name": signoff_name, "apologised": apologised, "satisfied": True})
+            c._log(
+                actor=actor,
+                kind=EventKind.RESOLVED_ON_THE_SPOT,
+                from_status=old,
+                from_level=c.escalation_level,
+                now=now,
+                note=resolution,
+                data={"signoff_name": signoff_name, "apologised": apologised, "satisfied": True},
+            )
 
     # ---------------------------------------------------------- escalation
     def move_up(self, *, actor, cause: str, to_user=None, note: str = "") -> None:
@@ -195,12 +234,27 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             if c.status in (Status.RECEIVED, Status.SOLUTION_PROPOSED, Status.RESOLVED, Status.CALLBACK_DECLINED):
                 c._set_status(Status.IN_PROGRESS)
                 c.resolved_at = c.callback_declined_at = c.auto_close_due_at = None
-            c.save(update_fields=["escalation_level", "assignee", "status", "resolved_at",
-                                  "callback_declined_at", "auto_close_due_at", "updated_at"])
-            c._log(actor=actor, kind=EventKind.MOVED_UP, from_status=old, from_level=old_level,
-                   now=now, note=note, data=data)
-            c._notify(kind="moved_up", user=to_user, actor=actor,
-                      data={"to_level": c.escalation_level, "cause": cause})
+            c.save(
+                update_fields=[
+                    "escalation_level",
+                    "assignee",
+                    "status",
+                    "resolved_at",
+                    "callback_declined_at",
+                    "auto_close_due_at",
+                    "updated_at",
+                ]
+            )
+            c._log(
+                actor=actor,
+                kind=EventKind.MOVED_UP,
+                from_status=old,
+                from_level=old_level,
+                now=now,
+                note=note,
+                data=data,
+            )
+            c._notify(kind="moved_up", user=to_user, actor=actor, data={"to_level": c.escalation_level, "cause": cause})
 
     def reassign(self, *, actor, assignee, note: str = "") -> None:
         if assignee is None:
@@ -213,9 +267,15 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             previous = c.assignee_id
             c.assignee = assignee
             c.save(update_fields=["assignee", "updated_at"])
-            c._log(actor=actor, kind=EventKind.REASSIGNED, from_status=c.status, from_level=c.escalation_level,
-                   now=now, note=note,
-                   data={"from_user": previous, "to_user": assignee.pk, "to_user_name": str(assignee)})
+            c._log(
+                actor=actor,
+                kind=EventKind.REASSIGNED,
+                from_status=c.status,
+                from_level=c.escalation_level,
+                now=now,
+                note=note,
+                data={"from_user": previous, "to_user": assignee.pk, "to_user_name": str(assignee)},
+            )
             c._notify(kind="reassigned", user=assignee, actor=actor, data={})
 
     # -------------------------------------------------------- investigation
@@ -232,9 +292,15 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             if c.status == Status.RECEIVED:
                 c._set_status(Status.IN_PROGRESS)
             c.save(update_fields=["department", "status", "updated_at"])
-            c._log(actor=actor, kind=EventKind.DEPARTMENT_ASSIGNED, from_status=old,
-                   from_level=c.escalation_level, now=now, note=note,
-                   data={"department": department.pk, "department_name": department.name})
+            c._log(
+                actor=actor,
+                kind=EventKind.DEPARTMENT_ASSIGNED,
+                from_status=old,
+                from_level=c.escalation_level,
+                now=now,
+                note=note,
+                data={"department": department.pk, "department_name": department.name},
+            )
 
     def record_findings(self, *, actor, findings: str, apologised_in_person: bool = False) -> None:
         """R-C6: the investigation's findings; a serious fault gets an in-person apology."""
@@ -244,9 +310,15 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             c.findings = findings
             c.apologised = c.apologised or apologised_in_person
             c.save(update_fields=["findings", "apologised", "updated_at"])
-            c._log(actor=actor, kind=EventKind.FINDINGS_RECORDED, from_status=c.status,
-                   from_level=c.escalation_level, now=now, note=findings,
-                   data={"apologised_in_person": apologised_in_person})
+            c._log(
+                actor=actor,
+                kind=EventKind.FINDINGS_RECORDED,
+                from_status=c.status,
+                from_level=c.escalation_level,
+                now=now,
+                note=findings,
+                data={"apologised_in_person": apologised_in_person},
+            )
 
     # ------------------------------------------------------------ solution
     def propose_solution(self, *, actor, solution: str) -> None:
@@ -259,8 +331,14 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             c.solution = solution
             c._set_status(Status.SOLUTION_PROPOSED)
             c.save(update_fields=[*fields, "solution", "status", "updated_at"])
-            c._log(actor=actor, kind=EventKind.SOLUTION_PROPOSED, from_status=old,
-                   from_level=c.escalation_level, now=now, note=solution)
+            c._log(
+                actor=actor,
+                kind=EventKind.SOLUTION_PROPOSED,
+                from_status=old,
+                from_level=c.escalation_level,
+                now=now,
+                note=solution,
+            )
 
     def record_answer(self, *, actor, accepted: bool, note: str = "", to_user=None) -> None:
         """R-C7: accepted → handling (R-C9); rejected → back in progress, moved up (R-C8)."""
@@ -279,8 +357,12 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             c.save(update_fields=["status", "escalation_level", "assignee", "updated_at"])
             c._log(actor=actor, kind=kind, from_status=old, from_level=old_level, now=now, note=note, data=data)
             if c.escalation_level > old_level:
-                c._notify(kind="moved_up", user=to_user, actor=actor,
-                          data={"to_level": c.escalation_level, "cause": EscalationCause.SOLUTION_REJECTED})
+                c._notify(
+                    kind="moved_up",
+                    user=to_user,
+                    actor=actor,
+                    data={"to_level": c.escalation_level, "cause": EscalationCause.SOLUTION_REJECTED},
+                )
 
     def commit_completion(self, *, actor, completion_at: datetime, note: str = "") -> None:
         """R-C9: cannot finish today — tell the customer and commit a completion date."""
@@ -294,9 +376,15 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             c.committed_completion_at = completion_at
             c.completion_overdue_at = None  # R-T3: a new date answers the missed one
             c.save(update_fields=[*fields, "committed_completion_at", "completion_overdue_at", "updated_at"])
-            c._log(actor=actor, kind=EventKind.COMPLETION_COMMITTED, from_status=c.status,
-                   from_level=c.escalation_level, now=now, note=note,
-                   data={"committed_completion_at": completion_at.isoformat()})
+            c._log(
+                actor=actor,
+                kind=EventKind.COMPLETION_COMMITTED,
+                from_status=c.status,
+                from_level=c.escalation_level,
+                now=now,
+                note=note,
+                data={"committed_completion_at": completion_at.isoformat()},
+            )
 
     def mark_handled(self, *, actor, note: str) -> None:
         """R-C9 done → resolved, awaiting call-back; closed at once when no call-back is
@@ -313,12 +401,20 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 c.close_reason, c.closed_at = CloseReason.NO_CALLBACK_NEEDED, now
                 c._set_status(Status.CLOSED)
             c.save(update_fields=["resolved_at", "status", "close_reason", "closed_at", "updated_at"])
-            c._log(actor=actor, kind=EventKind.HANDLED, from_status=old, from_level=c.escalation_level,
-                   now=now, note=note, data={"needs_callback": needs_callback})
+            c._log(
+                actor=actor,
+                kind=EventKind.HANDLED,
+                from_status=old,
+                from_level=c.escalation_level,
+                now=now,
+                note=note,
+                data={"needs_callback": needs_callback},
+            )
 
     # ------------------------------------------------------------- call-back
-    def record_callback(self, *, actor, method: str, satisfied: bool, note: str = "",
-                        answers: dict | None = None, to_user=None) -> None:
+    def record_callback(
+        self, *, actor, method: str, satisfied: bool, note: str = "", answers: dict | None = None, to_user=None
+    ) -> None:
         """R-C10: satisfied → closed; unsatisfied → moved up again and back in progress."""
         if method not in CallbackMethod.values:
             raise ValidationError({"method": _("Choose how the call-back was made.")})
@@ -334,13 +430,33 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                     data.update(c._escalate(cause=EscalationCause.CALLBACK_UNSATISFIED, to_user=to_user))
                 c.resolved_at = None
                 c._set_status(Status.IN_PROGRESS)
-            c.save(update_fields=["status", "close_reason", "closed_at", "resolved_at", "escalation_level",
-                                  "assignee", "updated_at"])
-            c._log(actor=actor, kind=EventKind.CALLBACK_RECORDED, from_status=old, from_level=old_level,
-                   now=now, note=note, data=data)
+            c.save(
+                update_fields=[
+                    "status",
+                    "close_reason",
+                    "closed_at",
+                    "resolved_at",
+                    "escalation_level",
+                    "assignee",
+                    "updated_at",
+                ]
+            )
+            c._log(
+                actor=actor,
+                kind=EventKind.CALLBACK_RECORDED,
+                from_status=old,
+                from_level=old_level,
+                now=now,
+                note=note,
+                data=data,
+            )
             if c.escalation_level > old_level:
-                c._notify(kind="moved_up", user=to_user, actor=actor,
-                          data={"to_level": c.escalation_level, "cause": EscalationCause.CALLBACK_UNSATISFIED})
+                c._notify(
+                    kind="moved_up",
+                    user=to_user,
+                    actor=actor,
+                    data={"to_level": c.escalation_level, "cause": EscalationCause.CALLBACK_UNSATISFIED},
+                )
 
     def decline_callback(self, *, actor, note: str = "") -> None:
         """R-C10: the customer declines a call-back; closes after 7 quiet days (R-T4)."""
@@ -351,8 +467,14 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             c.auto_close_due_at = deadlines.auto_close_deadline(now)
             c._set_status(Status.CALLBACK_DECLINED)
             c.save(update_fields=["callback_declined_at", "auto_close_due_at", "status", "updated_at"])
-            c._log(actor=actor, kind=EventKind.CALLBACK_DECLINED, from_status=old,
-                   from_level=c.escalation_level, now=now, note=note)
+            c._log(
+                actor=actor,
+                kind=EventKind.CALLBACK_DECLINED,
+                from_status=old,
+                from_level=c.escalation_level,
+                now=now,
+                note=note,
+            )
 
     # -------------------------------------------------------------- training
     def mark_training_case(self, *, actor, lesson: str) -> None:
@@ -364,13 +486,25 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 return
             c.is_training_case, c.training_lesson, c.training_marked_at = True, lesson, now
             c.save(update_fields=["is_training_case", "training_lesson", "training_marked_at", "updated_at"])
-            c._log(actor=actor, kind=EventKind.TRAINING_CASE_MARKED, from_status=c.status,
-                   from_level=c.escalation_level, now=now, note=lesson)
+            c._log(
+                actor=actor,
+                kind=EventKind.TRAINING_CASE_MARKED,
+                from_status=c.status,
+                from_level=c.escalation_level,
+                now=now,
+                note=lesson,
+            )
 
     # ----------------------------------------------------------------- notes
     def add_note(self, *, actor, note: str) -> None:
         note = _required(note, "note", _("Write a note."))
         with self._transition("add_note") as c:
             now = timezone.now()
-            c._log(actor=actor, kind=EventKind.NOTE_ADDED, from_status=c.status, from_level=c.escalation_level,
-                   now=now, note=note)
+            c._log(
+                actor=actor,
+                kind=EventKind.NOTE_ADDED,
+                from_status=c.status,
+                from_level=c.escalation_level,
+                now=now,
+                note=note,
+            )

@@ -1,4 +1,5 @@
 """Complaints, their departments and categories, and the append-only event log."""
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -89,16 +90,27 @@ class Complaint(ComplaintLifecycle, models.Model):
     writes one `ComplaintEvent`. A complaint enters through `Complaint.receive()`."""
 
     # Intake (R-C1)
-    office = models.ForeignKey("accounts.Office", verbose_name=_("office"), on_delete=models.PROTECT,
-                               related_name="complaints")
+    office = models.ForeignKey(
+        "accounts.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="complaints"
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
-    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("received by"),
-                                    on_delete=models.PROTECT, related_name="received_complaints")
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        on_delete=models.PROTECT,
+        related_name="received_complaints",
+    )
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     # Complainant: a linked customer, or a free-text person; anonymous allowed.
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="complaints")
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
     complainant_name = models.CharField(_("complainant"), max_length=120, blank=True)
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     contact_phone = PhoneField(_("phone"), max_length=40, blank=True)  # stored normalised, validate_phone
@@ -112,8 +124,9 @@ class Complaint(ComplaintLifecycle, models.Model):
     persons_involved = models.CharField(_("persons involved"), max_length=200, blank=True)
     subject = models.CharField(_("event"), max_length=200)
     description = models.TextField(_("description"))
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT,
-                                 related_name="complaints")
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="complaints"
+    )
     is_emotional = models.BooleanField(_("emotional complainant"), default=False)
     is_sensitive = models.BooleanField(_("sensitive"), default=False)
 
@@ -121,11 +134,24 @@ class Complaint(ComplaintLifecycle, models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
     close_reason = models.CharField(_("close reason"), max_length=20, choices=CloseReason.choices, blank=True)
     escalation_level = models.PositiveSmallIntegerField(
-        _("escalation level"), choices=EscalationLevel.choices, default=EscalationLevel.RECEIVER)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="assigned_complaints")
-    department = models.ForeignKey(Department, verbose_name=_("department"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="complaints")
+        _("escalation level"), choices=EscalationLevel.choices, default=EscalationLevel.RECEIVER
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_complaints",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
     reply_due_at = models.DateTimeField(_("reply due at"))
     first_replied_at = models.DateTimeField(_("first replied at"), null=True, blank=True)
     last_progress_at = models.DateTimeField(_("last progress report at"), null=True, blank=True)
@@ -142,9 +168,14 @@ class Complaint(ComplaintLifecycle, models.Model):
     reply_overdue_at = models.DateTimeField(_("reply deadline missed at"), null=True, blank=True)
     progress_flagged_at = models.DateTimeField(_("progress report flagged at"), null=True, blank=True)
     completion_overdue_at = models.DateTimeField(_("completion date missed at"), null=True, blank=True)
-    newer_complaint = models.ForeignKey("self", verbose_name=_("newer complaint from the same complainant"),
-                                        null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="older_complaints")
+    newer_complaint = models.ForeignKey(
+        "self",
+        verbose_name=_("newer complaint from the same complainant"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="older_complaints",
+    )
 
     # Outcome records
     resolution = models.TextField(_("explanation / resolution"), blank=True)
@@ -186,26 +217,34 @@ class Complaint(ComplaintLifecycle, models.Model):
             # one index per periodic rule (R-T1 … R-T4), built from the rule's own guard
             *(rule.index() for rule in SWEEP_RULES),
             models.Index(fields=["customer", "received_at"], name="complaint_customer_received"),
-            models.Index(fields=["-training_marked_at"], name="complaint_training_cases",
-                         condition=Q(is_training_case=True)),
+            models.Index(
+                fields=["-training_marked_at"], name="complaint_training_cases", condition=Q(is_training_case=True)
+            ),
             models.Index(fields=["contact_phone", "received_at"], name="complaint_phone_received"),
             models.Index(fields=["contact_email", "received_at"], name="complaint_email_received"),
             models.Index(fields=["-received_at", "-id"], name="complaint_recent"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(escalation_level__gte=0, escalation_level__lte=MAX_ESCALATION_LEVEL),
-                                   name="complaint_level_0_3"),
+            models.CheckConstraint(
+                condition=Q(escalation_level__gte=0, escalation_level__lte=MAX_ESCALATION_LEVEL),
+                name="complaint_level_0_3",
+            ),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="complaint_status_valid"),
-            models.CheckConstraint(condition=Q(close_reason__in=["", *CloseReason.values]),
-                                   name="complaint_close_reason_valid"),
+            models.CheckConstraint(
+                condition=Q(close_reason__in=["", *CloseReason.values]), name="complaint_close_reason_valid"
+            ),
             models.CheckConstraint(
                 condition=(Q(status=Status.CLOSED) & ~Q(close_reason="") & Q(closed_at__isnull=False))
                 | (~Q(status=Status.CLOSED) & Q(close_reason="")),
-                name="complaint_closed_has_reason"),
-            models.CheckConstraint(condition=Q(reply_due_at__lte=F("received_at") + MAX_REPLY_WINDOW),
-                                   name="complaint_reply_within_24h"),
-            models.CheckConstraint(condition=~Q(close_reason=CloseReason.ON_THE_SPOT) | ~Q(signoff_name=""),
-                                   name="complaint_on_the_spot_signed"),
+                name="complaint_closed_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(reply_due_at__lte=F("received_at") + MAX_REPLY_WINDOW), name="complaint_reply_within_24h"
+            ),
+            models.CheckConstraint(
+                condition=~Q(close_reason=CloseReason.ON_THE_SPOT) | ~Q(signoff_name=""),
+                name="complaint_on_the_spot_signed",
+            ),
             models.CheckConstraint(condition=Q(channel__in=Channel.values), name="complaint_channel_valid"),
         ]
 
@@ -233,8 +272,12 @@ class Complaint(ComplaintLifecycle, models.Model):
     @property
     def needs_callback(self) -> bool:
         """R-C10: no call-back for on-the-spot, anonymous/unreachable or sensitive complaints."""
-        return not (self.close_reason == CloseReason.ON_THE_SPOT or self.is_anonymous
-                    or self.is_sensitive or not self.has_contact)
+        return not (
+            self.close_reason == CloseReason.ON_THE_SPOT
+            or self.is_anonymous
+            or self.is_sensitive
+            or not self.has_contact
+        )
 
     def is_overdue(self, now=None) -> bool:
         """The one overdue rule (`ComplaintQuerySet.overdue_q`): read from the `overdue_now`
@@ -259,10 +302,17 @@ class ComplaintEvent(models.Model):
     """One step of a complaint (R-C11: who, what, when). Never edited, never deleted —
     on PostgreSQL a trigger enforces it as well (migration 0003)."""
 
-    complaint = models.ForeignKey(Complaint, verbose_name=_("complaint"), on_delete=models.PROTECT,
-                                  related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="complaint_events")
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("complaint"), on_delete=models.PROTECT, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaint_events",
+    )
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     kind = models.CharField(_("kind"), max_length=30, choices=EventKind.choices)
     from_status = models.CharField(_("from status"), max_length=20, choices=Status.choices, blank=True)
@@ -278,8 +328,10 @@ class ComplaintEvent(models.Model):
         verbose_name = _("complaint event")
         verbose_name_plural = _("complaint events")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["complaint", "created_at"], name="event_complaint_time"),
-                   models.Index(fields=["kind", "created_at"], name="event_kind_time")]
+        indexes = [
+            models.Index(fields=["complaint", "created_at"], name="event_complaint_time"),
+            models.Index(fields=["kind", "created_at"], name="event_kind_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} @ {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"

@@ -10,9 +10,9 @@ themselves. The level raise and its cap are the ones `move_up()` uses (`raised_l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from django.db.models import F, Value
 from django.db.models.functions import Least
@@ -53,22 +53,43 @@ class PeriodicTransitions:
         return act, cls.objects.filter(pk__in=[r.pk for r in rows], status__in=act.from_statuses)  # type: ignore[attr-defined]
 
     @classmethod
-    def _log_many(cls, rows: Sequence[RowLike], *, kind: str, now: datetime, to_status: str | None = None,
-                  to_level: Callable[[RowLike], int] | None = None,
-                  data: Callable[[RowLike], dict[str, Any]] | None = None, actor=None, note: str = "") -> None:
+    def _log_many(
+        cls,
+        rows: Sequence[RowLike],
+        *,
+        kind: str,
+        now: datetime,
+        to_status: str | None = None,
+        to_level: Callable[[RowLike], int] | None = None,
+        data: Callable[[RowLike], Mapping[str, object]] | None = None,
+        actor=None,
+        note: str = "",
+    ) -> None:
         ComplaintEvent = cls._meta.get_field("events").related_model  # type: ignore[attr-defined]
-        ComplaintEvent.objects.bulk_create([
-            ComplaintEvent(complaint_id=r.pk, actor=actor, created_at=now, kind=kind, from_status=r.status,
-                           to_status=to_status or r.status, from_level=r.escalation_level,
-                           to_level=to_level(r) if to_level else r.escalation_level,
-                           note=note, data=data(r) if data else {})
-            for r in rows
-        ], batch_size=BATCH)
+        ComplaintEvent.objects.bulk_create(
+            [
+                ComplaintEvent(
+                    complaint_id=r.pk,
+                    actor=actor,
+                    created_at=now,
+                    kind=kind,
+                    from_status=r.status,
+                    to_status=to_status or r.status,
+                    from_level=r.escalation_level,
+                    to_level=to_level(r) if to_level else r.escalation_level,
+                    note=note,
+                    data=data(r) if data else {},
+                )
+                for r in rows
+            ],
+            batch_size=BATCH,
+        )
 
     # ------------------------------------------------------------------ R-T1
     @classmethod
-    def mark_reply_overdue_many(cls, rows: Sequence[RowLike], *, now: datetime,
-                                deadline: Callable[[RowLike], datetime | None]) -> None:
+    def mark_reply_overdue_many(
+        cls, rows: Sequence[RowLike], *, now: datetime, deadline: Callable[[RowLike], datetime | None]
+    ) -> None:
         """Past the reply time with no reply: marked overdue and moved up one level."""
         _, qs = cls._guarded("mark_reply_overdue", rows)
         qs.update(reply_overdue_at=now, updated_at=now, escalation_level=raised_level_sql())
@@ -76,32 +97,35 @@ class PeriodicTransitions:
         def data(r: RowLike) -> event_data.ReplyOverdue:
             return {"escalation_cause": EscalationCause.DEADLINE_MISSED, "reply_due_at": _iso(deadline(r))}
 
-        cls._log_many(rows, kind=EventKind.REPLY_OVERDUE, now=now, to_level=lambda r: raised_level(r.escalation_level),
-                      data=data)  # type: ignore[arg-type]
+        cls._log_many(
+            rows, kind=EventKind.REPLY_OVERDUE, now=now, to_level=lambda r: raised_level(r.escalation_level), data=data
+        )
 
     # ------------------------------------------------------------------ R-T2
     @classmethod
-    def flag_progress_report_many(cls, rows: Sequence[RowLike], *, now: datetime,
-                                  deadline: Callable[[RowLike], datetime | None]) -> None:
+    def flag_progress_report_many(
+        cls, rows: Sequence[RowLike], *, now: datetime, deadline: Callable[[RowLike], datetime | None]
+    ) -> None:
         _, qs = cls._guarded("flag_progress_report", rows)
         qs.update(progress_flagged_at=now, updated_at=now)
 
         def data(r: RowLike) -> event_data.ProgressReportDue:
             return {"progress_due_at": _iso(deadline(r))}
 
-        cls._log_many(rows, kind=EventKind.PROGRESS_REPORT_DUE, now=now, data=data)  # type: ignore[arg-type]
+        cls._log_many(rows, kind=EventKind.PROGRESS_REPORT_DUE, now=now, data=data)
 
     # ------------------------------------------------------------------ R-T3
     @classmethod
-    def flag_completion_overdue_many(cls, rows: Sequence[RowLike], *, now: datetime,
-                                     deadline: Callable[[RowLike], datetime | None]) -> None:
+    def flag_completion_overdue_many(
+        cls, rows: Sequence[RowLike], *, now: datetime, deadline: Callable[[RowLike], datetime | None]
+    ) -> None:
         _, qs = cls._guarded("flag_completion_overdue", rows)
         qs.update(completion_overdue_at=now, updated_at=now)
 
         def data(r: RowLike) -> event_data.CompletionOverdue:
             return {"committed_completion_at": _iso(deadline(r))}
 
-        cls._log_many(rows, kind=EventKind.COMPLETION_OVERDUE, now=now, data=data)  # type: ignore[arg-type]
+        cls._log_many(rows, kind=EventKind.COMPLETION_OVERDUE, now=now, data=data)
 
     # ------------------------------------------------------------------ R-T4
     @classmethod
@@ -112,14 +136,15 @@ class PeriodicTransitions:
         links = [(r, newer) for r, newer in links if r.status in allowed]
         cls.objects.bulk_update(  # type: ignore[attr-defined]
             [cls(pk=r.pk, newer_complaint_id=newer, updated_at=now) for r, newer in links],  # type: ignore[call-arg]
-            ["newer_complaint", "updated_at"], batch_size=BATCH)
+            ["newer_complaint", "updated_at"],
+            batch_size=BATCH,
+        )
         newer_of = {r.pk: newer for r, newer in links}
 
         def data(r: RowLike) -> event_data.NewerComplaintLinked:
             return {"newer_complaint": newer_of[r.pk]}
 
-        cls._log_many([r for r, _ in links], kind=EventKind.NEWER_COMPLAINT_LINKED, now=now,
-                      data=data)  # type: ignore[arg-type]
+        cls._log_many([r for r, _ in links], kind=EventKind.NEWER_COMPLAINT_LINKED, now=now, data=data)
 
     @classmethod
     def auto_close_many(cls, rows: Sequence[RowLike], *, now: datetime, actor=None, note: str = "") -> None:

@@ -4,6 +4,7 @@ action is possible from which status and for which permission.
 The `Complaint` methods enforce these tables; templates (and the API) read them to offer
 only the actions that are valid now. See SPEC R-C2 … R-C10.
 """
+
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -57,10 +58,18 @@ ACTIONS: dict[str, Action] = {
         Action("agree_reply_time", _("Agree reply time"), (S.RECEIVED, S.IN_PROGRESS), (RECEIVE,)),
         Action("resolve_on_the_spot", _("Resolve on the spot"), (S.RECEIVED, S.IN_PROGRESS), (RECEIVE,)),
         Action("assign_department", _("Ask department to investigate"), WORKING_STATUSES, (RECEIVE, REASSIGN)),
-        Action("record_findings", _("Record findings"), (S.IN_PROGRESS, S.SOLUTION_PROPOSED, S.HANDLING),
-               (INVESTIGATE, RECEIVE)),
-        Action("report_progress", _("Report progress to complainant"), (S.IN_PROGRESS, S.SOLUTION_PROPOSED, S.HANDLING),
-               (RECEIVE, INVESTIGATE)),
+        Action(
+            "record_findings",
+            _("Record findings"),
+            (S.IN_PROGRESS, S.SOLUTION_PROPOSED, S.HANDLING),
+            (INVESTIGATE, RECEIVE),
+        ),
+        Action(
+            "report_progress",
+            _("Report progress to complainant"),
+            (S.IN_PROGRESS, S.SOLUTION_PROPOSED, S.HANDLING),
+            (RECEIVE, INVESTIGATE),
+        ),
         Action("propose_solution", _("Propose solution"), (S.RECEIVED, S.IN_PROGRESS), (RECEIVE, INVESTIGATE)),
         Action("record_answer", _("Record complainant's answer"), (S.SOLUTION_PROPOSED,), (RECEIVE, INVESTIGATE)),
         Action("commit_completion", _("Commit completion date"), (S.HANDLING,), (RECEIVE, INVESTIGATE)),

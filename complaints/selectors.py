@@ -1,5 +1,6 @@
 """Read queries, scoped through one permission-aware selector (a complaint of another
 office is a 404 everywhere)."""
+
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -24,8 +25,11 @@ def complaints_visible_to(user) -> QuerySet[Complaint]:
 
 
 def complaint_for(user, pk, *, for_update: bool = False) -> Complaint:
-    qs = complaints_visible_to(user).select_related(
-        "office", "category", "department", "assignee", "received_by", "customer").with_overdue()
+    qs = (
+        complaints_visible_to(user)
+        .select_related("office", "category", "department", "assignee", "received_by", "customer")
+        .with_overdue()
+    )
     return get_object_or_404(qs, pk=pk)
 
 
@@ -41,8 +45,12 @@ def text_search_q(text: str) -> Q:
     from customers.models import Customer
 
     customer_ids = list(Customer.objects.filter(name__icontains=text).values_list("pk", flat=True)[:200])
-    q = (Q(subject__icontains=text) | Q(description__icontains=text)
-         | Q(complainant_name__icontains=text) | Q(incident_place__icontains=text))
+    q = (
+        Q(subject__icontains=text)
+        | Q(description__icontains=text)
+        | Q(complainant_name__icontains=text)
+        | Q(incident_place__icontains=text)
+    )
     if customer_ids:
         q |= Q(customer_id__in=customer_ids)
     # Phones are stored normalised (helpdesk.phones): "139 1234 5678", "+86 139-1234-5678"

@@ -43,21 +43,37 @@ def _statuses(action: str) -> Q:
 
 
 REPLY_OVERDUE = SweepRule(  # R-T1
-    name="enforce_reply_deadlines", action="mark_reply_overdue", deadline="reply_due_at", lookup="lt",
+    name="enforce_reply_deadlines",
+    action="mark_reply_overdue",
+    deadline="reply_due_at",
+    lookup="lt",
     guard=Q(first_replied_at__isnull=True, reply_overdue_at__isnull=True) & _statuses("mark_reply_overdue"),
-    index_name="complaint_sweep_reply_due")
+    index_name="complaint_sweep_reply_due",
+)
 PROGRESS_DUE = SweepRule(  # R-T2
-    name="flag_missing_progress_reports", action="flag_progress_report", deadline="progress_due_at", lookup="lt",
+    name="flag_missing_progress_reports",
+    action="flag_progress_report",
+    deadline="progress_due_at",
+    lookup="lt",
     guard=Q(progress_flagged_at__isnull=True) & _statuses("flag_progress_report"),
-    index_name="complaint_sweep_progress")
+    index_name="complaint_sweep_progress",
+)
 COMPLETION_OVERDUE = SweepRule(  # R-T3
-    name="flag_missed_completion_dates", action="flag_completion_overdue", deadline="committed_completion_at",
-    lookup="lt", guard=Q(completion_overdue_at__isnull=True) & _statuses("flag_completion_overdue"),
-    index_name="complaint_sweep_completion")
+    name="flag_missed_completion_dates",
+    action="flag_completion_overdue",
+    deadline="committed_completion_at",
+    lookup="lt",
+    guard=Q(completion_overdue_at__isnull=True) & _statuses("flag_completion_overdue"),
+    index_name="complaint_sweep_completion",
+)
 AUTO_CLOSE = SweepRule(  # R-T4
-    name="auto_close_after_declined_callback", action="auto_close", deadline="auto_close_due_at", lookup="lte",
+    name="auto_close_after_declined_callback",
+    action="auto_close",
+    deadline="auto_close_due_at",
+    lookup="lte",
     guard=Q(newer_complaint__isnull=True) & _statuses("auto_close"),
-    index_name="complaint_sweep_autoclose")
+    index_name="complaint_sweep_autoclose",
+)
 
 SWEEP_RULES: tuple[SweepRule, ...] = (REPLY_OVERDUE, PROGRESS_DUE, COMPLETION_OVERDUE, AUTO_CLOSE)
 

@@ -53,8 +53,9 @@ def due(rule: SweepRule, now: datetime) -> QuerySet[Complaint]:
     return Complaint.objects.filter(rule.due(now))
 
 
-def _sweep(rule: SweepRule, queryset: QuerySet[Complaint], fields: Sequence[str],
-           apply: Callable[[list[Any]], Counts]) -> Counts:
+def _sweep(
+    rule: SweepRule, queryset: QuerySet[Complaint], fields: Sequence[str], apply: Callable[[list[Any]], Counts]
+) -> Counts:
     """Run `apply(rows)` on batches of due rows (named rows of `fields`) until none are left.
     Rows are taken in the order of their deadline, which walks the rule's partial index:
     ordering by id would make PostgreSQL scan the whole table."""
@@ -64,8 +65,11 @@ def _sweep(rule: SweepRule, queryset: QuerySet[Complaint], fields: Sequence[str]
             if not _advisory_lock(rule.name):
                 counts["skipped_locked"] = 1
                 return counts
-            rows = list(queryset.select_for_update(skip_locked=True, of=("self",))
-                        .order_by(rule.deadline, "pk").values_list(*fields, named=True)[:BATCH])
+            rows = list(
+                queryset.select_for_update(skip_locked=True, of=("self",))
+                .order_by(rule.deadline, "pk")
+                .values_list(*fields, named=True)[:BATCH]
+            )
             if not rows:
                 return counts
             for key, value in apply(rows).items():
@@ -90,13 +94,22 @@ def enforce_reply_deadlines(*, now: datetime | None = None) -> Counts:
     def apply(rows) -> Counts:
         Complaint.mark_reply_overdue_many(rows, now=now, deadline=lambda r: r.reply_due_at)
         supervisors = supervisors_of({r.office_id for r in rows})
-        sent = notify_bulk(kind="reply_overdue", entries=[
-            (r.pk, supervisors.get(r.office_id, []),
-             {"to_level": raised_level(r.escalation_level), "due_at": _iso(r.reply_due_at)})
-            for r in rows])
-        return {"marked_overdue": len(rows),
-                "moved_up": sum(1 for r in rows if raised_level(r.escalation_level) > r.escalation_level),
-                "notifications": sent}
+        sent = notify_bulk(
+            kind="reply_overdue",
+            entries=[
+                (
+                    r.pk,
+                    supervisors.get(r.office_id, []),
+                    {"to_level": raised_level(r.escalation_level), "due_at": _iso(r.reply_due_at)},
+                )
+                for r in rows
+            ],
+        )
+        return {
+            "marked_overdue": len(rows),
+            "moved_up": sum(1 for r in rows if raised_level(r.escalation_level) > r.escalation_level),
+            "notifications": sent,
+        }
 
     return _sweep(rule, due(rule, now), [*ROW, "office_id", "reply_due_at"], apply)
 
@@ -112,8 +125,12 @@ def flag_missing_progress_reports(*, now: datetime | None = None) -> Counts:
 
     def apply(rows) -> Counts:
         Complaint.flag_progress_report_many(rows, now=now, deadline=lambda r: r.progress_due_at)
-        sent = notify_bulk(kind="progress_report_due", entries=[
-            (r.pk, [r.assignee_id] if r.assignee_id else [], {"due_at": _iso(r.progress_due_at)}) for r in rows])
+        sent = notify_bulk(
+            kind="progress_report_due",
+            entries=[
+                (r.pk, [r.assignee_id] if r.assignee_id else [], {"due_at": _iso(r.progress_due_at)}) for r in rows
+            ],
+        )
         return {"flagged": len(rows), "notifications": sent}
 
     return _sweep(rule, due(rule, now), [*ROW, "assignee_id", "progress_due_at"], apply)
@@ -131,8 +148,12 @@ def flag_missed_completion_dates(*, now: datetime | None = None) -> Counts:
     def apply(rows) -> Counts:
         Complaint.flag_completion_overdue_many(rows, now=now, deadline=lambda r: r.committed_completion_at)
         supervisors = supervisors_of({r.office_id for r in rows})
-        sent = notify_bulk(kind="completion_overdue", entries=[
-            (r.pk, supervisors.get(r.office_id, []), {"due_at": _iso(r.committed_completion_at)}) for r in rows])
+        sent = notify_bulk(
+            kind="completion_overdue",
+            entries=[
+                (r.pk, supervisors.get(r.office_id, []), {"due_at": _iso(r.committed_completion_at)}) for r in rows
+            ],
+        )
         return {"flagged": len(rows), "notifications": sent}
 
     return _sweep(rule, due(rule, now), [*ROW, "office_id", "committed_completion_at"], apply)
@@ -177,8 +198,10 @@ def auto_close_after_declined_callback(*, now: datetime | None = None) -> Counts
         if link:
             Complaint.link_newer_complaint_many([(r, r.newer_id) for r in link], now=now)
             supervisors = supervisors_of({r.office_id for r in link})
-            sent = notify_bulk(kind="newer_complaint_linked", entries=[
-                (r.pk, supervisors.get(r.office_id, []), {"newer_complaint": r.newer_id}) for r in link])
+            sent = notify_bulk(
+                kind="newer_complaint_linked",
+                entries=[(r.pk, supervisors.get(r.office_id, []), {"newer_complaint": r.newer_id}) for r in link],
+            )
         return {"closed": len(close), "linked_to_newer": len(link), "notifications": sent}
 
     queryset = due(rule, now).annotate(newer_id=newer_complaint_subquery())

@@ -1,5 +1,6 @@
 """Celery tasks of the timing rules (R-T1 … R-T4). Thin: each calls the set-based sweep
 (complaints/sweeps.py) and returns its counts. Idempotent, so acks_late is safe."""
+
 import logging
 
 from celery import shared_task

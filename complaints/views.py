@@ -1,5 +1,6 @@
 """HTML views for agents, handlers and supervisors. Rules live in the lifecycle methods;
 these views check permissions, bind forms and show the domain error as a message."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,8 +21,6 @@ from .forms import ACTION_FORMS, PhoneIntakeForm, WalkInIntakeForm
 VIEW = "complaints.view_complaint"
 
 
-
-
 # ----------------------------------------------------------------------------- list
 @login_required
 def complaint_list(request):
@@ -31,10 +30,17 @@ def complaint_list(request):
     if filters.is_valid():  # invalid values are reported on the form; the list stays unfiltered
         qs = filters.qs
     page = paginate(request, qs.order_by("-received_at", "-id"))
-    return render(request, "complaints/list.html", {
-        "form": filters.form, "page": page, "now": timezone.now(), "query": query_without_page(request),
-        "can_log": request.user.has_perm("complaints.add_complaint") and request.user.has_perm(rules.RECEIVE),
-    })
+    return render(
+        request,
+        "complaints/list.html",
+        {
+            "form": filters.form,
+            "page": page,
+            "now": timezone.now(),
+            "query": query_without_page(request),
+            "can_log": request.user.has_perm("complaints.add_complaint") and request.user.has_perm(rules.RECEIVE),
+        },
+    )
 
 
 # --------------------------------------------------------------------------- intake
@@ -136,7 +142,14 @@ def callback_queue(request):
     whole_office = request.GET.get("office") == "1" and request.user.has_perm(rules.REASSIGN)
     qs = selectors.callbacks_due(request.user, whole_office=whole_office).with_list_relations()
     page = paginate(request, qs)
-    return render(request, "complaints/callbacks.html", {
-        "page": page, "now": timezone.now(), "whole_office": whole_office,
-        "can_see_office": request.user.has_perm(rules.REASSIGN), "query": "office=1" if whole_office else "",
-    })
+    return render(
+        request,
+        "complaints/callbacks.html",
+        {
+            "page": page,
+            "now": timezone.now(),
+            "whole_office": whole_office,
+            "can_see_office": request.user.has_perm(rules.REASSIGN),
+            "query": "office=1" if whole_office else "",
+        },
+    )

@@ -1,5 +1,6 @@
 """The one definition of who may see the confidential archive (R-CU5), used by the pages,
 the download view and the API."""
+
 from .models import AccessAction, ArchiveAccess
 
 VIEW_CONFIDENTIAL = "customers.view_confidential"
@@ -16,5 +17,12 @@ def log_access(user, customer_id: int, action: str, document_id: int | None = No
     ArchiveAccess.objects.create(user=user, customer_id=customer_id, document_id=document_id, action=action)
 
 
-__all__ = ["VIEW_CONFIDENTIAL", "UPLOAD", "ADD_TRANSACTION", "CHANGE", "AccessAction", "can_view_confidential",
-           "log_access"]
+__all__ = [
+    "VIEW_CONFIDENTIAL",
+    "UPLOAD",
+    "ADD_TRANSACTION",
+    "CHANGE",
+    "AccessAction",
+    "can_view_confidential",
+    "log_access",
+]

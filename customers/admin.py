@@ -2,6 +2,7 @@
 the customer page (`services.change_tier`, recorded with its reason), so it is read-only here
 after creation; the archive access log and the tier history are read-only; documents are
 never served from the admin (only the logged download view serves them)."""
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 

@@ -1,6 +1,7 @@
 """Customers over the API. The confidential archive fields (R-CU5) follow the one rule of
 `customers.access`: they appear only in a single customer's representation, only for the
 roles that may see the archive, and each such read is logged like a look at the page."""
+
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters, serializers, viewsets
 
@@ -9,8 +10,7 @@ from helpdesk.drf import BlankableEmailField, ModelPermissionsWithView
 from . import access, services
 from .models import CONFIDENTIAL_FIELDS, Customer
 
-PUBLIC_FIELDS = ["id", "name", "tier", "contact_person", "phone", "email", "address", "account_manager",
-                 "created_at"]
+PUBLIC_FIELDS = ["id", "name", "tier", "contact_person", "phone", "email", "address", "account_manager", "created_at"]
 # tier_reason often names the customer's scale, so it is shown with the archive
 SECRET_FIELDS = ["tier_reason", *CONFIDENTIAL_FIELDS]
 
@@ -64,7 +64,8 @@ class CustomerViewSet(viewsets.ModelViewSet):
         request = getattr(self, "request", None)
         context["confidential"] = (
             self.action in ("retrieve", "create", "partial_update", "update")
-            and request is not None and access.can_view_confidential(request.user)
+            and request is not None
+            and access.can_view_confidential(request.user)
         )
         return context
 

@@ -1,4 +1,5 @@
 """Forms of the customer pages: list filter, tier change, archive, transactions, uploads."""
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -41,8 +42,10 @@ class ArchiveForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = list(CONFIDENTIAL_FIELDS)
-        widgets = {f: forms.Textarea(attrs={"rows": 2})
-                   for f in ["production_process", "raw_materials", "investment", "archive_notes"]}
+        widgets = {
+            f: forms.Textarea(attrs={"rows": 2})
+            for f in ["production_process", "raw_materials", "investment", "archive_notes"]
+        }
 
 
 class TransactionForm(forms.ModelForm):

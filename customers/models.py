@@ -1,6 +1,7 @@
 """The customer archive (R-CU1, R-CU2, R-CU5): customers with their A/B/C tier, the
 confidential archive (licence, credit, production facts, transactions, documents), the
 tier history and the log of every look at confidential material."""
+
 import uuid
 
 from django.conf import settings
@@ -32,30 +33,42 @@ class CreditStatus(models.TextChoices):
 # The archive fields only manager, supervisor and customer-information roles may see (R-CU5).
 # The HTML pages and the API both read this tuple and `customers.access`.
 CONFIDENTIAL_FIELDS = (
-    "licence_no", "tax_registration_no", "credit_status", "credit_rating", "production_process",
-    "scale_tonnes", "raw_materials", "investment", "archive_notes",
+    "licence_no",
+    "tax_registration_no",
+    "credit_status",
+    "credit_rating",
+    "production_process",
+    "scale_tonnes",
+    "raw_materials",
+    "investment",
+    "archive_notes",
 )
 
 
 class Customer(models.Model):
     name = models.CharField(_("name"), max_length=200, db_index=True)
-    tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, default=Tier.C, db_index=True)
+    tier = models.CharField(_("tier"), max_length=1, choices=Tier, default=Tier.C, db_index=True)
     tier_reason = models.TextField(_("tier reason"), blank=True)
     contact_person = models.CharField(_("contact person"), max_length=120, blank=True)
     phone = PhoneField(_("phone"), max_length=40, blank=True)  # stored normalised, validate_phone
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     account_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("account manager"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="managed_customers",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_customers",
         help_text=_("Visits twice a month (R-CU3) and submits the monthly visit plan."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # ---- confidential archive (R-CU2, R-CU5) ----
     licence_no = models.CharField(_("business licence no."), max_length=60, blank=True)
     tax_registration_no = models.CharField(_("tax registration no."), max_length=60, blank=True)
-    credit_status = models.CharField(_("credit status"), max_length=10, choices=CreditStatus.choices,
-                                     blank=True, default=CreditStatus.UNKNOWN)
+    credit_status = models.CharField(
+        _("credit status"), max_length=10, choices=CreditStatus, blank=True, default=CreditStatus.UNKNOWN
+    )
     credit_rating = models.CharField(_("credit rating"), max_length=20, blank=True)
     production_process = models.TextField(_("production process"), blank=True)
     scale_tonnes = models.PositiveIntegerField(_("scale (tonnes)"), null=True, blank=True)
@@ -87,13 +100,15 @@ class Customer(models.Model):
 class TierChange(models.Model):
     """One tier change (R-CU1). Append-only."""
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="tier_changes")
-    old_tier = models.CharField(_("old tier"), max_length=1, choices=Tier.choices)
-    new_tier = models.CharField(_("new tier"), max_length=1, choices=Tier.choices)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tier_changes"
+    )
+    old_tier = models.CharField(_("old tier"), max_length=1, choices=Tier)
+    new_tier = models.CharField(_("new tier"), max_length=1, choices=Tier)
     reason = models.TextField(_("reason"))
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
     changed_at = models.DateTimeField(_("changed at"), db_index=True)
 
     class Meta:
@@ -108,13 +123,15 @@ class TierChange(models.Model):
 class CustomerTransaction(models.Model):
     """A past transaction (R-CU2) — confidential."""
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="transactions")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="transactions"
+    )
     date = models.DateField(_("date"))
     description = models.CharField(_("description"), max_length=300)
     amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
@@ -145,16 +162,18 @@ def _document_path(instance, filename: str) -> str:
 class CustomerDocument(models.Model):
     """An archive document (R-CU2) — confidential; served only by the download view."""
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="documents")
-    kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="documents"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind)
     title = models.CharField(_("title"), max_length=200, blank=True)
     file = models.FileField(_("file"), storage=private_storage, upload_to=_document_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=160)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
@@ -176,13 +195,21 @@ class AccessAction(models.TextChoices):
 class ArchiveAccess(models.Model):
     """Who looked at which confidential material, and when (R-CU5). Append-only."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
-                             related_name="+")
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="access_log")
-    document = models.ForeignKey(CustomerDocument, verbose_name=_("document"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="access_log")
-    action = models.CharField(_("action"), max_length=20, choices=AccessAction.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="access_log"
+    )
+    document = models.ForeignKey(
+        CustomerDocument,
+        verbose_name=_("document"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_log",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=AccessAction)
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
     class Meta:

@@ -6,6 +6,7 @@ over the planned account-manager visits nobody holds, and a tier change re-plans
 Each function works inside one transaction: the visits are planned after the save, in the
 same transaction, so a failed planning leaves no customer half-saved (and the admin's own
 transaction simply includes it)."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -42,8 +43,7 @@ def update_customer(customer: Customer, *, by, **fields) -> Customer:
     new_tier = fields.pop("tier", customer.tier)
     reason = fields.pop("tier_reason", None)
     with transaction.atomic():
-        stored_manager = (Customer.objects.filter(pk=customer.pk)
-                          .values_list("account_manager_id", flat=True).first())
+        stored_manager = Customer.objects.filter(pk=customer.pk).values_list("account_manager_id", flat=True).first()
         for name, value in fields.items():
             setattr(customer, name, value)
         customer.save()
@@ -71,10 +71,15 @@ def change_tier(customer: Customer, *, new_tier: str, reason: str, by) -> TierCh
     with transaction.atomic():
         locked = Customer.objects.select_for_update().get(pk=customer.pk)
         if locked.tier == new_tier:
-            raise ValidationError({"tier": gettext("The customer is already in tier %(tier)s.")
-                                   % {"tier": new_tier}})
-        change = TierChange.objects.create(customer=locked, old_tier=locked.tier, new_tier=new_tier,
-                                           reason=reason, changed_by=by, changed_at=timezone.now())
+            raise ValidationError({"tier": gettext("The customer is already in tier %(tier)s.") % {"tier": new_tier}})
+        change = TierChange.objects.create(
+            customer=locked,
+            old_tier=locked.tier,
+            new_tier=new_tier,
+            reason=reason,
+            changed_by=by,
+            changed_at=timezone.now(),
+        )
         Customer.objects.filter(pk=customer.pk).update(tier=new_tier, tier_reason=reason)
         customer.tier, customer.tier_reason = new_tier, reason
         replan_customer(customer)

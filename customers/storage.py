@@ -1,5 +1,6 @@
 """Private file storage for archive documents: outside MEDIA_ROOT and STATIC_ROOT, with no
 URL. Files are only ever served by the permission-checked download view (R-CU5)."""
+
 import os
 
 from django.conf import settings

@@ -1,5 +1,6 @@
 """Validation of archive uploads: allowed types (by extension *and* content), the size limit
 from settings, and safe names. Every rejection is a ValidationError with a clear message."""
+
 import os
 import re
 import unicodedata
@@ -23,11 +24,16 @@ _SIGNATURES: dict[str, tuple[bytes, ...] | None] = {
     "csv": None,
 }
 CONTENT_TYPES = {
-    "pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "doc": "application/msword", "xls": "application/vnd.ms-excel",
-    "txt": "text/plain; charset=utf-8", "csv": "text/csv; charset=utf-8",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+    "txt": "text/plain; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
 }
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
 
@@ -44,8 +50,13 @@ def safe_name(raw: str) -> str:
         raise ValidationError(_("The file has no name."), code="no_name")
     if "/" in name or "\\" in name or ".." in name or name.startswith(".") or _UNSAFE.search(name):
         raise ValidationError(
-            _("“%(name)s” is not an acceptable file name: use a plain name without folders, “..” "
-              "or special characters.") % {"name": name[:80]}, code="unsafe_name")
+            _(
+                "“%(name)s” is not an acceptable file name: use a plain name without folders, “..” "
+                "or special characters."
+            )
+            % {"name": name[:80]},
+            code="unsafe_name",
+        )
     if len(name) > 150:
         stem, ext = os.path.splitext(name)
         name = stem[: 150 - len(ext)] + ext
@@ -64,12 +75,16 @@ def validate_upload(upload) -> tuple[str, str]:
     if ext not in allowed:
         raise ValidationError(
             _("Files of type “%(ext)s” are not accepted. Allowed types: %(allowed)s.")
-            % {"ext": ext or _("(none)"), "allowed": ", ".join(allowed)}, code="type")
+            % {"ext": ext or _("(none)"), "allowed": ", ".join(allowed)},
+            code="type",
+        )
     limit = settings.HELPDESK_UPLOAD_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(
             _("The file is %(size)s; the limit is %(limit)s.")
-            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}, code="size")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            code="size",
+        )
     if upload.size == 0:
         raise ValidationError(_("The file is empty."), code="empty")
     upload.seek(0)
@@ -78,9 +93,9 @@ def validate_upload(upload) -> tuple[str, str]:
     signatures = _SIGNATURES[ext]
     if signatures is None:
         if b"\x00" in head:
-            raise ValidationError(_("The file is not a text file, although its name ends in “.%(ext)s”.")
-                                  % {"ext": ext}, code="content")
+            raise ValidationError(
+                _("The file is not a text file, although its name ends in “.%(ext)s”.") % {"ext": ext}, code="content"
+            )
     elif not head.startswith(signatures):
-        raise ValidationError(_("The content of the file is not a “.%(ext)s” file.") % {"ext": ext},
-                              code="content")
+        raise ValidationError(_("The content of the file is not a “.%(ext)s” file.") % {"ext": ext}, code="content")
     return name, CONTENT_TYPES[ext]

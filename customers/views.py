@@ -1,6 +1,7 @@
 """Customer pages (R-CU1, R-CU2, R-CU5): the list by tier, the customer page with contacts for
 everyone who may see customers, and the confidential archive — fields, transactions and
 documents — only for the roles of `customers.access`; each look at it is logged."""
+
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,7 +33,6 @@ from .widgets import phone_q, suggestions
 VIEW = "customers.view_customer"
 
 
-
 @login_required
 @require_GET
 def customer_list(request):
@@ -47,9 +47,16 @@ def customer_list(request):
             qs = qs.filter(tier=f["tier"])
         if f["mine"]:
             qs = qs.filter(account_manager=request.user)
-    return render(request, "customers/list.html", {
-        "form": form, "page": paginate(request, qs.order_by("name", "id")), "query": query_without_page(request),
-        "can_add": request.user.has_perm("customers.add_customer")})
+    return render(
+        request,
+        "customers/list.html",
+        {
+            "form": form,
+            "page": paginate(request, qs.order_by("name", "id")),
+            "query": query_without_page(request),
+            "can_add": request.user.has_perm("customers.add_customer"),
+        },
+    )
 
 
 @login_required
@@ -77,7 +84,8 @@ def _page(request, customer, *, status=200, **forms):
     user = request.user
     confidential = access.can_view_confidential(user)
     context = {
-        "customer": customer, "confidential": confidential,
+        "customer": customer,
+        "confidential": confidential,
         "can_change": user.has_perm(access.CHANGE),
         "can_upload": confidential and user.has_perm(access.UPLOAD),
         "can_add_transaction": confidential and user.has_perm(access.ADD_TRANSACTION),
@@ -89,16 +97,22 @@ def _page(request, customer, *, status=200, **forms):
         context["tier_changes"] = customer.tier_changes.select_related("changed_by")[:20]
     if user.has_perm("followups.view_visit"):
         Visit = apps.get_model("followups", "Visit")  # a string reference: followups builds on customers
-        context["visits"] = (Visit.objects.filter(customer=customer, due_on__gte=timezone.localdate())
-                             .exclude(status="cancelled").select_related("visitor").order_by("due_on", "id")[:12])
+        context["visits"] = (
+            Visit.objects.filter(customer=customer, due_on__gte=timezone.localdate())
+            .exclude(status="cancelled")
+            .select_related("visitor")
+            .order_by("due_on", "id")[:12]
+        )
     if confidential:
-        context.update({
-            "archive_form": forms.get("archive_form") or ArchiveForm(instance=customer),
-            "transaction_form": forms.get("transaction_form") or TransactionForm(),
-            "document_form": forms.get("document_form") or DocumentForm(),
-            "transactions": customer.transactions.all()[:50],
-            "documents": customer.documents.select_related("uploaded_by")[:100],
-        })
+        context.update(
+            {
+                "archive_form": forms.get("archive_form") or ArchiveForm(instance=customer),
+                "transaction_form": forms.get("transaction_form") or TransactionForm(),
+                "document_form": forms.get("document_form") or DocumentForm(),
+                "transactions": customer.transactions.all()[:50],
+                "documents": customer.documents.select_related("uploaded_by")[:100],
+            }
+        )
         access.log_access(user, customer.pk, AccessAction.VIEW_ARCHIVE)
     return render(request, "customers/detail.html", context, status=status)
 
@@ -114,8 +128,9 @@ def customer_detail(request, pk: int):
 def _post_target(request, pk: int, *perms: str, confidential: bool = False):
     require_perms(request.user, VIEW, *perms)
     if confidential and not access.can_view_confidential(request.user):
-        raise PermissionDenied(_("Only the manager, supervisors and customer-information staff may "
-                                 "see the confidential archive."))
+        raise PermissionDenied(
+            _("Only the manager, supervisors and customer-information staff may see the confidential archive.")
+        )
     return get_object_or_404(Customer.objects.select_related("account_manager"), pk=pk)
 
 
@@ -126,13 +141,15 @@ def change_tier(request, pk: int):
     form = TierChangeForm(request.POST)
     if form.is_valid():
         try:
-            services.change_tier(customer, new_tier=form.cleaned_data["new_tier"],
-                                 reason=form.cleaned_data["reason"], by=request.user)
+            services.change_tier(
+                customer, new_tier=form.cleaned_data["new_tier"], reason=form.cleaned_data["reason"], by=request.user
+            )
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
-            messages.success(request, _("Tier changed to %(tier)s; future visits re-planned.")
-                             % {"tier": customer.tier})
+            messages.success(
+                request, _("Tier changed to %(tier)s; future visits re-planned.") % {"tier": customer.tier}
+            )
             return redirect("customers:detail", pk=pk)
     return _page(request, customer, status=400, tier_form=form)
 
@@ -184,9 +201,15 @@ def upload_document(request, pk: int):
     if form.is_valid():
         upload = form.cleaned_data["file"]
         with transaction.atomic():
-            doc = CustomerDocument(customer=customer, kind=form.cleaned_data["kind"],
-                                   title=form.cleaned_data["title"].strip(), original_name=form.safe_name,
-                                   content_type=form.content_type, size=upload.size, uploaded_by=request.user)
+            doc = CustomerDocument(
+                customer=customer,
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"].strip(),
+                original_name=form.safe_name,
+                content_type=form.content_type,
+                size=upload.size,
+                uploaded_by=request.user,
+            )
             doc.file.save(form.safe_name, upload, save=False)
             try:
                 doc.save()
@@ -205,16 +228,21 @@ def download_document(request, pk: int, doc_pk: int):
     """The only way a document leaves the server: permission-checked and logged."""
     require_perms(request.user, VIEW)
     if not access.can_view_confidential(request.user):
-        raise PermissionDenied(_("Only the manager, supervisors and customer-information staff may "
-                                 "open archive documents."))
+        raise PermissionDenied(
+            _("Only the manager, supervisors and customer-information staff may open archive documents.")
+        )
     doc = get_object_or_404(CustomerDocument, pk=doc_pk, customer_id=pk)
     try:
         handle = doc.file.open("rb")
     except FileNotFoundError:
         raise Http404(_("The file of this document is missing from the archive store.")) from None
     access.log_access(request.user, pk, AccessAction.DOWNLOAD, doc.pk)
-    response = FileResponse(handle, as_attachment=request.GET.get("inline") != "1", filename=doc.original_name,
-                            content_type=doc.content_type)
+    response = FileResponse(
+        handle,
+        as_attachment=request.GET.get("inline") != "1",
+        filename=doc.original_name,
+        content_type=doc.content_type,
+    )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

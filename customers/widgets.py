@@ -2,6 +2,7 @@
 suggestions fetched as one types (`/customers/search/`), instead of a select that renders
 every customer into every form. It accepts "Name · #id" (what the suggestions fill in), a
 bare id, or a customer's exact name (so it works without JavaScript too)."""
+
 import re
 
 from django import forms
@@ -147,8 +148,10 @@ class CustomerListField(forms.Field):
             try:
                 customer = one.to_python(line)
             except ValidationError as error:
-                errors.append(_("Line %(number)d “%(line)s”: %(error)s")
-                              % {"number": number, "line": line.strip()[:60], "error": error.messages[0]})
+                errors.append(
+                    _("Line %(number)d “%(line)s”: %(error)s")
+                    % {"number": number, "line": line.strip()[:60], "error": error.messages[0]}
+                )
             else:
                 found.setdefault(customer.pk, customer)
         if errors:

@@ -1,4 +1,5 @@
 """The holiday list for holiday visits (R-CU3), and visits / visit plans for supervisors."""
+
 from django.contrib import admin
 
 from helpdesk.admin_tools import ReadOnlyAdminMixin

@@ -1,5 +1,6 @@
 """Forms of the front-desk pages (R-F2 … R-F4). They validate the input's shape; the views
 hand the cleaned data to the service functions in `followups.frontdesk`."""
+
 from datetime import timedelta
 
 from django import forms
@@ -26,8 +27,10 @@ class DateInput(forms.DateInput):
 def _in_range(value) -> None:
     """Dates the pages can do arithmetic on (local-day bounds, months) without overflowing."""
     if value is not None and not FIRST_DAY <= value <= LAST_DAY:
-        raise ValidationError(_("Enter a date between %(first)s and %(last)s.")
-                              % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()})
+        raise ValidationError(
+            _("Enter a date between %(first)s and %(last)s.")
+            % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+        )
 
 
 def _customers():
@@ -168,4 +171,3 @@ class WorkSummaryForm(forms.ModelForm):
             "special_situations": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {"special_situations": _("Customer situations of the month to report to the department.")}
-

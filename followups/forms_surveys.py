@@ -1,5 +1,6 @@
 """Forms for satisfaction surveys (R-CU6). They check shape only; `followups.surveys` holds
 the rules and the views pass its ValidationError back onto the form."""
+
 from django import forms
 from django.db.models import BLANK_CHOICE_DASH, Q
 from django.urls import reverse
@@ -19,22 +20,36 @@ def _customer_label(customer: Customer) -> str:
 
 
 class SurveyRoundForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=surveys.TITLE_MAX,
-                            error_messages={"required": _("Give the survey a title.")})
+    title = forms.CharField(
+        label=_("Title"), max_length=surveys.TITLE_MAX, error_messages={"required": _("Give the survey a title.")}
+    )
     questions = forms.CharField(
-        label=_("Questions"), widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("One question per line; each is answered with a score from 1 (very dissatisfied) "
-                    "to 5 (very satisfied)."),
-        error_messages={"required": _("Add at least one question.")})
+        label=_("Questions"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "One question per line; each is answered with a score from 1 (very dissatisfied) to 5 (very satisfied)."
+        ),
+        error_messages={"required": _("Add at least one question.")},
+    )
     tiers = forms.MultipleChoiceField(
-        label=_("Customer tiers"), choices=Tier.choices, required=False, widget=forms.CheckboxSelectMultiple,
-        help_text=_("Every customer of the ticked tiers receives the survey."))
+        label=_("Customer tiers"),
+        choices=Tier.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Every customer of the ticked tiers receives the survey."),
+    )
     customers = CustomerListField(
-        label=_("Other customers"), queryset=Customer.objects.all(), required=False,
-        help_text=_("Customers to add one by one, whatever their tier: one per line."))
-    closes_on = forms.DateField(label=_("Closes on"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                                help_text=_("Optional: the last day on which answers are recorded."))
+        label=_("Other customers"),
+        queryset=Customer.objects.all(),
+        required=False,
+        help_text=_("Customers to add one by one, whatever their tier: one per line."),
+    )
+    closes_on = forms.DateField(
+        label=_("Closes on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Optional: the last day on which answers are recorded."),
+    )
 
     def clean_questions(self) -> list[str]:
         """One question per line; empty lines are ignored, the rest is checked by the service."""
@@ -62,13 +77,21 @@ class SurveyResponseForm(forms.Form):
     not answered yet; one 1–5 choice per question."""
 
     customer = CustomerChoiceField(
-        label=_("Customer"), queryset=Customer.objects.none(),
-        error_messages={"required": _("Choose the customer who answered."),
-                        "invalid_choice": _("Choose a customer of this survey who has not answered yet.")})
-    channel = forms.ChoiceField(label=_("Collected by"), choices=[*BLANK_CHOICE_DASH, *SurveyChannel.choices],
-                                error_messages={"required": _("Choose how the answers were collected.")})
-    comments = forms.CharField(label=_("Comments and suggestions"), required=False,
-                               widget=forms.Textarea(attrs={"rows": 4}))
+        label=_("Customer"),
+        queryset=Customer.objects.none(),
+        error_messages={
+            "required": _("Choose the customer who answered."),
+            "invalid_choice": _("Choose a customer of this survey who has not answered yet."),
+        },
+    )
+    channel = forms.ChoiceField(
+        label=_("Collected by"),
+        choices=[*BLANK_CHOICE_DASH, *SurveyChannel.choices],
+        error_messages={"required": _("Choose how the answers were collected.")},
+    )
+    comments = forms.CharField(
+        label=_("Comments and suggestions"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     def __init__(self, *args, round: SurveyRound, questions, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,10 +101,15 @@ class SurveyResponseForm(forms.Form):
         self.fields["customer"].widget.search_url = reverse("followups:survey_pending_customers", args=[round.pk])
         for question in self.questions:
             self.fields[question_field_name(question.pk)] = forms.TypedChoiceField(
-                label=f"{question.position}. {question.text}", choices=SCORE_CHOICES, coerce=int,
+                label=f"{question.position}. {question.text}",
+                choices=SCORE_CHOICES,
+                coerce=int,
                 widget=forms.RadioSelect,
-                error_messages={"required": _("Give a score from 1 to 5."),
-                                "invalid_choice": _("Choose a score from 1 to 5.")})
+                error_messages={
+                    "required": _("Give a score from 1 to 5."),
+                    "invalid_choice": _("Choose a score from 1 to 5."),
+                },
+            )
 
     def question_fields(self):
         return [self[question_field_name(q.pk)] for q in self.questions]

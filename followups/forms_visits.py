@@ -1,4 +1,5 @@
 """Forms of the visit pages (R-CU3, R-CU4)."""
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
@@ -29,12 +30,13 @@ class AgendaFilterForm(forms.Form):
 
 class RecordVisitForm(forms.Form):
     method = forms.ChoiceField(label=_("Method"), choices=VisitMethod.choices)
-    items = forms.MultipleChoiceField(label=_("Content delivered"), required=False,
-                                      widget=forms.CheckboxSelectMultiple, choices=ContentItem.choices)
-    feedback = forms.CharField(label=_("Customer feedback"), widget=forms.Textarea(attrs={"rows": 3}),
-                               max_length=5000)
-    next_appointment = forms.DateTimeField(label=_("Next appointment"), required=False,
-                                           widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    items = forms.MultipleChoiceField(
+        label=_("Content delivered"), required=False, widget=forms.CheckboxSelectMultiple, choices=ContentItem.choices
+    )
+    feedback = forms.CharField(label=_("Customer feedback"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    next_appointment = forms.DateTimeField(
+        label=_("Next appointment"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
 
     def __init__(self, *args, visit, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,12 +57,15 @@ class AssignVisitForm(forms.Form):
 
 class PlanForm(forms.Form):
     route = forms.CharField(label=_("Route"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
-    appointments = forms.CharField(label=_("Appointments"), widget=forms.Textarea(attrs={"rows": 4}),
-                                   max_length=5000, required=False)
+    appointments = forms.CharField(
+        label=_("Appointments"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000, required=False
+    )
 
 
 class PlanDecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=[("approve", _("Approve")),
-                                                                 ("return", _("Return for changes"))])
-    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-                              required=False)
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("return", _("Return for changes"))]
+    )
+    comment = forms.CharField(
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )

@@ -5,6 +5,7 @@ Reads go through the `*_for` / `*_visible_to` selectors below, so a record of an
 is a 404 everywhere at once; writes go through the service functions, which the views call
 after the form has validated the input's shape.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -39,13 +40,16 @@ def require_office(user) -> int:
 
 # ------------------------------------------------------------------------ reception
 def receptions_of(office_id: int) -> QuerySet[Reception]:
-    return (Reception.objects.filter(office_id=office_id)
-            .select_related("customer", "received_by", "logged_by")
-            .order_by("-arrived_at", "-id"))
+    return (
+        Reception.objects.filter(office_id=office_id)
+        .select_related("customer", "received_by", "logged_by")
+        .order_by("-arrived_at", "-id")
+    )
 
 
-def filter_receptions(qs: QuerySet[Reception], *, date_from: date | None = None, date_to: date | None = None,
-                      text: str = "") -> QuerySet[Reception]:
+def filter_receptions(
+    qs: QuerySet[Reception], *, date_from: date | None = None, date_to: date | None = None, text: str = ""
+) -> QuerySet[Reception]:
     """Local days [date_from, date_to], both inclusive, and a free-text match on the visitor,
     organisation, purpose, summary or customer name."""
     if date_from:
@@ -54,27 +58,48 @@ def filter_receptions(qs: QuerySet[Reception], *, date_from: date | None = None,
         qs = qs.filter(arrived_at__lt=day_bounds(date_to)[1])
     text = (text or "").strip()
     if text:
-        qs = qs.filter(Q(visitor_name__icontains=text) | Q(organisation__icontains=text)
-                       | Q(purpose__icontains=text) | Q(summary__icontains=text)
-                       | Q(customer__name__icontains=text))
+        qs = qs.filter(
+            Q(visitor_name__icontains=text)
+            | Q(organisation__icontains=text)
+            | Q(purpose__icontains=text)
+            | Q(summary__icontains=text)
+            | Q(customer__name__icontains=text)
+        )
     return qs
 
 
-def log_reception(*, by, office_id: int, arrived_at, visitor_name: str, organisation: str, customer,
-                  purpose: str, received_by, summary: str) -> Reception:
+def log_reception(
+    *,
+    by,
+    office_id: int,
+    arrived_at,
+    visitor_name: str,
+    organisation: str,
+    customer,
+    purpose: str,
+    received_by,
+    summary: str,
+) -> Reception:
     if received_by.office_id != office_id:
         raise ValidationError({"received_by": _("Choose a member of staff of your office.")})
     return Reception.objects.create(
-        office_id=office_id, arrived_at=arrived_at, visitor_name=visitor_name.strip(),
-        organisation=organisation.strip(), customer=customer, purpose=purpose.strip(),
-        received_by=received_by, summary=summary.strip(), logged_by=by)
+        office_id=office_id,
+        arrived_at=arrived_at,
+        visitor_name=visitor_name.strip(),
+        organisation=organisation.strip(),
+        customer=customer,
+        purpose=purpose.strip(),
+        received_by=received_by,
+        summary=summary.strip(),
+        logged_by=by,
+    )
 
 
 # ---------------------------------------------------------------------- field trips
 def trips_of(office_id: int) -> QuerySet[FieldTrip]:
-    return (FieldTrip.objects.filter(office_id=office_id)
-            .select_related("customer", "agent")
-            .order_by("-planned_on", "-id"))
+    return (
+        FieldTrip.objects.filter(office_id=office_id).select_related("customer", "agent").order_by("-planned_on", "-id")
+    )
 
 
 def trip_for(user, pk: int) -> FieldTrip:
@@ -84,17 +109,27 @@ def trip_for(user, pk: int) -> FieldTrip:
 
 def may_report(user, trip: FieldTrip) -> bool:
     """The trip's agent reports it; a supervisor or manager of the office may report for them."""
-    return (user.has_perm("followups.change_fieldtrip") and trip.office_id == user.office_id
-            and (trip.agent_id == user.pk or user.has_perm(VIEW_TEAM_LOGS)))
+    return (
+        user.has_perm("followups.change_fieldtrip")
+        and trip.office_id == user.office_id
+        and (trip.agent_id == user.pk or user.has_perm(VIEW_TEAM_LOGS))
+    )
 
 
 def plan_trip(*, by, customer, planned_on: date, route: str, appointment: str) -> FieldTrip:
-    return FieldTrip.objects.create(office_id=require_office(by), agent=by, customer=customer,
-                                    planned_on=planned_on, route=route.strip(), appointment=appointment.strip())
+    return FieldTrip.objects.create(
+        office_id=require_office(by),
+        agent=by,
+        customer=customer,
+        planned_on=planned_on,
+        route=route.strip(),
+        appointment=appointment.strip(),
+    )
 
 
-def report_trip(trip: FieldTrip, *, by, feedback: str, second_contract_potential: bool,
-                next_appointment: date | None, report: str) -> FieldTrip:
+def report_trip(
+    trip: FieldTrip, *, by, feedback: str, second_contract_potential: bool, next_appointment: date | None, report: str
+) -> FieldTrip:
     """R-F3 trip report: on-site feedback, second-contract potential, next appointment and
     the report. Once only."""
     with transaction.atomic():
@@ -108,8 +143,16 @@ def report_trip(trip: FieldTrip, *, by, feedback: str, second_contract_potential
         locked.feedback, locked.report = feedback.strip(), report.strip()
         locked.second_contract_potential, locked.next_appointment = second_contract_potential, next_appointment
         locked.status, locked.reported_at = TripStatus.REPORTED, timezone.now()
-        locked.save(update_fields=["feedback", "report", "second_contract_potential", "next_appointment",
-                                   "status", "reported_at"])
+        locked.save(
+            update_fields=[
+                "feedback",
+                "report",
+                "second_contract_potential",
+                "next_appointment",
+                "status",
+                "reported_at",
+            ]
+        )
     return locked
 
 
@@ -138,9 +181,15 @@ def save_work_log(*, agent, day: date, work_done: str, lessons: str, special_sit
     if day > local_today():
         raise ValidationError({"day": _("You cannot log a day that has not happened yet.")})
     return WorkLog.objects.update_or_create(
-        agent=agent, day=day,
-        defaults={"office_id": require_office(agent), "work_done": work_done.strip(), "lessons": lessons.strip(),
-                  "special_situations": special_situations.strip()})
+        agent=agent,
+        day=day,
+        defaults={
+            "office_id": require_office(agent),
+            "work_done": work_done.strip(),
+            "lessons": lessons.strip(),
+            "special_situations": special_situations.strip(),
+        },
+    )
 
 
 def save_work_summary(*, agent, month: date, summary: str, special_situations: str) -> tuple[WorkSummary, bool]:
@@ -148,9 +197,14 @@ def save_work_summary(*, agent, month: date, summary: str, special_situations: s
     if month_start(month) > month_start(local_today()):
         raise ValidationError(_("You cannot summarise a month that has not started yet."))
     return WorkSummary.objects.update_or_create(
-        agent=agent, month=month_start(month),
-        defaults={"office_id": require_office(agent), "summary": summary.strip(),
-                  "special_situations": special_situations.strip()})
+        agent=agent,
+        month=month_start(month),
+        defaults={
+            "office_id": require_office(agent),
+            "summary": summary.strip(),
+            "special_situations": special_situations.strip(),
+        },
+    )
 
 
 def team_for_month(user, month: date) -> QuerySet:
@@ -159,12 +213,18 @@ def team_for_month(user, month: date) -> QuerySet:
     User = get_user_model()
     writers = User.objects.filter(
         Q(groups__permissions__codename="add_worklog", groups__permissions__content_type__app_label="followups")
-        | Q(user_permissions__codename="add_worklog", user_permissions__content_type__app_label="followups"))
+        | Q(user_permissions__codename="add_worklog", user_permissions__content_type__app_label="followups")
+    )
     qs = User.objects.filter(is_active=True, office__isnull=False, pk__in=writers.values("pk"))
     if not sees_every_office(user):
         qs = qs.filter(office_id=user.office_id)
-    return (qs.select_related("office")
-            .annotate(days_logged=Count("work_logs", filter=Q(work_logs__day__gte=month,
-                                                              work_logs__day__lt=add_months(month, 1))),
-                      has_summary=Exists(WorkSummary.objects.filter(agent_id=OuterRef("pk"), month=month)))
-            .order_by("office__name", "first_name", "username"))
+    return (
+        qs.select_related("office")
+        .annotate(
+            days_logged=Count(
+                "work_logs", filter=Q(work_logs__day__gte=month, work_logs__day__lt=add_months(month, 1))
+            ),
+            has_summary=Exists(WorkSummary.objects.filter(agent_id=OuterRef("pk"), month=month)),
+        )
+        .order_by("office__name", "first_name", "username")
+    )

@@ -12,6 +12,7 @@ role, at least its next due visit. A partial unique index (customer, role, reaso
 among the visits not cancelled makes it idempotent: the rows go in with
 `bulk_create(ignore_conflicts=True)`, so a second run adds nothing.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -95,8 +96,14 @@ def plan_visits(*, today: date | None = None, customer_ids=None) -> dict:
             continue
         checklist = checklist_for(tier)
         rows += [
-            Visit(customer_id=pk, visitor_role=role, reason=reason, due_on=due, checklist=dict(checklist),
-                  visitor_id=manager_id if role == R.ACCOUNT_MANAGER else None)
+            Visit(
+                customer_id=pk,
+                visitor_role=role,
+                reason=reason,
+                due_on=due,
+                checklist=dict(checklist),
+                visitor_id=manager_id if role == R.ACCOUNT_MANAGER else None,
+            )
             for role, reason, due in slots_by_tier[tier]
         ]
         if len(rows) >= _BATCH:
@@ -105,13 +112,17 @@ def plan_visits(*, today: date | None = None, customer_ids=None) -> dict:
     Visit.objects.bulk_create(rows, ignore_conflicts=True, batch_size=_BATCH)
     # account-manager visits planned before the customer had one get theirs (one UPDATE)
     assigned = Visit.objects.filter(
-        status=VisitStatus.PLANNED, visitor__isnull=True, visitor_role=R.ACCOUNT_MANAGER, due_on__gte=start,
+        status=VisitStatus.PLANNED,
+        visitor__isnull=True,
+        visitor_role=R.ACCOUNT_MANAGER,
+        due_on__gte=start,
         customer__account_manager__isnull=False,
     )
     if customer_ids is not None:
         assigned = assigned.filter(customer_id__in=list(customer_ids))
-    assigned = assigned.update(visitor_id=Subquery(
-        Customer.objects.filter(pk=OuterRef("customer_id")).values("account_manager_id")[:1]))
+    assigned = assigned.update(
+        visitor_id=Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values("account_manager_id")[:1])
+    )
     return {"planned": live.count() - before, "assigned": assigned}
 
 
@@ -122,7 +133,8 @@ def _complete_customers(live, slots_by_tier) -> set[int]:
     for tier, slots in slots_by_tier.items():
         if slots:
             matches |= Q(customer__tier=tier) & reduce(
-                operator.or_, (Q(visitor_role=role, reason=reason, due_on=due) for role, reason, due in slots))
+                operator.or_, (Q(visitor_role=role, reason=reason, due_on=due) for role, reason, due in slots)
+            )
     expected = {tier: len(slots) for tier, slots in slots_by_tier.items()}
     rows = live.filter(matches).values("customer_id", "customer__tier").annotate(n=Count("pk")).order_by()
     return {row["customer_id"] for row in rows if row["n"] >= expected[row["customer__tier"]]}
@@ -134,7 +146,8 @@ def replan_customer(customer, *, today: date | None = None) -> dict:
     start, _end = _window(today)
     future = Visit.objects.filter(customer=customer, status=VisitStatus.PLANNED, due_on__gte=start)
     cancelled = future.exclude(visitor_role__in=ROLES_BY_TIER[customer.tier]).update(
-        status=VisitStatus.CANCELLED, cancelled_reason=f"tier changed to {customer.tier}")
+        status=VisitStatus.CANCELLED, cancelled_reason=f"tier changed to {customer.tier}"
+    )
     future.filter(status=VisitStatus.PLANNED).update(checklist=checklist_for(customer.tier))
     counts = plan_visits(today=start, customer_ids=[customer.pk])
     return {"cancelled": cancelled, **counts}
@@ -144,5 +157,6 @@ def flag_missed_visits(*, today: date | None = None) -> dict:
     """R-T5: planned visits whose period has ended are flagged missed (one UPDATE)."""
     today = today or timezone.localdate()
     missed = Visit.objects.filter(status=VisitStatus.PLANNED, due_on__lt=today).update(
-        status=VisitStatus.MISSED, missed_at=timezone.now())
+        status=VisitStatus.MISSED, missed_at=timezone.now()
+    )
     return {"missed": missed}

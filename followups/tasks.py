@@ -1,4 +1,5 @@
 """Celery tasks of R-T5 (tier visit schedules). Thin, idempotent, so acks_late is safe."""
+
 import logging
 
 from celery import shared_task

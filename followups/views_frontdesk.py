@@ -5,6 +5,7 @@ The views check permissions and the user's office, bind the forms and call the s
 functions in `followups.frontdesk`; records of another office are a 404 through its selectors.
 Every form posts, redirects and shows a message; bad input re-renders the form with 400.
 """
+
 import re
 from datetime import date
 
@@ -46,9 +47,6 @@ from .models import TripStatus, WorkLog, WorkSummary
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
-
-
-
 # ------------------------------------------------------------------ reception (R-F2)
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -66,9 +64,16 @@ def reception_list(request):
             data = form.cleaned_data
             try:
                 reception = frontdesk.log_reception(
-                    by=user, office_id=office_id, arrived_at=data["arrived_at"], visitor_name=data["visitor_name"],
-                    organisation=data["organisation"], customer=data["customer"], purpose=data["purpose"],
-                    received_by=data["received_by"], summary=data["summary"])
+                    by=user,
+                    office_id=office_id,
+                    arrived_at=data["arrived_at"],
+                    visitor_name=data["visitor_name"],
+                    organisation=data["organisation"],
+                    customer=data["customer"],
+                    purpose=data["purpose"],
+                    received_by=data["received_by"],
+                    summary=data["summary"],
+                )
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:
@@ -82,9 +87,17 @@ def reception_list(request):
     if filters.is_valid():
         f = filters.cleaned_data
         qs = frontdesk.filter_receptions(qs, date_from=f["date_from"], date_to=f["date_to"], text=f["q"])
-    return render(request, "followups/frontdesk/reception_list.html", {
-        "form": form, "filters": filters, "page": paginate(request, qs), "query": query_without_page(request),
-    }, status=status)
+    return render(
+        request,
+        "followups/frontdesk/reception_list.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": paginate(request, qs),
+            "query": query_without_page(request),
+        },
+        status=status,
+    )
 
 
 # ---------------------------------------------------------------- field trips (R-F3)
@@ -103,10 +116,18 @@ def trip_list(request):
         qs = qs.filter(status=status)
     else:
         status = ""
-    return render(request, "followups/frontdesk/trip_list.html", {
-        "page": paginate(request, qs), "query": query_without_page(request), "scope": scope, "status": status,
-        "status_choices": TRIP_STATUS_CHOICES, "can_plan": user.has_perm("followups.add_fieldtrip"),
-    })
+    return render(
+        request,
+        "followups/frontdesk/trip_list.html",
+        {
+            "page": paginate(request, qs),
+            "query": query_without_page(request),
+            "scope": scope,
+            "status": status,
+            "status_choices": TRIP_STATUS_CHOICES,
+            "can_plan": user.has_perm("followups.add_fieldtrip"),
+        },
+    )
 
 
 @login_required
@@ -120,10 +141,18 @@ def trip_plan(request):
         form = TripPlanForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            trip = frontdesk.plan_trip(by=user, customer=data["customer"], planned_on=data["planned_on"],
-                                       route=data["route"], appointment=data["appointment"])
-            messages.success(request, _("Field trip to %(customer)s planned for %(day)s.")
-                             % {"customer": trip.customer, "day": trip.planned_on.isoformat()})
+            trip = frontdesk.plan_trip(
+                by=user,
+                customer=data["customer"],
+                planned_on=data["planned_on"],
+                route=data["route"],
+                appointment=data["appointment"],
+            )
+            messages.success(
+                request,
+                _("Field trip to %(customer)s planned for %(day)s.")
+                % {"customer": trip.customer, "day": trip.planned_on.isoformat()},
+            )
             return redirect("followups:trip_detail", pk=trip.pk)
         status = 400
     else:
@@ -135,9 +164,15 @@ def _trip_page(request, trip, *, form=None, status=200):
     can_report = trip.status == TripStatus.PLANNED and frontdesk.may_report(request.user, trip)
     if can_report and form is None:
         form = TripReportForm()
-    return render(request, "followups/frontdesk/trip_detail.html", {
-        "trip": trip, "form": form if can_report else None,
-    }, status=status)
+    return render(
+        request,
+        "followups/frontdesk/trip_detail.html",
+        {
+            "trip": trip,
+            "form": form if can_report else None,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -163,9 +198,14 @@ def trip_report(request, pk: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            frontdesk.report_trip(trip, by=user, feedback=data["feedback"],
-                                  second_contract_potential=data["second_contract_potential"],
-                                  next_appointment=data["next_appointment"], report=data["report"])
+            frontdesk.report_trip(
+                trip,
+                by=user,
+                feedback=data["feedback"],
+                second_contract_potential=data["second_contract_potential"],
+                next_appointment=data["next_appointment"],
+                report=data["report"],
+            )
         except frontdesk.TripAlreadyReported as error:
             messages.error(request, str(error))
             return _trip_page(request, frontdesk.trip_for(user, pk), status=409)
@@ -201,13 +241,20 @@ def worklog(request):
             require_perms(user, "followups.change_worklog" if exists else "followups.add_worklog")
             try:
                 entry, created = frontdesk.save_work_log(
-                    agent=user, day=data["day"], work_done=data["work_done"], lessons=data["lessons"],
-                    special_situations=data["special_situations"])
+                    agent=user,
+                    day=data["day"],
+                    work_done=data["work_done"],
+                    lessons=data["lessons"],
+                    special_situations=data["special_situations"],
+                )
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:
-                messages.success(request, (_("Work log for %(day)s saved.") if created else
-                                           _("Work log for %(day)s updated.")) % {"day": entry.day.isoformat()})
+                messages.success(
+                    request,
+                    (_("Work log for %(day)s saved.") if created else _("Work log for %(day)s updated."))
+                    % {"day": entry.day.isoformat()},
+                )
                 return redirect(f"{reverse('followups:worklog')}?day={entry.day.isoformat()}")
         status = 400
         day = form.cleaned_data.get("day") or today
@@ -220,12 +267,21 @@ def worklog(request):
             form = WorkLogForm(instance=entry)
     month = _month_in_range(day)
     entries = list(frontdesk.logs_of_month(user.pk, month))
-    return render(request, "followups/frontdesk/worklog.html", {
-        "form": form, "day": day, "month": month, "entries": entries, "editing": any(e.day == day for e in entries),
-        "can_write": user.has_perm("followups.add_worklog") or user.has_perm("followups.change_worklog"),
-        "summary_url": reverse("followups:work_summary", args=[user.pk, month.year, month.month]),
-        "can_read_team": user.has_perm(frontdesk.VIEW_TEAM_LOGS),
-    }, status=status)
+    return render(
+        request,
+        "followups/frontdesk/worklog.html",
+        {
+            "form": form,
+            "day": day,
+            "month": month,
+            "entries": entries,
+            "editing": any(e.day == day for e in entries),
+            "can_write": user.has_perm("followups.add_worklog") or user.has_perm("followups.change_worklog"),
+            "summary_url": reverse("followups:work_summary", args=[user.pk, month.year, month.month]),
+            "can_read_team": user.has_perm(frontdesk.VIEW_TEAM_LOGS),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -248,27 +304,44 @@ def work_summary(request, agent_id: int, year: int, month: int):
         if form.is_valid():
             try:
                 _saved, created = frontdesk.save_work_summary(
-                    agent=user, month=first, summary=form.cleaned_data["summary"],
-                    special_situations=form.cleaned_data["special_situations"])
+                    agent=user,
+                    month=first,
+                    summary=form.cleaned_data["summary"],
+                    special_situations=form.cleaned_data["special_situations"],
+                )
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:
-                messages.success(request, (_("Summary of %(month)s saved.") if created else
-                                           _("Summary of %(month)s updated.")) % {"month": first.strftime("%Y-%m")})
+                messages.success(
+                    request,
+                    (_("Summary of %(month)s saved.") if created else _("Summary of %(month)s updated."))
+                    % {"month": first.strftime("%Y-%m")},
+                )
                 return redirect("followups:work_summary", agent_id=agent.pk, year=first.year, month=first.month)
         status = 400
     elif can_write:
         form = WorkSummaryForm(instance=summary)
     previous = previous_month_of(first) if first.year > FIRST_DAY.year or first.month > 1 else None
     following = add_months(first, 1) if first < month_start(local_today()) else None
-    return render(request, "followups/frontdesk/work_summary.html", {
-        "agent": agent, "own": own, "month": first, "entries": frontdesk.logs_of_month(agent.pk, first),
-        "summary": summary, "form": form,
-        "previous_url": reverse("followups:work_summary", args=[agent.pk, previous.year, previous.month])
-        if previous else "",
-        "next_url": reverse("followups:work_summary", args=[agent.pk, following.year, following.month])
-        if following else "",
-    }, status=status)
+    return render(
+        request,
+        "followups/frontdesk/work_summary.html",
+        {
+            "agent": agent,
+            "own": own,
+            "month": first,
+            "entries": frontdesk.logs_of_month(agent.pk, first),
+            "summary": summary,
+            "form": form,
+            "previous_url": reverse("followups:work_summary", args=[agent.pk, previous.year, previous.month])
+            if previous
+            else "",
+            "next_url": reverse("followups:work_summary", args=[agent.pk, following.year, following.month])
+            if following
+            else "",
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -287,10 +360,16 @@ def worklog_team(request):
         month = month_or_404(int(match[1]), int(match[2]))
     else:
         month = month_start(local_today())
-    return render(request, "followups/frontdesk/worklog_team.html", {
-        "month": month, "page": paginate(request, frontdesk.team_for_month(user, month)),
-        "query": query_without_page(request), "all_offices": sees_every_office(user),
-    })
+    return render(
+        request,
+        "followups/frontdesk/worklog_team.html",
+        {
+            "month": month,
+            "page": paginate(request, frontdesk.team_for_month(user, month)),
+            "query": query_without_page(request),
+            "all_offices": sees_every_office(user),
+        },
+    )
 
 
 urlpatterns = [

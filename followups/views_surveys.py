@@ -2,6 +2,7 @@
 results per customer tier with its responses, and recording one customer's answers.
 The rules live in `followups.surveys`; these views check permissions, bind forms and put the
 service's ValidationError back on the form (status 400, nothing saved)."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -23,17 +24,20 @@ CREATE = "followups.add_surveyround"
 RECORD = "followups.add_surveyresponse"
 
 
-
-
-
 # ------------------------------------------------------------------------------ list
 @login_required
 def survey_list(request):
     require_perms(request.user, VIEW)
     page = paginate(request, surveys.rounds_with_counts())
-    return render(request, "followups/surveys/list.html", {
-        "page": page, "today": timezone.localdate(), "can_create": request.user.has_perm(CREATE),
-    })
+    return render(
+        request,
+        "followups/surveys/list.html",
+        {
+            "page": page,
+            "today": timezone.localdate(),
+            "can_create": request.user.has_perm(CREATE),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------- create
@@ -47,14 +51,21 @@ def survey_create(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                survey = surveys.create_round(title=data["title"], questions=data["questions"],
-                                              customers=form.chosen_customers(), by=request.user,
-                                              closes_on=data["closes_on"])
+                survey = surveys.create_round(
+                    title=data["title"],
+                    questions=data["questions"],
+                    customers=form.chosen_customers(),
+                    by=request.user,
+                    closes_on=data["closes_on"],
+                )
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:
-                messages.success(request, _("Survey “%(title)s” created and sent to %(count)d customers.") % {
-                    "title": survey.title, "count": survey.customers.count()})
+                messages.success(
+                    request,
+                    _("Survey “%(title)s” created and sent to %(count)d customers.")
+                    % {"title": survey.title, "count": survey.customers.count()},
+                )
                 return redirect("followups:survey_detail", pk=survey.pk)
         status = 400
     else:
@@ -68,16 +79,28 @@ def survey_detail(request, pk):
     require_perms(request.user, VIEW)
     survey = get_object_or_404(SurveyRound.objects.select_related("created_by"), pk=pk)
     results = surveys.results_by_tier(survey)
-    responses = (SurveyResponse.objects.filter(round=survey).select_related("customer", "recorded_by")
-                 .prefetch_related("answers").order_by("-recorded_at", "-id"))
+    responses = (
+        SurveyResponse.objects.filter(round=survey)
+        .select_related("customer", "recorded_by")
+        .prefetch_related("answers")
+        .order_by("-recorded_at", "-id")
+    )
     page = paginate(request, responses)
     overall = results.overall
     closed = surveys.is_closed(survey)
-    return render(request, "followups/surveys/detail.html", {
-        "survey": survey, "results": results, "overall": overall, "closed": closed, "page": page,
-        "rows": list(zip(page, surveys.scores_of(page, results.questions), strict=True)),
-        "can_record": (request.user.has_perm(RECORD) and not closed and overall.responded < overall.invited),
-    })
+    return render(
+        request,
+        "followups/surveys/detail.html",
+        {
+            "survey": survey,
+            "results": results,
+            "overall": overall,
+            "closed": closed,
+            "page": page,
+            "rows": list(zip(page, surveys.scores_of(page, results.questions), strict=True)),
+            "can_record": (request.user.has_perm(RECORD) and not closed and overall.responded < overall.invited),
+        },
+    )
 
 
 # ---------------------------------------------------------------------- record answer
@@ -94,9 +117,14 @@ def survey_record_response(request, pk):
         if not closed and form.is_valid():
             data = form.cleaned_data
             try:
-                response = surveys.record_response(round=survey, customer=data["customer"], scores=form.scores(),
-                                                   channel=data["channel"], comments=data["comments"],
-                                                   by=request.user)
+                response = surveys.record_response(
+                    round=survey,
+                    customer=data["customer"],
+                    scores=form.scores(),
+                    channel=data["channel"],
+                    comments=data["comments"],
+                    by=request.user,
+                )
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:
@@ -105,8 +133,12 @@ def survey_record_response(request, pk):
         status = 400
     else:
         form = SurveyResponseForm(round=survey, questions=questions)
-    return render(request, "followups/surveys/record_response.html",
-                  {"survey": survey, "form": form, "closed": closed}, status=status)
+    return render(
+        request,
+        "followups/surveys/record_response.html",
+        {"survey": survey, "form": form, "closed": closed},
+        status=status,
+    )
 
 
 @login_required

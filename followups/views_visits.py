@@ -1,5 +1,6 @@
 """Visit pages (R-CU3, R-CU4, R-T5): the agenda per person and per customer, recording a
 visit, and the account managers' monthly visit plans with the manager's review."""
+
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -35,7 +36,6 @@ RECORD = "followups.record_visit"
 MANAGE = "followups.change_visit"
 APPROVE = "followups.approve_visitplan"
 AGENDA_PAGE_SIZE = 100
-
 
 
 def _staff():
@@ -79,25 +79,41 @@ def agenda(request):
         person = request.user
     if person is not None:
         qs = qs.filter(visitor=person)
-    qs = qs.filter(due_on__gte=start, due_on__lte=end).select_related("customer", "visitor").order_by(
-        "due_on", "customer__name", "id")
+    qs = (
+        qs.filter(due_on__gte=start, due_on__lte=end)
+        .select_related("customer", "visitor")
+        .order_by("due_on", "customer__name", "id")
+    )
     page = paginate(request, qs, AGENDA_PAGE_SIZE)
     days: list[tuple[date, list[Visit]]] = []
     for visit in page:
         if not days or days[-1][0] != visit.due_on:
             days.append((visit.due_on, []))
         days[-1][1].append(visit)
-    return render(request, "followups/agenda.html", {
-        "form": form, "page": page, "days": days, "person": person, "customer": customer, "start": start,
-        "end": end, "today": today, "query": query_without_page(request),
-    }, status=status)
+    return render(
+        request,
+        "followups/agenda.html",
+        {
+            "form": form,
+            "page": page,
+            "days": days,
+            "person": person,
+            "customer": customer,
+            "start": start,
+            "end": end,
+            "today": today,
+            "query": query_without_page(request),
+        },
+        status=status,
+    )
 
 
 # ------------------------------------------------------------------------------- visit
 def _visit_for(request, pk: int) -> Visit:
     require_perms(request.user, VIEW)
-    return get_object_or_404(visits_visible_to(request.user).select_related("customer", "visitor", "recorded_by"),
-                             pk=pk)
+    return get_object_or_404(
+        visits_visible_to(request.user).select_related("customer", "visitor", "recorded_by"), pk=pk
+    )
 
 
 def _visit_page(request, visit, *, status=200, record_form=None, cancel_form=None, assign_form=None):
@@ -106,16 +122,21 @@ def _visit_page(request, visit, *, status=200, record_form=None, cancel_form=Non
     open_ = visit.status in (VisitStatus.PLANNED, VisitStatus.MISSED)
     plan = None
     if visit.visitor_role == "account_manager" and visit.visitor_id:
-        plan = VisitPlan.objects.filter(account_manager_id=visit.visitor_id,
-                                        month=visit.due_on.replace(day=1)).first()
-    return render(request, "followups/visit.html", {
-        "visit": visit, "plan": plan,
-        "can_record": open_ and user.has_perm(RECORD) and (visit.visitor_id in (None, user.pk) or can_manage),
-        "can_manage": can_manage and visit.status == VisitStatus.PLANNED,
-        "record_form": record_form or RecordVisitForm(visit=visit, initial={"method": "door_visit"}),
-        "cancel_form": cancel_form or CancelVisitForm(),
-        "assign_form": assign_form or AssignVisitForm(people=_staff(), initial={"visitor": visit.visitor_id}),
-    }, status=status)
+        plan = VisitPlan.objects.filter(account_manager_id=visit.visitor_id, month=visit.due_on.replace(day=1)).first()
+    return render(
+        request,
+        "followups/visit.html",
+        {
+            "visit": visit,
+            "plan": plan,
+            "can_record": open_ and user.has_perm(RECORD) and (visit.visitor_id in (None, user.pk) or can_manage),
+            "can_manage": can_manage and visit.status == VisitStatus.PLANNED,
+            "record_form": record_form or RecordVisitForm(visit=visit, initial={"method": "door_visit"}),
+            "cancel_form": cancel_form or CancelVisitForm(),
+            "assign_form": assign_form or AssignVisitForm(people=_staff(), initial={"visitor": visit.visitor_id}),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -133,8 +154,13 @@ def record_visit(request, pk: int):
     if form.is_valid():
         f = form.cleaned_data
         try:
-            visit.record(by=request.user, method=f["method"], checklist={i: True for i in f["items"]},
-                         feedback=f["feedback"], next_appointment=f["next_appointment"])
+            visit.record(
+                by=request.user,
+                method=f["method"],
+                checklist={i: True for i in f["items"]},
+                feedback=f["feedback"],
+                next_appointment=f["next_appointment"],
+            )
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
@@ -193,27 +219,51 @@ def plan_list(request):
     mine = VisitPlan.objects.filter(account_manager=request.user).order_by("-month")[:24]
     waiting = None
     if request.user.has_perm(APPROVE):
-        waiting = (VisitPlan.objects.filter(status=PlanStatus.SUBMITTED).select_related("account_manager")
-                   .order_by("month", "submitted_at")[:200])
+        waiting = (
+            VisitPlan.objects.filter(status=PlanStatus.SUBMITTED)
+            .select_related("account_manager")
+            .order_by("month", "submitted_at")[:200]
+        )
     this_month = timezone.localdate().replace(day=1)
     next_month = (this_month + timedelta(days=32)).replace(day=1)
-    return render(request, "followups/plan_list.html", {
-        "mine": mine, "waiting": waiting, "this_month": this_month, "next_month": next_month,
-    })
+    return render(
+        request,
+        "followups/plan_list.html",
+        {
+            "mine": mine,
+            "waiting": waiting,
+            "this_month": this_month,
+            "next_month": next_month,
+        },
+    )
 
 
 def _plan_page(request, plan, *, status=200, plan_form=None, decision_form=None):
     user = request.user
-    visits = (Visit.objects.filter(visitor=plan.account_manager, due_on__gte=plan.month,
-                                   due_on__lt=(plan.month + timedelta(days=32)).replace(day=1))
-              .exclude(status=VisitStatus.CANCELLED).select_related("customer").order_by("due_on", "id"))
-    return render(request, "followups/plan.html", {
-        "plan": plan, "visits": visits, "events": plan.events.select_related("actor") if plan.pk else [],
-        "can_edit": user.pk == plan.account_manager_id and plan.status in (PlanStatus.DRAFT, PlanStatus.RETURNED),
-        "can_decide": user.has_perm(APPROVE) and plan.status == PlanStatus.SUBMITTED,
-        "plan_form": plan_form or PlanForm(initial={"route": plan.route, "appointments": plan.appointments}),
-        "decision_form": decision_form or PlanDecisionForm(),
-    }, status=status)
+    visits = (
+        Visit.objects.filter(
+            visitor=plan.account_manager,
+            due_on__gte=plan.month,
+            due_on__lt=(plan.month + timedelta(days=32)).replace(day=1),
+        )
+        .exclude(status=VisitStatus.CANCELLED)
+        .select_related("customer")
+        .order_by("due_on", "id")
+    )
+    return render(
+        request,
+        "followups/plan.html",
+        {
+            "plan": plan,
+            "visits": visits,
+            "events": plan.events.select_related("actor") if plan.pk else [],
+            "can_edit": user.pk == plan.account_manager_id and plan.status in (PlanStatus.DRAFT, PlanStatus.RETURNED),
+            "can_decide": user.has_perm(APPROVE) and plan.status == PlanStatus.SUBMITTED,
+            "plan_form": plan_form or PlanForm(initial={"route": plan.route, "appointments": plan.appointments}),
+            "decision_form": decision_form or PlanDecisionForm(),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -222,7 +272,8 @@ def my_plan(request, month: str):
     """The signed-in account manager's plan of a month: write it and submit it for review."""
     require_perms(request.user, "followups.view_visitplan", "followups.add_visitplan")
     plan = VisitPlan.objects.filter(account_manager=request.user, month=_month(month)).first() or VisitPlan(
-        account_manager=request.user, month=_month(month))
+        account_manager=request.user, month=_month(month)
+    )
     if request.method == "GET":
         return _plan_page(request, plan)
     form = PlanForm(request.POST)
@@ -256,13 +307,20 @@ def review_plan(request, pk: int):
     form = PlanDecisionForm(request.POST)
     if form.is_valid():
         try:
-            plan.decide(by=request.user, approve=form.cleaned_data["decision"] == "approve",
-                        comment=form.cleaned_data["comment"])
+            plan.decide(
+                by=request.user,
+                approve=form.cleaned_data["decision"] == "approve",
+                comment=form.cleaned_data["comment"],
+            )
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
-            messages.success(request, _("Visit plan approved.") if plan.status == PlanStatus.APPROVED
-                             else _("Visit plan returned to the account manager."))
+            messages.success(
+                request,
+                _("Visit plan approved.")
+                if plan.status == PlanStatus.APPROVED
+                else _("Visit plan returned to the account manager."),
+            )
             return redirect("followups:plan", pk=pk)
     return _plan_page(request, plan, status=400, decision_form=form)
 

@@ -1,4 +1,5 @@
 """The /api/v1/ URLs: the apps' routers, the OpenAPI schema and its interactive page."""
+
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter

@@ -1,4 +1,5 @@
 """The Celery application: settings come from Django settings (CELERY_ namespace)."""
+
 import os
 
 from celery import Celery

@@ -10,6 +10,7 @@ helpers accept any day of the month and return first days. Parsers come in two k
 that raise ValueError (for forms and commands, with a message for the user) and the
 `*_or_404` ones, for values taken from a URL or a query string.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,7 @@ def local_today(now: datetime | None = None) -> date:
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The local day as a half-open interval of aware datetimes: [local 00:00, next local 00:00)."""
     tz = local_zone()
-    return (datetime.combine(day, time.min, tzinfo=tz),
-            datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz))
+    return (datetime.combine(day, time.min, tzinfo=tz), datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz))
 
 
 def parse_iso_day(text: str) -> date:
@@ -94,8 +94,7 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
     tz = local_zone()
     first = month_start(month)
     following = add_months(first, 1)
-    return (datetime(first.year, first.month, 1, tzinfo=tz),
-            datetime(following.year, following.month, 1, tzinfo=tz))
+    return (datetime(first.year, first.month, 1, tzinfo=tz), datetime(following.year, following.month, 1, tzinfo=tz))
 
 
 def month_label(month: date) -> str:
@@ -108,8 +107,7 @@ def parse_month_text(text: str, *, earliest: date = FIRST_DAY) -> date:
     for anything else or a year before `earliest`'s."""
     match = _MONTH_TEXT.match((text or "").strip())
     if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < earliest.year:
-        raise ValueError(_("“%(value)s” is not a month: write it as YYYY-MM, for example 2026-10.")
-                         % {"value": text})
+        raise ValueError(_("“%(value)s” is not a month: write it as YYYY-MM, for example 2026-10.") % {"value": text})
     return date(int(match[1]), int(match[2]), 1)
 
 

@@ -1,6 +1,7 @@
 """REST API plumbing shared by the apps: one exception handler (domain error → 409, Django
 validation → 400), token throttling, and permission classes. (Kept apart from the URLs in
 helpdesk/api.py: DRF's settings import these while rest_framework.views loads.)"""
+
 from datetime import UTC
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -75,8 +76,14 @@ def document_error_responses(result, generator, request, public):
     """drf-spectacular post-processing hook: every operation documents the error answers
     it can give (400 bad input or filter, 401/403, 404, 429)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas.setdefault("Error", {"type": "object", "properties": {
-        "detail": {"type": "string"}, "code": {"type": "string"}}, "required": ["detail"]})
+    schemas.setdefault(
+        "Error",
+        {
+            "type": "object",
+            "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+            "required": ["detail"],
+        },
+    )
     schemas.setdefault("FieldErrors", {"type": "object", "additionalProperties": True})
     for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
@@ -89,8 +96,10 @@ def document_error_responses(result, generator, request, public):
                 if code in responses:
                     continue
                 ref = "FieldErrors" if code == "400" else "Error"
-                responses[code] = {"description": ERROR_RESPONSES[code],
-                                   "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+                responses[code] = {
+                    "description": ERROR_RESPONSES[code],
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+                }
     return result
 
 
@@ -108,8 +117,7 @@ class TransitionErrorSerializer(ErrorSerializer):
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainConflict):
-        return Response({"code": exc.code, "detail": str(exc), "action": exc.action, "status": exc.status},
-                        status=409)
+        return Response({"code": exc.code, "detail": str(exc), "action": exc.action, "status": exc.status}, status=409)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(detail=get_error_detail(exc))
     if isinstance(exc, DjangoPermissionDenied):
@@ -119,8 +127,12 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None and response.status_code == 400 and isinstance(response.data, list):
         response.data = {"non_field_errors": response.data}  # 400 bodies are always field → errors
-    if response is not None and response.status_code != 400 and isinstance(response.data, dict) \
-            and "detail" in response.data:
+    if (
+        response is not None
+        and response.status_code != 400
+        and isinstance(response.data, dict)
+        and "detail" in response.data
+    ):
         response.data["code"] = getattr(response.data["detail"], "code", "error")
     return response
 
@@ -139,7 +151,9 @@ class TokenRateThrottle(UserRateThrottle):
 class ModelPermissionsWithView(permissions.DjangoModelPermissions):
     """Django model permissions, reading included (GET needs the `view_` permission)."""
 
-    perms_map = {**permissions.DjangoModelPermissions.perms_map,
-                 "GET": ["%(app_label)s.view_%(model_name)s"],
-                 "HEAD": ["%(app_label)s.view_%(model_name)s"],
-                 "OPTIONS": ["%(app_label)s.view_%(model_name)s"]}
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
+    }

@@ -1,4 +1,5 @@
 """Model fields shared by the apps."""
+
 from django import forms
 from django.db import models
 

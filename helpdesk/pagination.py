@@ -1,4 +1,5 @@
 """Pagination shared by the HTML lists and the API."""
+
 from typing import Any, cast
 
 from django.core.paginator import Paginator

@@ -33,6 +33,7 @@ metadata for every country) for one country's rules that fit in this module. The
 normaliser keeps the stored value readable, keeps area codes and extensions, and matches by
 plain string equality (one index, no parsing in SQL).
 """
+
 import re
 import unicodedata
 
@@ -55,7 +56,7 @@ def split_phone(value: str) -> tuple[str, str]:
     value = _ascii(value).strip()
     extension = ""
     if match := _EXTENSION.search(value):
-        value, extension = value[:match.start()], match.group(1)
+        value, extension = value[: match.start()], match.group(1)
     return _SEPARATORS.sub("", value), extension
 
 

@@ -1,4 +1,5 @@
 """Contact validators shared by customers and complaints (R-C1: phone, e-mail, QQ/WeChat)."""
+
 import re
 
 from django.core.exceptions import ValidationError
@@ -37,7 +38,6 @@ def validate_qq(value: str) -> None:
 def validate_wechat(value: str) -> None:
     if not _WECHAT.match((value or "").strip()):
         raise ValidationError(
-            _("A WeChat ID has 6 to 20 letters, digits, '-' or '_' and starts with a letter "
-              "(or is a mobile number)."),
+            _("A WeChat ID has 6 to 20 letters, digits, '-' or '_' and starts with a letter (or is a mobile number)."),
             code="invalid_wechat",
         )

@@ -1,4 +1,5 @@
 """Small pieces every HTML view uses: permission checks, domain errors onto forms, paging."""
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _

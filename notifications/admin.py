@@ -1,5 +1,6 @@
 """Managers' read-only view of every notification and its e-mail delivery (nothing is added,
 changed or deleted here; the `manager` group has `notifications.view_notification`)."""
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -8,15 +9,35 @@ from .models import Notification
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "recipient", "kind", "complaint_reference", "message", "read_at",
-                    "email_status", "email_attempts", "emailed_at")
+    list_display = (
+        "created_at",
+        "recipient",
+        "kind",
+        "complaint_reference",
+        "message",
+        "read_at",
+        "email_status",
+        "email_attempts",
+        "emailed_at",
+    )
     list_filter = ("kind", "email_status")
     list_select_related = ("recipient",)
     search_fields = ("recipient__username", "recipient__email", "email_last_error")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
-    fields = ("recipient", "complaint_reference", "kind", "message", "data", "created_at", "read_at",
-              "email_status", "email_attempts", "email_last_error", "emailed_at")
+    fields = (
+        "recipient",
+        "complaint_reference",
+        "kind",
+        "message",
+        "data",
+        "created_at",
+        "read_at",
+        "email_status",
+        "email_attempts",
+        "email_last_error",
+        "emailed_at",
+    )
     readonly_fields = fields
     list_per_page = 50
 

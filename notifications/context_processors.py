@@ -2,6 +2,7 @@
 
 The count is one COUNT query, made the first time the page uses it (the template calls it)
 and at most once per request; a page that never shows the bell (the admin) pays nothing."""
+
 from .models import Notification
 
 

@@ -9,6 +9,7 @@ A transient failure (SMTP error, network down) leaves the row `pending` with one
 and the error recorded; the task retries it with backoff, and after `MAX_EMAIL_ATTEMPTS` the
 row is `failed`. A recipient without an e-mail address (or no longer active) is `skipped`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -58,8 +59,11 @@ def compose(notification: Notification) -> tuple[str, str]:
             "notification": notification,
             "recipient": notification.recipient,
             "message": notification.message,
-            "complaint_url": (_absolute(reverse("complaints:detail", args=[notification.complaint_id]))
-                              if notification.complaint_id else ""),
+            "complaint_url": (
+                _absolute(reverse("complaints:detail", args=[notification.complaint_id]))
+                if notification.complaint_id
+                else ""
+            ),
             "list_url": _absolute(reverse("notifications:list")),
         }
         subject = render_to_string("notifications/email/subject.txt", context)
@@ -76,7 +80,7 @@ def deliver_emails(notification_ids: Iterable[int], *, raise_transient: bool = T
     counts = _counts()
     error: BaseException | None = None
     for start in range(0, len(ids), BATCH):
-        batch_error = _deliver_batch(ids[start:start + BATCH], counts)
+        batch_error = _deliver_batch(ids[start : start + BATCH], counts)
         error = batch_error or error
     if error is not None and raise_transient:
         raise error
@@ -117,8 +121,10 @@ def _record_failure_for_all(pending, exc: BaseException, counts: dict[str, int])
         Notification.objects.filter(pk__in=[pk for pk, _ in locked]).update(
             email_attempts=F("email_attempts") + 1,
             email_last_error=_describe(exc),
-            email_status=Case(When(email_attempts__gte=MAX_EMAIL_ATTEMPTS - 1, then=Value(EmailStatus.FAILED)),
-                              default=Value(EmailStatus.PENDING)),
+            email_status=Case(
+                When(email_attempts__gte=MAX_EMAIL_ATTEMPTS - 1, then=Value(EmailStatus.FAILED)),
+                default=Value(EmailStatus.PENDING),
+            ),
         )
     failing = sum(1 for _, attempts in locked if attempts + 1 >= MAX_EMAIL_ATTEMPTS)
     counts["failed"] += failing
@@ -130,9 +136,12 @@ def _deliver_one(pk: int, connection, counts: dict[str, int]) -> BaseException |
     that left it pending, if any."""
     error = None
     with transaction.atomic():
-        notification = (Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                        .select_related("recipient")
-                        .filter(pk=pk, email_status=EmailStatus.PENDING).first())
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient")
+            .filter(pk=pk, email_status=EmailStatus.PENDING)
+            .first()
+        )
         if notification is None:  # already sent, skipped or failed, or another worker has it
             return None
         notification.email_attempts += 1
@@ -144,13 +153,18 @@ def _deliver_one(pk: int, connection, counts: dict[str, int]) -> BaseException |
             if notification.email_attempts >= MAX_EMAIL_ATTEMPTS:
                 notification.email_status = EmailStatus.FAILED
                 counts["failed"] += 1
-                logger.error("E-mail for notification %s failed after %d attempts: %s",
-                             pk, notification.email_attempts, exc)
+                logger.error(
+                    "E-mail for notification %s failed after %d attempts: %s", pk, notification.email_attempts, exc
+                )
             else:
                 counts["retry"] += 1
                 error = exc
-                logger.warning("E-mail for notification %s failed (attempt %d), will retry: %s",
-                               pk, notification.email_attempts, exc)
+                logger.warning(
+                    "E-mail for notification %s failed (attempt %d), will retry: %s",
+                    pk,
+                    notification.email_attempts,
+                    exc,
+                )
             with suppress(*TRANSIENT_EMAIL_ERRORS):
                 connection.close()  # a broken connection is reopened by the next send
         except Exception as exc:  # not transient (bad data, template bug): retrying cannot help
@@ -170,9 +184,11 @@ def deliver_pending_emails(*, now=None) -> dict[str, int]:
     """The safety net for a lost or never-sent task message: every notification still pending
     a minute after it was created is delivered here (one query selects the ids, then batches)."""
     now = now or timezone.now()
-    ids = list(Notification.objects
-               .filter(email_status=EmailStatus.PENDING, created_at__lt=now - PENDING_GRACE)
-               .order_by("created_at", "pk").values_list("pk", flat=True)[:PENDING_SWEEP_LIMIT])
+    ids = list(
+        Notification.objects.filter(email_status=EmailStatus.PENDING, created_at__lt=now - PENDING_GRACE)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:PENDING_SWEEP_LIMIT]
+    )
     counts = deliver_emails(ids, raise_transient=False)
     counts["picked_up"] = len(ids)
     return counts

@@ -3,6 +3,7 @@
 A notification stores *what happened* (kind, complaint, JSON data), never a frozen sentence:
 the text is rendered when it is shown, in the reader's language (notifications/texts.py).
 """
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -42,19 +43,26 @@ class NotificationQuerySet(models.QuerySet):
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
-                                  related_name="notifications")
-    complaint = models.ForeignKey("complaints.Complaint", verbose_name=_("complaint"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="notifications")
-    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        verbose_name=_("complaint"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind)
     data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
-    email_status = models.CharField(_("e-mail status"), max_length=10, choices=EmailStatus.choices,
-                                    default=EmailStatus.PENDING)
+    email_status = models.CharField(_("e-mail status"), max_length=10, choices=EmailStatus, default=EmailStatus.PENDING)
     email_attempts = models.PositiveSmallIntegerField(
-        _("e-mail attempts"), default=0, help_text=_("How many times sending the e-mail was tried."))
+        _("e-mail attempts"), default=0, help_text=_("How many times sending the e-mail was tried.")
+    )
     email_last_error = models.TextField(_("last e-mail error"), blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
 
@@ -74,10 +82,13 @@ class Notification(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="notification_kind_valid"),
-            models.CheckConstraint(condition=Q(email_status__in=EmailStatus.values),
-                                   name="notification_email_status_valid"),
-            models.CheckConstraint(condition=~Q(email_status=EmailStatus.SENT) | Q(emailed_at__isnull=False),
-                                   name="notification_sent_has_time"),
+            models.CheckConstraint(
+                condition=Q(email_status__in=EmailStatus.values), name="notification_email_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(email_status=EmailStatus.SENT) | Q(emailed_at__isnull=False),
+                name="notification_sent_has_time",
+            ),
         ]
 
     def __str__(self) -> str:

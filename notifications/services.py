@@ -4,6 +4,7 @@
 transaction commits, hand their ids to the e-mail task. A broker that is down never breaks
 the caller: the rows stay `pending` and `deliver_pending_emails` (Celery beat) sends them later.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,8 +28,9 @@ BROKER_ERRORS = (BrokerOperationalError, ConnectionError, OSError)
 Entry = tuple[int | None, Iterable[int], dict | None]
 
 
-def notify(recipient_ids: Iterable[int], *, kind: str, complaint_id: int | None = None,
-           data: dict | None = None) -> int:
+def notify(
+    recipient_ids: Iterable[int], *, kind: str, complaint_id: int | None = None, data: dict | None = None
+) -> int:
     """Bulk-create one Notification per recipient (one INSERT, however many recipients), and
     after the surrounding transaction commits, enqueue e-mail delivery. Returns the number created."""
     return notify_bulk(kind=kind, entries=[(complaint_id, recipient_ids, data)])
@@ -42,8 +44,7 @@ def notify_bulk(*, kind: str, entries: Iterable[Entry]) -> int:
         raise ValueError(f"Unknown notification kind: {kind!r}")
     now = timezone.now()
     rows = [
-        Notification(recipient_id=recipient_id, complaint_id=complaint_id, kind=kind, data=data or {},
-                     created_at=now)
+        Notification(recipient_id=recipient_id, complaint_id=complaint_id, kind=kind, data=data or {}, created_at=now)
         for complaint_id, recipient_ids, data in entries
         for recipient_id in dict.fromkeys(recipient_ids)
         if recipient_id is not None
@@ -66,12 +67,15 @@ def _enqueue(notification_ids: list[int]) -> None:
     from .tasks import deliver_emails
 
     for start in range(0, len(notification_ids), ENQUEUE_CHUNK):
-        chunk = notification_ids[start:start + ENQUEUE_CHUNK]
+        chunk = notification_ids[start : start + ENQUEUE_CHUNK]
         try:
             deliver_emails.delay(chunk)
         except BROKER_ERRORS as exc:
-            logger.warning("Could not enqueue e-mail for %d notification(s), left pending for the periodic "
-                           "redelivery: %s", len(chunk), exc)
+            logger.warning(
+                "Could not enqueue e-mail for %d notification(s), left pending for the periodic redelivery: %s",
+                len(chunk),
+                exc,
+            )
 
 
 def supervisors_of(office_ids: Iterable[int]) -> dict[int, list[int]]:
@@ -81,9 +85,13 @@ def supervisors_of(office_ids: Iterable[int]) -> dict[int, list[int]]:
     if not office_ids:
         return {}
     result: dict[int, list[int]] = {pk: [] for pk in office_ids}
-    rows = (get_user_model().objects
-            .filter(is_active=True, groups__name=Role.SUPERVISOR, office_id__in=office_ids)
-            .values_list("office_id", "pk").distinct().order_by("office_id", "pk"))
+    rows = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.SUPERVISOR, office_id__in=office_ids)
+        .values_list("office_id", "pk")
+        .distinct()
+        .order_by("office_id", "pk")
+    )
     for office_id, user_id in rows:
         result[office_id].append(user_id)
     return result

@@ -1,6 +1,7 @@
 """Celery tasks of the notifications: thin, they take ids (or nothing), call the delivery
 functions (notifications/delivery.py) and return counts. Idempotent (a notification is sent
 only while it is pending), so acks_late and retries are safe."""
+
 import logging
 
 from celery import shared_task
@@ -11,8 +12,13 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(
-    bind=True, name="notifications.tasks.deliver_emails", acks_late=True,
-    autoretry_for=delivery.TRANSIENT_EMAIL_ERRORS, retry_backoff=True, retry_backoff_max=600, retry_jitter=True,
+    bind=True,
+    name="notifications.tasks.deliver_emails",
+    acks_late=True,
+    autoretry_for=delivery.TRANSIENT_EMAIL_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
     max_retries=delivery.EMAIL_MAX_RETRIES,
 )
 def deliver_emails(self, notification_ids: list[int]) -> dict:

@@ -9,6 +9,7 @@ Data keys read per kind (all optional; a missing value shows as "—"):
 - moved_up: ``to_level``, ``cause`` (an ``EscalationCause`` value)
 - reassigned: nothing
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -59,19 +60,24 @@ def render_message(kind: str, *, complaint_id: int | None, data: dict | None) ->
     data = data or {}
     ref = _reference(complaint_id)
     if kind == Kind.REPLY_OVERDUE:
-        return gettext("Complaint %(ref)s missed its reply deadline (%(due_at)s) and was moved up to level "
-                       "%(level)s.") % {"ref": ref, "due_at": _datetime(data.get("due_at")),
-                                        "level": _level(data.get("to_level"))}
+        return gettext(
+            "Complaint %(ref)s missed its reply deadline (%(due_at)s) and was moved up to level %(level)s."
+        ) % {"ref": ref, "due_at": _datetime(data.get("due_at")), "level": _level(data.get("to_level"))}
     if kind == Kind.PROGRESS_REPORT_DUE:
         return gettext("Complaint %(ref)s needs a progress report to the complainant (due %(due_at)s).") % {
-            "ref": ref, "due_at": _datetime(data.get("due_at"))}
+            "ref": ref,
+            "due_at": _datetime(data.get("due_at")),
+        }
     if kind == Kind.COMPLETION_OVERDUE:
         return gettext("Complaint %(ref)s is past its committed completion date (%(due_at)s).") % {
-            "ref": ref, "due_at": _datetime(data.get("due_at"))}
+            "ref": ref,
+            "due_at": _datetime(data.get("due_at")),
+        }
     if kind == Kind.NEWER_COMPLAINT_LINKED:
         newer = data.get("newer_complaint") or data.get("newer_complaint_id")
-        return gettext("Complaint %(ref)s was not closed automatically: the same complainant made a newer "
-                       "complaint, %(newer)s.") % {"ref": ref, "newer": _reference(newer)}
+        return gettext(
+            "Complaint %(ref)s was not closed automatically: the same complainant made a newer complaint, %(newer)s."
+        ) % {"ref": ref, "newer": _reference(newer)}
     if kind == Kind.MOVED_UP:
         params = {"ref": ref, "level": _level(data.get("to_level")), "cause": _cause(data.get("cause"))}
         if params["cause"]:

@@ -1,5 +1,6 @@
 """The user's own notifications: list, mark one read, mark all read. Another user's
 notification is a 404 (every query is scoped to `request.user`)."""
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,8 +14,9 @@ from .models import Notification
 def _back(request):
     """Where to go after marking: `next` (or the referring page) on this site, else the list."""
     for target in (request.POST.get("next"), request.headers.get("referer")):
-        if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                      require_https=request.is_secure()):
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             return redirect(target)
     return redirect("notifications:list")
 

@@ -1,5 +1,6 @@
 """How to bring a complaint to any status, through the lifecycle methods only (shared by the
 model tests and the API tests)."""
+
 from complaints.choices import Status as S
 from complaints.models import Complaint
 from tests.factories import ComplaintFactory
@@ -25,8 +26,11 @@ PATHS = {
     S.HANDLING: [_propose, _accept],
     S.RESOLVED: [_propose, _accept, _handle],
     S.CALLBACK_DECLINED: [_propose, _accept, _handle, lambda c, a: c.decline_callback(actor=a)],
-    S.CLOSED: [lambda c, a: c.resolve_on_the_spot(
-        actor=a, resolution="Explained the lift maintenance schedule.", signoff_name="Li Wei", satisfied=True)],
+    S.CLOSED: [
+        lambda c, a: c.resolve_on_the_spot(
+            actor=a, resolution="Explained the lift maintenance schedule.", signoff_name="Li Wei", satisfied=True
+        )
+    ],
 }
 
 

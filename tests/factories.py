@@ -1,4 +1,5 @@
 """Factories shared by every test package (one SubFactory chain per model)."""
+
 from datetime import timedelta
 
 import factory

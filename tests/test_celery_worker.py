@@ -1,5 +1,6 @@
 """Celery for real: a worker process on the local Redis broker applies a rule to the
 PostgreSQL test database; and logging a complaint survives an unreachable broker."""
+
 import os
 import subprocess
 import sys
@@ -43,8 +44,12 @@ def test_real_worker_on_redis_applies_the_reply_deadline_rule(office, supervisor
 
     # Given an overdue complaint, committed, in the test database
     now = timezone.now()
-    complaint = ComplaintFactory(office=office, received_by__office=office,
-                                 received_at=now - timedelta(hours=30), reply_due_at=now - timedelta(hours=6))
+    complaint = ComplaintFactory(
+        office=office,
+        received_by__office=office,
+        received_at=now - timedelta(hours=30),
+        reply_due_at=now - timedelta(hours=6),
+    )
     with _worker() as (queue, output):
         # When the task is sent through Redis
         enforce_reply_deadlines.apply_async(queue=queue)
@@ -64,8 +69,12 @@ def test_real_worker_plans_visits_and_flags_missed_ones():
     from followups.tasks import flag_missed_visits, plan_visits
 
     customer = CustomerFactory(tier="A")
-    past = Visit.objects.create(customer=customer, visitor_role="department_manager", reason="cadence",
-                                due_on=timezone.localdate() - timedelta(days=3))
+    past = Visit.objects.create(
+        customer=customer,
+        visitor_role="department_manager",
+        reason="cadence",
+        due_on=timezone.localdate() - timedelta(days=3),
+    )
     with _worker() as (queue, output):
         # one solo worker takes the three messages in order
         plan_visits.apply_async(queue=queue)
@@ -83,13 +92,34 @@ def _worker():
     """A Celery worker process on a queue of its own, on the real broker and the test database."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     db = connection.settings_dict
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-           "HELPDESK_CELERY_QUEUE": queue}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "HELPDESK_CELERY_QUEUE": queue,
+    }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool=solo", "-Q", queue,
-         "--loglevel=info", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "helpdesk",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--loglevel=info",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     output: list[str] = []
     try:
         yield queue, output
@@ -119,8 +149,9 @@ def _reset_broker_pools(app) -> None:
 
 
 @pytest.mark.django_db
-def test_logging_a_complaint_succeeds_when_the_broker_is_unreachable(client, agent, supervisor,
-                                                                    django_capture_on_commit_callbacks):
+def test_logging_a_complaint_succeeds_when_the_broker_is_unreachable(
+    client, agent, supervisor, django_capture_on_commit_callbacks
+):
     from helpdesk.celery import app
     from notifications.tasks import deliver_pending_emails
 
@@ -132,10 +163,14 @@ def test_logging_a_complaint_succeeds_when_the_broker_is_unreachable(client, age
         client.force_login(agent)
         now = timezone.localtime()
         data = {
-            "complainant_name": "Mr Huang", "contact_phone": "13912345678", "incident_place": "Lobby",
-            "incident_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"), "subject": "Shouting at staff",
+            "complainant_name": "Mr Huang",
+            "contact_phone": "13912345678",
+            "incident_place": "Lobby",
+            "incident_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "subject": "Shouting at staff",
             "category": str(Complaint._meta.get_field("category").related_model.objects.first().pk),
-            "description": "Still agitated after five minutes.", "outcome": "move_up",
+            "description": "Still agitated after five minutes.",
+            "outcome": "move_up",
             "supervisor": str(supervisor.pk),
         }
         # When an agent logs a walk-in complaint moved up to the supervisor (a notification)

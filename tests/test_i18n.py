@@ -1,5 +1,6 @@
 """Every user-facing string is translatable with a complete zh-hans catalogue, compiled;
 the UI follows the browser language and has a switcher."""
+
 import gettext
 import os
 import shutil
@@ -44,9 +45,9 @@ def parse_po(path: Path) -> list[dict]:
             key = ("msgid", None)
             entry["msgid"] = _unquote(line[6:])
         elif line.startswith("msgstr["):
-            index = int(line[7:line.index("]")])
+            index = int(line[7 : line.index("]")])
             key = ("msgstr", index)
-            entry["msgstr"][index] = _unquote(line[line.index("]") + 2:])
+            entry["msgstr"][index] = _unquote(line[line.index("]") + 2 :])
         elif line.startswith("msgstr "):
             key = ("msgstr", 0)
             entry["msgstr"][0] = _unquote(line[7:])
@@ -60,8 +61,11 @@ def parse_po(path: Path) -> list[dict]:
 
 
 def _untranslated(entries):
-    return [e["msgid"] for e in entries if e["msgid"] and (
-        "fuzzy" in e["flags"] or not all(e["msgstr"].values()) or not e["msgstr"])]
+    return [
+        e["msgid"]
+        for e in entries
+        if e["msgid"] and ("fuzzy" in e["flags"] or not all(e["msgstr"].values()) or not e["msgstr"])
+    ]
 
 
 def test_zh_hans_catalogue_is_complete():
@@ -78,8 +82,11 @@ def test_compiled_catalogue_matches_the_po_file():
             continue
         ctxt = entry.get("msgctxt")
         if "msgid_plural" in entry:
-            got = (catalogue.npgettext(ctxt, entry["msgid"], entry["msgid_plural"], 1) if ctxt
-                   else catalogue.ngettext(entry["msgid"], entry["msgid_plural"], 1))
+            got = (
+                catalogue.npgettext(ctxt, entry["msgid"], entry["msgid_plural"], 1)
+                if ctxt
+                else catalogue.ngettext(entry["msgid"], entry["msgid_plural"], 1)
+            )
         else:
             got = catalogue.pgettext(ctxt, entry["msgid"]) if ctxt else catalogue.gettext(entry["msgid"])
         assert got == entry["msgstr"][0], f"stale .mo for {entry['msgid']!r}: run `make messages`"
@@ -92,13 +99,32 @@ def test_no_string_in_the_code_is_missing_from_the_catalogue(tmp_path):
             pytest.fail("GNU gettext (xgettext) is required for this check in CI")
         pytest.skip("GNU gettext not installed")
     copy = tmp_path / "tree"
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "node_modules", "staticfiles", "*.sqlite3", "__pycache__", ".pytest_cache"))
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "node_modules", "staticfiles", "*.sqlite3", "__pycache__", ".pytest_cache"
+        ),
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(DJANGO_SETTINGS_MODULE="helpdesk.settings.test", DATABASE_URL="sqlite:///:memory:")
-    subprocess.run([sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--ignore=tests",
-                    "--ignore=staticfiles", "--no-obsolete"], cwd=copy, env=env, check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--ignore=tests",
+            "--ignore=staticfiles",
+            "--no-obsolete",
+        ],
+        cwd=copy,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     fresh = parse_po(copy / "locale/zh_Hans/LC_MESSAGES/django.po")
     assert _untranslated(fresh) == []
 

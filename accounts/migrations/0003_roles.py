@@ -1,4 +1,5 @@
 """Create the role groups with the permissions of the SPEC's role table."""
+
 from django.db import migrations
 
 

@@ -1,4 +1,5 @@
 """Managers edit the working calendar (complaints 0006): re-sync the role permissions."""
+
 from django.db import migrations
 
 

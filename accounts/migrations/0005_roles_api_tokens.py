@@ -1,4 +1,5 @@
 """Managers manage the API tokens of integrations: re-sync the role permissions."""
+
 from django.db import migrations
 
 

@@ -1,4 +1,5 @@
 """Supervisors see dashboards and mark training cases; managers download the monthly summary."""
+
 from django.db import migrations
 
 

@@ -1,4 +1,5 @@
 """Issue 4: the confidential customer archive, visits and visit plans, surveys, front-desk logs."""
+
 from django.db import migrations
 
 

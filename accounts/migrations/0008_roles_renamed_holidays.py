@@ -1,5 +1,6 @@
 """The role groups after the renames complaints.Holiday → CalendarHoliday and
 followups.Holiday → VisitHoliday (their permissions' codenames changed with them)."""
+
 from django.db import migrations
 
 

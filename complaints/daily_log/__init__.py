@@ -8,6 +8,7 @@ over the same filter), so the page costs the same number of queries for 2 compla
 2,000. Scoping goes through `complaints_visible_to(user)`: a supervisor sees their office, a
 manager every office. This module puts the sections together; `views` is the page.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,8 +27,16 @@ from ..event_data import ESCALATION_CAUSE
 from ..selectors import complaints_visible_to
 from .selectors import closed_on, escalations_on, first_replied_on, received_on
 
-__all__ = ["FIRST_DAY", "LAST_DAY", "SECTION_LIMIT", "Section", "daily_log_for", "day_bounds", "local_today",
-           "parse_day"]
+__all__ = [
+    "FIRST_DAY",
+    "LAST_DAY",
+    "SECTION_LIMIT",
+    "Section",
+    "daily_log_for",
+    "day_bounds",
+    "local_today",
+    "parse_day",
+]
 
 # A section never renders more rows than this; its count at the top is still exact.
 SECTION_LIMIT = 500

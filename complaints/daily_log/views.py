@@ -1,5 +1,6 @@
 """The daily log page: today's local day by default, any day of the calendar the pages
 handle by URL (/daily/YYYY-MM-DD/; anything else is a 404), for complaints.view_reports."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -29,12 +30,17 @@ def daily_log(request, day: str | None = None):
         shown = iso_day_or_404(day)
     previous_day = shown - timedelta(days=1)
     next_day = shown + timedelta(days=1)
-    return render(request, "complaints/daily_log.html", {
-        "day": shown,
-        "is_today": shown == today,
-        "sections": daily_log_for(request.user, shown),
-        "previous_url": reverse("complaints:daily_log_day", args=[previous_day.isoformat()])
-        if previous_day >= FIRST_DAY else "",
-        "next_url": reverse("complaints:daily_log_day", args=[next_day.isoformat()]) if shown < today else "",
-        "today_url": reverse("complaints:daily_log"),
-    })
+    return render(
+        request,
+        "complaints/daily_log.html",
+        {
+            "day": shown,
+            "is_today": shown == today,
+            "sections": daily_log_for(request.user, shown),
+            "previous_url": reverse("complaints:daily_log_day", args=[previous_day.isoformat()])
+            if previous_day >= FIRST_DAY
+            else "",
+            "next_url": reverse("complaints:daily_log_day", args=[next_day.isoformat()]) if shown < today else "",
+            "today_url": reverse("complaints:daily_log"),
+        },
+    )

@@ -1,5 +1,6 @@
 """R-C11 'nothing is ever lost': on PostgreSQL the database itself refuses to UPDATE or
 DELETE a complaint event (the model and the admin refuse as well, on every database)."""
+
 from django.db import migrations
 
 FORWARD = """

@@ -4,41 +4,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('complaints', '0005_periodic_rules'),
+        ("complaints", "0005_periodic_rules"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Holiday',
+            name="Holiday",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='date')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('is_working_day', models.BooleanField(default=False, help_text='Worked although it falls on a weekend or in a holiday week, with the hours of the weekday below.', verbose_name='make-up working day')),
-                ('works_like_weekday', models.PositiveSmallIntegerField(blank=True, choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], help_text='The weekday whose working hours apply on a make-up working day; Monday if empty.', null=True, verbose_name='works like')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField(unique=True, verbose_name="date")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "is_working_day",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Worked although it falls on a weekend or in a holiday week, with the hours of the weekday below.",
+                        verbose_name="make-up working day",
+                    ),
+                ),
+                (
+                    "works_like_weekday",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ],
+                        help_text="The weekday whose working hours apply on a make-up working day; Monday if empty.",
+                        null=True,
+                        verbose_name="works like",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'holiday',
-                'verbose_name_plural': 'holidays',
-                'ordering': ['date'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('works_like_weekday__isnull', True), models.Q(('is_working_day', True), ('works_like_weekday__lte', 6)), _connector='OR'), name='holiday_works_like_only_on_working_day')],
+                "verbose_name": "holiday",
+                "verbose_name_plural": "holidays",
+                "ordering": ["date"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("works_like_weekday__isnull", True),
+                            models.Q(("is_working_day", True), ("works_like_weekday__lte", 6)),
+                            _connector="OR",
+                        ),
+                        name="holiday_works_like_only_on_working_day",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='WorkingHours',
+            name="WorkingHours",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], verbose_name='weekday')),
-                ('start', models.TimeField(verbose_name='start time')),
-                ('end', models.TimeField(verbose_name='end time')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ],
+                        verbose_name="weekday",
+                    ),
+                ),
+                ("start", models.TimeField(verbose_name="start time")),
+                ("end", models.TimeField(verbose_name="end time")),
             ],
             options={
-                'verbose_name': 'working hours',
-                'verbose_name_plural': 'working hours',
-                'ordering': ['weekday', 'start'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='workinghours_end_after_start'), models.CheckConstraint(condition=models.Q(('weekday__lte', 6)), name='workinghours_weekday_valid'), models.UniqueConstraint(fields=('weekday', 'start'), name='workinghours_unique_weekday_start')],
+                "verbose_name": "working hours",
+                "verbose_name_plural": "working hours",
+                "ordering": ["weekday", "start"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("end__gt", models.F("start"))), name="workinghours_end_after_start"
+                    ),
+                    models.CheckConstraint(condition=models.Q(("weekday__lte", 6)), name="workinghours_weekday_valid"),
+                    models.UniqueConstraint(fields=("weekday", "start"), name="workinghours_unique_weekday_start"),
+                ],
             },
         ),
     ]

@@ -5,21 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_roles_api_tokens'),
-        ('complaints', '0006_working_calendar'),
-        ('customers', '0001_initial'),
+        ("accounts", "0005_roles_api_tokens"),
+        ("complaints", "0006_working_calendar"),
+        ("customers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='complaint',
-            name='complaint_sweep_reply',
+            model_name="complaint",
+            name="complaint_sweep_reply",
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(condition=models.Q(('first_replied_at__isnull', True), ('reply_overdue_at__isnull', True), ('status__in', ['received', 'in_progress', 'solution_proposed', 'handling'])), fields=['reply_due_at'], name='complaint_sweep_reply_due'),
+            model_name="complaint",
+            index=models.Index(
+                condition=models.Q(
+                    ("first_replied_at__isnull", True),
+                    ("reply_overdue_at__isnull", True),
+                    ("status__in", ["received", "in_progress", "solution_proposed", "handling"]),
+                ),
+                fields=["reply_due_at"],
+                name="complaint_sweep_reply_due",
+            ),
         ),
     ]

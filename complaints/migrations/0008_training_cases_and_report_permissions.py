@@ -5,36 +5,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_roles_api_tokens'),
-        ('complaints', '0007_sweep_index_matches_rule'),
-        ('customers', '0001_initial'),
+        ("accounts", "0005_roles_api_tokens"),
+        ("complaints", "0007_sweep_index_matches_rule"),
+        ("customers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='complaint',
-            options={'ordering': ['-received_at', '-id'], 'permissions': [('receive_complaint', 'Can log, reply to and resolve complaints'), ('investigate_complaint', 'Can investigate complaints and report progress'), ('move_up_complaint', 'Can move complaints up a level'), ('reassign_complaint', 'Can reassign complaints'), ('comment_on_complaint', 'Can add notes to complaints'), ('view_all_offices', 'Can see the complaints of every office'), ('view_reports', 'Can see the complaint dashboards and the daily log'), ('download_summary', 'Can download the monthly complaint summary'), ('mark_training_case', 'Can mark closed complaints as training cases')], 'verbose_name': 'complaint', 'verbose_name_plural': 'complaints'},
+            name="complaint",
+            options={
+                "ordering": ["-received_at", "-id"],
+                "permissions": [
+                    ("receive_complaint", "Can log, reply to and resolve complaints"),
+                    ("investigate_complaint", "Can investigate complaints and report progress"),
+                    ("move_up_complaint", "Can move complaints up a level"),
+                    ("reassign_complaint", "Can reassign complaints"),
+                    ("comment_on_complaint", "Can add notes to complaints"),
+                    ("view_all_offices", "Can see the complaints of every office"),
+                    ("view_reports", "Can see the complaint dashboards and the daily log"),
+                    ("download_summary", "Can download the monthly complaint summary"),
+                    ("mark_training_case", "Can mark closed complaints as training cases"),
+                ],
+                "verbose_name": "complaint",
+                "verbose_name_plural": "complaints",
+            },
         ),
         migrations.AddField(
-            model_name='complaint',
-            name='training_lesson',
-            field=models.TextField(blank=True, verbose_name='lesson for training'),
+            model_name="complaint",
+            name="training_lesson",
+            field=models.TextField(blank=True, verbose_name="lesson for training"),
         ),
         migrations.AddField(
-            model_name='complaint',
-            name='training_marked_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='marked as training case at'),
+            model_name="complaint",
+            name="training_marked_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="marked as training case at"),
         ),
         migrations.AlterField(
-            model_name='complaintevent',
-            name='kind',
-            field=models.CharField(choices=[('received', 'Complaint received'), ('reply_time_agreed', 'Reply time agreed'), ('replied', 'Replied to complainant'), ('progress_reported', 'Progress reported'), ('resolved_on_the_spot', 'Resolved on the spot'), ('moved_up', 'Moved up'), ('reassigned', 'Reassigned'), ('department_assigned', 'Department asked to investigate'), ('findings_recorded', 'Findings recorded'), ('solution_proposed', 'Solution proposed'), ('solution_accepted', 'Solution accepted'), ('solution_rejected', 'Solution rejected'), ('completion_committed', 'Completion date committed'), ('handled', 'Handling finished'), ('callback_recorded', 'Call-back recorded'), ('callback_declined', 'Call-back declined'), ('auto_closed', 'Auto-closed'), ('note_added', 'Note added'), ('training_case_marked', 'Marked as training case'), ('reply_overdue', 'Reply deadline missed'), ('progress_report_due', 'Progress report due'), ('completion_overdue', 'Committed completion date missed'), ('newer_complaint_linked', 'Newer complaint from the same complainant')], max_length=30, verbose_name='kind'),
+            model_name="complaintevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("received", "Complaint received"),
+                    ("reply_time_agreed", "Reply time agreed"),
+                    ("replied", "Replied to complainant"),
+                    ("progress_reported", "Progress reported"),
+                    ("resolved_on_the_spot", "Resolved on the spot"),
+                    ("moved_up", "Moved up"),
+                    ("reassigned", "Reassigned"),
+                    ("department_assigned", "Department asked to investigate"),
+                    ("findings_recorded", "Findings recorded"),
+                    ("solution_proposed", "Solution proposed"),
+                    ("solution_accepted", "Solution accepted"),
+                    ("solution_rejected", "Solution rejected"),
+                    ("completion_committed", "Completion date committed"),
+                    ("handled", "Handling finished"),
+                    ("callback_recorded", "Call-back recorded"),
+                    ("callback_declined", "Call-back declined"),
+                    ("auto_closed", "Auto-closed"),
+                    ("note_added", "Note added"),
+                    ("training_case_marked", "Marked as training case"),
+                    ("reply_overdue", "Reply deadline missed"),
+                    ("progress_report_due", "Progress report due"),
+                    ("completion_overdue", "Committed completion date missed"),
+                    ("newer_complaint_linked", "Newer complaint from the same complainant"),
+                ],
+                max_length=30,
+                verbose_name="kind",
+            ),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(condition=models.Q(('is_training_case', True)), fields=['-training_marked_at'], name='complaint_training_cases'),
+            model_name="complaint",
+            index=models.Index(
+                condition=models.Q(("is_training_case", True)),
+                fields=["-training_marked_at"],
+                name="complaint_training_cases",
+            ),
         ),
     ]

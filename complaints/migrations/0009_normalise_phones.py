@@ -1,5 +1,6 @@
 """Complainants' phone numbers in their canonical stored form (helpdesk.phones), so that R-T4,
 the list search and the repeat-complainant figure see one person written two ways as one."""
+
 from django.db import migrations
 
 import helpdesk.fields
@@ -13,8 +14,9 @@ def normalise_phones(apps, schema_editor):
     manager = Complaint._base_manager.using(schema_editor.connection.alias)
     last = 0
     while True:
-        rows = list(manager.filter(pk__gt=last).exclude(contact_phone="").order_by("pk")
-                    .only("pk", "contact_phone")[:BATCH])
+        rows = list(
+            manager.filter(pk__gt=last).exclude(contact_phone="").order_by("pk").only("pk", "contact_phone")[:BATCH]
+        )
         if not rows:
             break
         last = rows[-1].pk
@@ -28,7 +30,6 @@ def normalise_phones(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("complaints", "0008_training_cases_and_report_permissions"),
     ]

@@ -2,6 +2,7 @@
 not the visit-holiday list of follow-ups (`followups.VisitHoliday`). Django renames the table
 and the content type; the permissions' codenames (`view_holiday` …) follow here, so groups and
 users keep what they were granted."""
+
 from django.db import migrations
 
 ACTIONS = ("add", "change", "delete", "view")
@@ -14,6 +15,7 @@ def _rename_permissions(app_label: str, old: str, new: str):
         for action in ACTIONS:
             if not perms.filter(codename=f"{action}_{new}").exists():
                 perms.filter(codename=f"{action}_{old}").update(codename=f"{action}_{new}")
+
     return run
 
 
@@ -25,6 +27,8 @@ class Migration(migrations.Migration):
     ]
     operations = [
         migrations.RenameModel(old_name="Holiday", new_name="CalendarHoliday"),
-        migrations.RunPython(_rename_permissions("complaints", "holiday", "calendarholiday"),
-                             _rename_permissions("complaints", "calendarholiday", "holiday")),
+        migrations.RunPython(
+            _rename_permissions("complaints", "holiday", "calendarholiday"),
+            _rename_permissions("complaints", "calendarholiday", "holiday"),
+        ),
     ]

@@ -2,6 +2,7 @@
 BOM, so that Excel opens Chinese text correctly; the headline and the breakdowns in
 sections). Both only lay out what `figures.monthly_figures` returned, in the active language
 (or `language`)."""
+
 from __future__ import annotations
 
 import csv
@@ -77,59 +78,118 @@ def change(current, previous):
 def _breakdown_table(key: str, title_: str, first: str, block: Breakdown, total_label: str) -> Table:
     columns = [k for k, _label in BREAKDOWN_COLUMNS]
     return Table(
-        key=key, title=title_, header=[first, *[label for _k, label in BREAKDOWN_COLUMNS]],
+        key=key,
+        title=title_,
+        header=[first, *[label for _k, label in BREAKDOWN_COLUMNS]],
         rows=[[row["label"], *[row[c] for c in columns]] for row in block["rows"]],
         total=[total_label, *[block["total"][c] for c in columns]],
-        formats={len(columns): PCT_FORMAT})
+        formats={len(columns): PCT_FORMAT},
+    )
 
 
 def tables(figures: MonthlyFigures) -> list[Table]:
     """Every view of the summary, in order (the XLSX sheets; the CSV sections but the list)."""
     month, prev = figures["month_label"], figures["previous_month_label"]
-    out = [Table(
-        key="headline", title=_("Headline figures"), header=[_("Figure"), month, prev, _("Difference")],
-        rows=[[row["label"], row["current"], row["previous"], change(row["current"], row["previous"])]
-              for row in figures["headline"]],
-        row_formats=[_kind_format(row["kind"]) for row in figures["headline"]], widths=[46, 14, 14, 12])]
+    out = [
+        Table(
+            key="headline",
+            title=_("Headline figures"),
+            header=[_("Figure"), month, prev, _("Difference")],
+            rows=[
+                [row["label"], row["current"], row["previous"], change(row["current"], row["previous"])]
+                for row in figures["headline"]
+            ],
+            row_formats=[_kind_format(row["kind"]) for row in figures["headline"]],
+            widths=[46, 14, 14, 12],
+        )
+    ]
 
     cc = figures["by_category_channel"]
-    out.append(Table(
-        key="category_channel", title=_("By category and channel"),
-        header=[_("Category"), *[c["label"] for c in cc["channels"]], _("Total")],
-        rows=[[row["label"], *[row["counts"][c["code"]] for c in cc["channels"]], row["total"]] for row in cc["rows"]],
-        total=[_("Total"), *[cc["totals"][c["code"]] for c in cc["channels"]], cc["total"]]))
-    out.append(_breakdown_table("office", _("By office"), _("Office"), figures["by_office"],
-                                _("All offices (consolidated)")))
-    out.append(_breakdown_table("department", _("By department"), _("Department"), figures["by_department"],
-                                _("Total")))
+    out.append(
+        Table(
+            key="category_channel",
+            title=_("By category and channel"),
+            header=[_("Category"), *[c["label"] for c in cc["channels"]], _("Total")],
+            rows=[
+                [row["label"], *[row["counts"][c["code"]] for c in cc["channels"]], row["total"]] for row in cc["rows"]
+            ],
+            total=[_("Total"), *[cc["totals"][c["code"]] for c in cc["channels"]], cc["total"]],
+        )
+    )
+    out.append(
+        _breakdown_table("office", _("By office"), _("Office"), figures["by_office"], _("All offices (consolidated)"))
+    )
+    out.append(
+        _breakdown_table("department", _("By department"), _("Department"), figures["by_department"], _("Total"))
+    )
     out.append(_breakdown_table("tier", _("By customer tier"), _("Customer tier"), figures["by_tier"], _("Total")))
-    out.append(_breakdown_table("level", _("By escalation level"), _("Escalation level"), figures["by_level"],
-                                _("Total")))
+    out.append(
+        _breakdown_table("level", _("By escalation level"), _("Escalation level"), figures["by_level"], _("Total"))
+    )
     esc = figures["escalations"]
-    out.append(Table(
-        key="escalations", title=_("Escalations by level and cause"),
-        header=[_("Level reached"), _("Cause"), _("Escalations")],
-        rows=[[r["level_label"], r["cause_label"], r["count"]] for r in esc["by_level_cause"]],
-        total=[_("Total"), "", esc["total"]]))
+    out.append(
+        Table(
+            key="escalations",
+            title=_("Escalations by level and cause"),
+            header=[_("Level reached"), _("Cause"), _("Escalations")],
+            rows=[[r["level_label"], r["cause_label"], r["count"]] for r in esc["by_level_cause"]],
+            total=[_("Total"), "", esc["total"]],
+        )
+    )
     agent_columns = [k for k, _label in AGENT_COLUMNS]
-    out.append(Table(
-        key="agents", title=_("Per agent"), header=[_("Agent"), *[label for _k, label in AGENT_COLUMNS]],
-        rows=[[row["label"], *[row[c] for c in agent_columns]] for row in figures["agents"]],
-        formats={agent_columns.index("reply_compliance_pct") + 1: PCT_FORMAT,
-                 agent_columns.index("callback_satisfaction_pct") + 1: PCT_FORMAT}))
-    out.append(Table(
-        key="trend", title=_("Last 12 months"),
-        header=[_("Month"), _("Received"), _("Closed"), _("Compliance (%)")],
-        rows=[[t["label"], t["received"], t["closed"], t["reply_compliance_pct"]] for t in figures["trend"]],
-        formats={3: PCT_FORMAT}))
+    out.append(
+        Table(
+            key="agents",
+            title=_("Per agent"),
+            header=[_("Agent"), *[label for _k, label in AGENT_COLUMNS]],
+            rows=[[row["label"], *[row[c] for c in agent_columns]] for row in figures["agents"]],
+            formats={
+                agent_columns.index("reply_compliance_pct") + 1: PCT_FORMAT,
+                agent_columns.index("callback_satisfaction_pct") + 1: PCT_FORMAT,
+            },
+        )
+    )
+    out.append(
+        Table(
+            key="trend",
+            title=_("Last 12 months"),
+            header=[_("Month"), _("Received"), _("Closed"), _("Compliance (%)")],
+            rows=[[t["label"], t["received"], t["closed"], t["reply_compliance_pct"]] for t in figures["trend"]],
+            formats={3: PCT_FORMAT},
+        )
+    )
     if figures["complaints"] is not None:
-        out.append(Table(
-            key="complaints", title=_("Complaints of the month"), in_csv=False,
-            header=[_("No."), _("Received at"), _("Channel"), _("Category"), _("Office"), _("Status"),
-                    _("Close reason"), _("Escalation level")],
-            rows=[[c["id"], c["received_at"], c["channel_label"], c["category"], c["office"], c["status_label"],
-                   c["close_reason_label"], c["level"]] for c in figures["complaints"]],
-            widths=[10, 20, 16, 22, 28, 26, 36, 10]))
+        out.append(
+            Table(
+                key="complaints",
+                title=_("Complaints of the month"),
+                in_csv=False,
+                header=[
+                    _("No."),
+                    _("Received at"),
+                    _("Channel"),
+                    _("Category"),
+                    _("Office"),
+                    _("Status"),
+                    _("Close reason"),
+                    _("Escalation level"),
+                ],
+                rows=[
+                    [
+                        c["id"],
+                        c["received_at"],
+                        c["channel_label"],
+                        c["category"],
+                        c["office"],
+                        c["status_label"],
+                        c["close_reason_label"],
+                        c["level"],
+                    ]
+                    for c in figures["complaints"]
+                ],
+                widths=[10, 20, 16, 22, 28, 26, 36, 10],
+            )
+        )
     return out
 
 
@@ -161,7 +221,7 @@ def _sheet_title(text: str, used: set[str]) -> str:
     candidate, n = name, 2
     while candidate.lower() in used:
         suffix = f" {n}"
-        candidate, n = name[:31 - len(suffix)] + suffix, n + 1
+        candidate, n = name[: 31 - len(suffix)] + suffix, n + 1
     used.add(candidate.lower())
     return candidate
 
@@ -191,7 +251,8 @@ def _build_xlsx(figures: MonthlyFigures) -> bytes:
         ncols = len(table.header)
         widths = table.widths or [
             min(max(12, *(_display_width(v) + 2 for v in col)), 48)
-            for col in zip(table.header, *table.rows[:200], *([table.total] if table.total else []), strict=False)]
+            for col in zip(table.header, *table.rows[:200], *([table.total] if table.total else []), strict=False)
+        ]
         for i, width in enumerate(widths[:ncols], start=1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = f"B{HEADER_ROW + 1}"  # the title, the header and the first column stay in view
@@ -266,4 +327,3 @@ def build(figures: MonthlyFigures, fmt: str, *, language: str | None = None) -> 
     if fmt not in FORMATS:
         raise ValueError(f"Unknown format {fmt!r}")
     return (build_xlsx if fmt == "xlsx" else build_csv)(figures, language=language)
-

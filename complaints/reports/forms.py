@@ -1,4 +1,5 @@
 """The month and the filters of the monthly summary (dashboard, downloads)."""
+
 from datetime import datetime
 
 from django import forms
@@ -25,10 +26,16 @@ class SummaryFilterForm(forms.Form):
     user may see."""
 
     month = forms.CharField(label=_("Month"), required=False, widget=MonthInput(attrs={"placeholder": "YYYY-MM"}))
-    office = forms.ModelChoiceField(label=_("Office"), required=False, queryset=Office.objects.none(),
-                                    to_field_name="code", empty_label=_("All offices"))
-    department = forms.ModelChoiceField(label=_("Department"), required=False, queryset=Department.objects.all(),
-                                        empty_label=_("All departments"))
+    office = forms.ModelChoiceField(
+        label=_("Office"),
+        required=False,
+        queryset=Office.objects.none(),
+        to_field_name="code",
+        empty_label=_("All offices"),
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department"), required=False, queryset=Department.objects.all(), empty_label=_("All departments")
+    )
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices])
     tier = forms.ChoiceField(label=_("Customer tier"), required=False, choices=[("", _("All tiers")), *Tier.choices])
 
@@ -50,14 +57,21 @@ class SummaryFilterForm(forms.Form):
         except ValueError as error:
             raise ValidationError(str(error), code="invalid_month") from None
         if month > local_today(self.now):
-            raise ValidationError(_("%(month)s has not begun yet: choose an earlier month.")
-                                  % {"month": month_label(month)}, code="future_month")
+            raise ValidationError(
+                _("%(month)s has not begun yet: choose an earlier month.") % {"month": month_label(month)},
+                code="future_month",
+            )
         return month
 
     def figure_kwargs(self) -> dict:
         data = self.cleaned_data
-        return {"month": data["month"], "office": data["office"], "department": data["department"],
-                "channel": data["channel"] or None, "tier": data["tier"] or None}
+        return {
+            "month": data["month"],
+            "office": data["office"],
+            "department": data["department"],
+            "channel": data["channel"] or None,
+            "tier": data["tier"] or None,
+        }
 
     def filter_query(self) -> str:
         """The filters (without the month) as a query string, for links to other months and files."""

@@ -1,5 +1,6 @@
 """The monthly summary e-mailed to the managers (R-C11): the work behind the Celery beat task
 complaints.reports.tasks.send_monthly_summary."""
+
 from __future__ import annotations
 
 import logging
@@ -25,12 +26,19 @@ TRANSIENT_EMAIL_ERRORS = (smtplib.SMTPException, ConnectionError, OSError)
 
 def manager_addresses() -> list[str]:
     """Active members of the manager group with an e-mail address."""
-    return list(get_user_model().objects.filter(is_active=True, groups__name=Role.MANAGER).exclude(email="")
-                .order_by("email").values_list("email", flat=True).distinct())
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.MANAGER)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+        .distinct()
+    )
 
 
-def email_monthly_summary(*, month: date | None = None, now: datetime | None = None,
-                          language: str | None = None) -> dict:
+def email_monthly_summary(
+    *, month: date | None = None, now: datetime | None = None, language: str | None = None
+) -> dict:
     """E-mail the summary of `month` (default: the previous month) as an XLSX attachment to the
     managers, in one message, when settings.HELPDESK_MONTHLY_SUMMARY_EMAIL is on. It only
     reads, so it may run again safely. Returns the counts."""
@@ -49,9 +57,16 @@ def email_monthly_summary(*, month: date | None = None, now: datetime | None = N
         body = _(
             "Attached: the complaint classification record table of %(month)s for all offices "
             "(%(received)s complaints received, %(closed)s closed by the end of the month)."
-        ) % {"month": figures["month_label"], "received": figures["current"]["received"],
-             "closed": figures["current"]["closed"]}
-    message = EmailMessage(subject, body, to=recipients,
-                           attachments=[(exports.filename(figures, "xlsx"), content, exports.CONTENT_TYPES["xlsx"])])
+        ) % {
+            "month": figures["month_label"],
+            "received": figures["current"]["received"],
+            "closed": figures["current"]["closed"],
+        }
+    message = EmailMessage(
+        subject,
+        body,
+        to=recipients,
+        attachments=[(exports.filename(figures, "xlsx"), content, exports.CONTENT_TYPES["xlsx"])],
+    )
     counts["sent"] = message.send(fail_silently=False)
     return counts

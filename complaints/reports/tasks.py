@@ -1,5 +1,6 @@
 """Celery task of the monthly summary: thin, the work is services.email_monthly_summary.
 Celery beat runs it on the 1st at 07:00 (CELERY_BEAT_SCHEDULE["monthly-summary"])."""
+
 import logging
 
 from celery import shared_task
@@ -10,9 +11,15 @@ from .figures import parse_report_month
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="complaints.reports.tasks.send_monthly_summary", acks_late=True,
-             autoretry_for=services.TRANSIENT_EMAIL_ERRORS, retry_backoff=True, retry_backoff_max=600,
-             retry_jitter=True, max_retries=3)
+@shared_task(
+    name="complaints.reports.tasks.send_monthly_summary",
+    acks_late=True,
+    autoretry_for=services.TRANSIENT_EMAIL_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=3,
+)
 def send_monthly_summary(month: str | None = None) -> dict:
     """E-mail the previous month's summary (or `month`, "YYYY-MM") to the managers, when
     settings.HELPDESK_MONTHLY_SUMMARY_EMAIL is on."""

@@ -1,6 +1,7 @@
 """The monthly dashboard and the summary downloads (R-C11). Both present what
 `monthly_figures` returns; permissions: complaints.view_reports for the dashboard
 (supervisors, read-only, and managers), complaints.download_summary for the files (managers)."""
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -25,19 +26,30 @@ def display_tables(figures: MonthlyFigures) -> dict[str, dict]:
     its kind (pct, hours) for the template."""
     out = {}
     for table in exports.tables(figures):
+
         def cells(row, row_format=None, *, table=table):
-            return [{"value": value, "kind": _KINDS.get(table.formats.get(i) or (row_format if i else None)),
-                     "num": isinstance(value, int | float) and not isinstance(value, bool)}
-                    for i, value in enumerate(row)]
+            return [
+                {
+                    "value": value,
+                    "kind": _KINDS.get(table.formats.get(i) or (row_format if i else None)),
+                    "num": isinstance(value, int | float) and not isinstance(value, bool),
+                }
+                for i, value in enumerate(row)
+            ]
 
         row_formats = table.row_formats or [None] * len(table.rows)
         rows = [cells(row, fmt) for row, fmt in zip(table.rows, row_formats, strict=True)]
         total = cells(table.total) if table.total else None
-        numeric = [i > 0 and all(r[i]["num"] or r[i]["value"] is None for r in [*rows, *([total] if total else [])])
-                   for i in range(len(table.header))]
-        out[table.key] = {"title": table.title, "rows": rows, "total": total,
-                          "header": [{"label": label, "num": num} for label, num in zip(table.header, numeric,
-                                                                                         strict=True)]}
+        numeric = [
+            i > 0 and all(r[i]["num"] or r[i]["value"] is None for r in [*rows, *([total] if total else [])])
+            for i in range(len(table.header))
+        ]
+        out[table.key] = {
+            "title": table.title,
+            "rows": rows,
+            "total": total,
+            "header": [{"label": label, "num": num} for label, num in zip(table.header, numeric, strict=True)],
+        }
     return out
 
 
@@ -53,12 +65,16 @@ def chart_data(figures: MonthlyFigures) -> dict:
             "closed": [t["closed"] for t in trend],
             "compliance": [t["reply_compliance_pct"] for t in trend],
         },
-        "channels": {"labels": [c["label"] for c in figures["by_channel"]],
-                     "values": [c["received"] for c in figures["by_channel"]]},
+        "channels": {
+            "labels": [c["label"] for c in figures["by_channel"]],
+            "values": [c["received"] for c in figures["by_channel"]],
+        },
         "categories": {
             "labels": [row["label"] for row in cc["rows"]],
-            "series": [{"label": c["label"], "values": [row["counts"][c["code"]] for row in cc["rows"]]}
-                       for c in cc["channels"]],
+            "series": [
+                {"label": c["label"], "values": [row["counts"][c["code"]] for row in cc["rows"]]}
+                for c in cc["channels"]
+            ],
         },
         "compliance": {
             "labels": [row["label"] for row in offices["rows"]] + [_("All offices (consolidated)")],
@@ -66,7 +82,9 @@ def chart_data(figures: MonthlyFigures) -> dict:
             + [offices["total"]["reply_compliance_pct"]],
         },
         "text": {
-            "received": _("Received"), "closed": _("Closed"), "compliance": _("Compliance (%)"),
+            "received": _("Received"),
+            "closed": _("Closed"),
+            "compliance": _("Compliance (%)"),
             "complaints": _("Complaints"),
         },
     }
@@ -83,20 +101,34 @@ def monthly_dashboard(request):
     month = figures["month"]
     query = form.filter_query()
     following = add_months(month, 1)
-    return render(request, "reports/monthly.html", {
-        "form": form,
-        "figures": figures,
-        "charts": chart_data(figures),
-        "tables": display_tables(figures),
-        "scope_note": exports.scope_note(figures),
-        "filter_query": query,
-        "previous_link": f"?month={month_label(add_months(month, -1))}" + (f"&{query}" if query else ""),
-        "next_link": (f"?month={month_label(following)}" + (f"&{query}" if query else "")
-                      if following <= local_today() else None),
-        "downloads": [(fmt.upper(), reverse("reports:monthly_download", args=[month_label(month), fmt])
-                       + (f"?{query}" if query else "")) for fmt in exports.FORMATS]
-        if request.user.has_perm(rules.DOWNLOAD_SUMMARY) else [],
-    })
+    return render(
+        request,
+        "reports/monthly.html",
+        {
+            "form": form,
+            "figures": figures,
+            "charts": chart_data(figures),
+            "tables": display_tables(figures),
+            "scope_note": exports.scope_note(figures),
+            "filter_query": query,
+            "previous_link": f"?month={month_label(add_months(month, -1))}" + (f"&{query}" if query else ""),
+            "next_link": (
+                f"?month={month_label(following)}" + (f"&{query}" if query else "")
+                if following <= local_today()
+                else None
+            ),
+            "downloads": [
+                (
+                    fmt.upper(),
+                    reverse("reports:monthly_download", args=[month_label(month), fmt])
+                    + (f"?{query}" if query else ""),
+                )
+                for fmt in exports.FORMATS
+            ]
+            if request.user.has_perm(rules.DOWNLOAD_SUMMARY)
+            else [],
+        },
+    )
 
 
 @login_required
@@ -106,8 +138,9 @@ def monthly_download(request, month: str, fmt: str):
     form = SummaryFilterForm({**request.GET.dict(), "month": month}, user=request.user)
     if not form.is_valid():
         return render(request, "reports/bad_request.html", {"form": form}, status=400)
-    figures = monthly_figures(**form.figure_kwargs(), user=request.user,
-                              include_complaints=fmt == "xlsx")  # the list is a sheet of the XLSX only
+    figures = monthly_figures(
+        **form.figure_kwargs(), user=request.user, include_complaints=fmt == "xlsx"
+    )  # the list is a sheet of the XLSX only
     content = exports.build(figures, fmt, language=get_language())
     response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{exports.filename(figures, fmt)}"'

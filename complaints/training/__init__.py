@@ -8,6 +8,7 @@ with the complainant's personal data masked.
   masked text, `training_case`);
 - `views`: the list and the detail page.
 """
+
 from .masking import (
     CaseFile,
     CaseSummary,
@@ -22,5 +23,19 @@ from .masking import (
 )
 from .selectors import SEARCH_CANDIDATES, search_training_cases, training_case, training_cases
 
-__all__ = ["SEARCH_CANDIDATES", "CaseFile", "CaseSummary", "Masker", "Step", "case_file", "mask_email", "mask_name",
-           "mask_other", "mask_phone", "search_training_cases", "summarise", "training_case", "training_cases"]
+__all__ = [
+    "SEARCH_CANDIDATES",
+    "CaseFile",
+    "CaseSummary",
+    "Masker",
+    "Step",
+    "case_file",
+    "mask_email",
+    "mask_name",
+    "mask_other",
+    "mask_phone",
+    "search_training_cases",
+    "summarise",
+    "training_case",
+    "training_cases",
+]

@@ -19,6 +19,7 @@ Templates never receive a `Complaint`: the views hand them `CaseSummary` / `Case
 objects built here (`summarise`, `case_file`) from masked values only, so a raw value cannot
 be rendered by mistake.
 """
+
 from __future__ import annotations
 
 import re
@@ -84,8 +85,15 @@ def _phone_pattern(digits: str) -> str:
 class Masker:
     """Masks one complaint's personal data in any text about it."""
 
-    def __init__(self, *, names: Iterable[str] = (), person_names: Iterable[str] = (), phones: Iterable[str] = (),
-                 emails: Iterable[str] = (), other_ids: Iterable[str] = ()):
+    def __init__(
+        self,
+        *,
+        names: Iterable[str] = (),
+        person_names: Iterable[str] = (),
+        phones: Iterable[str] = (),
+        emails: Iterable[str] = (),
+        other_ids: Iterable[str] = (),
+    ):
         alternatives: list[tuple[str, Callable[[str], str]]] = []
         for email in _distinct(emails):
             alternatives.append((re.escape(email), mask_email))
@@ -93,28 +101,36 @@ class Masker:
         for phone in _distinct(phones):
             digits = "".join(ch for ch in phone if ch.isdigit())
             variants = {digits, digits[2:] if digits.startswith("86") and len(digits) == 13 else ""}
-            alternatives += [(_phone_pattern(d), mask_phone) for d in sorted(variants, key=len, reverse=True)
-                             if len(d) >= 5]
+            alternatives += [
+                (_phone_pattern(d), mask_phone) for d in sorted(variants, key=len, reverse=True) if len(d) >= 5
+            ]
         alternatives.append((_ANY_MOBILE, mask_phone))
         for other in _distinct(other_ids):
             alternatives.append((r"(?<![\w])" + re.escape(other) + r"(?![\w])", mask_other))
         person_names = _distinct(person_names)
         whole = sorted({n for n in [*_distinct(names), *person_names] if len(n) >= 2}, key=len, reverse=True)
         alternatives += [(_latin_bounded(n), mask_name) for n in whole]
-        parts = {p for n in person_names if n.isascii() for p in re.split(r"[\s.,]+", n)
-                 if len(p) >= 3 and p.casefold() not in _TITLES}
+        parts = {
+            p
+            for n in person_names
+            if n.isascii()
+            for p in re.split(r"[\s.,]+", n)
+            if len(p) >= 3 and p.casefold() not in _TITLES
+        }
         alternatives += [(_latin_bounded(p), mask_name) for p in sorted(parts - set(whole), key=len, reverse=True)]
         self._maskers = [m for _, m in alternatives]
-        self._regex = re.compile("|".join(f"(?P<g{i}>{src})" for i, (src, _) in enumerate(alternatives)),
-                                 re.IGNORECASE)
+        self._regex = re.compile("|".join(f"(?P<g{i}>{src})" for i, (src, _) in enumerate(alternatives)), re.IGNORECASE)
 
     @classmethod
     def for_complaint(cls, complaint: Complaint) -> Masker:
         customer = complaint.customer if complaint.customer_id else None
         return cls(
             names=[customer.name] if customer else [],
-            person_names=[complaint.complainant_name, complaint.signoff_name,
-                          customer.contact_person if customer else ""],
+            person_names=[
+                complaint.complainant_name,
+                complaint.signoff_name,
+                customer.contact_person if customer else "",
+            ],
             phones=[complaint.contact_phone, customer.phone if customer else ""],
             emails=[complaint.contact_email, customer.email if customer else ""],
             other_ids=[complaint.contact_qq, complaint.contact_wechat],
@@ -197,11 +213,18 @@ def _label(choices, value) -> str:
 def summarise(complaint: Complaint, masker: Masker | None = None) -> CaseSummary:
     masker = masker or Masker.for_complaint(complaint)
     return CaseSummary(
-        pk=complaint.pk, reference=complaint.reference, subject=masker.text(complaint.subject),
-        lesson=masker.text(complaint.training_lesson), category=str(complaint.category),
-        office=str(complaint.office), outcome=_label(CloseReason, complaint.close_reason) if complaint.close_reason
+        pk=complaint.pk,
+        reference=complaint.reference,
+        subject=masker.text(complaint.subject),
+        lesson=masker.text(complaint.training_lesson),
+        category=str(complaint.category),
+        office=str(complaint.office),
+        outcome=_label(CloseReason, complaint.close_reason)
+        if complaint.close_reason
         else _label(Status, complaint.status),
-        received_at=complaint.received_at, marked_at=complaint.training_marked_at)
+        received_at=complaint.received_at,
+        marked_at=complaint.training_marked_at,
+    )
 
 
 def _complainant(complaint: Complaint) -> str:
@@ -222,29 +245,51 @@ def _step(event: ComplaintEvent, masker: Masker) -> Step:
     if event.from_level is not None and event.to_level is not None and event.from_level != event.to_level:
         level_change = f"{event.from_level} → {event.to_level}"
     department = data.get("department_name") or ""
-    return Step(created_at=event.created_at, kind=_label(EventKind, event.kind),
-                actor=str(event.actor) if event.actor_id else _("system"),
-                status_change=status_change, level_change=level_change, to_user=data.get("to_user_name") or "",
-                department=_(department) if department else "", note=masker.text(event.note))
+    return Step(
+        created_at=event.created_at,
+        kind=_label(EventKind, event.kind),
+        actor=str(event.actor) if event.actor_id else _("system"),
+        status_change=status_change,
+        level_change=level_change,
+        to_user=data.get("to_user_name") or "",
+        department=_(department) if department else "",
+        note=masker.text(event.note),
+    )
 
 
 def case_file(complaint: Complaint, events: Iterable[ComplaintEvent]) -> CaseFile:
     m = Masker.for_complaint(complaint)
-    others = [(label, mask_other(value)) for label, value in
-              ((_("QQ"), complaint.contact_qq), (_("WeChat"), complaint.contact_wechat)) if value]
-    flags = [label for label, on in ((_("emotional"), complaint.is_emotional),
-                                     (_("sensitive"), complaint.is_sensitive)) if on]
+    others = [
+        (label, mask_other(value))
+        for label, value in ((_("QQ"), complaint.contact_qq), (_("WeChat"), complaint.contact_wechat))
+        if value
+    ]
+    flags = [
+        label
+        for label, on in ((_("emotional"), complaint.is_emotional), (_("sensitive"), complaint.is_sensitive))
+        if on
+    ]
     return CaseFile(
-        summary=summarise(complaint, m), channel=complaint.get_channel_display(),
+        summary=summarise(complaint, m),
+        channel=complaint.get_channel_display(),
         complainant=_complainant(complaint),
         customer_tier=complaint.customer.tier if complaint.customer_id else "",
-        phone=mask_phone(complaint.contact_phone), email=mask_email(complaint.contact_email) if
-        complaint.contact_email else "", other_contacts=others,
-        incident_at=complaint.incident_at, place=m.text(complaint.incident_place),
-        persons_involved=m.text(complaint.persons_involved), description=m.text(complaint.description),
-        flags=flags, department=str(complaint.department) if complaint.department_id else "",
+        phone=mask_phone(complaint.contact_phone),
+        email=mask_email(complaint.contact_email) if complaint.contact_email else "",
+        other_contacts=others,
+        incident_at=complaint.incident_at,
+        place=m.text(complaint.incident_place),
+        persons_involved=m.text(complaint.persons_involved),
+        description=m.text(complaint.description),
+        flags=flags,
+        department=str(complaint.department) if complaint.department_id else "",
         escalation_level=_label(EscalationLevel, complaint.escalation_level),
-        findings=m.text(complaint.findings), solution=m.text(complaint.solution),
-        resolution=m.text(complaint.resolution), apologised=complaint.apologised,
-        signed_off_by=mask_name(complaint.signoff_name), first_replied_at=complaint.first_replied_at,
-        closed_at=complaint.closed_at, steps=[_step(e, m) for e in events])
+        findings=m.text(complaint.findings),
+        solution=m.text(complaint.solution),
+        resolution=m.text(complaint.resolution),
+        apologised=complaint.apologised,
+        signed_off_by=mask_name(complaint.signoff_name),
+        first_replied_at=complaint.first_replied_at,
+        closed_at=complaint.closed_at,
+        steps=[_step(e, m) for e in events],
+    )

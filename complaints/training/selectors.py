@@ -1,6 +1,7 @@
 """The training-case library's queries (SPEC R-C11): every office's closed complaints marked
 as training cases. Search runs over the masked text, so it cannot be used to find out
 whether a name or phone number is in a case."""
+
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
@@ -15,9 +16,11 @@ SEARCH_CANDIDATES = 1000
 
 def training_cases() -> QuerySet[Complaint]:
     """Every office's training cases, newest marked first: the library is for all staff."""
-    return (Complaint.objects.filter(is_training_case=True)
-            .select_related("office", "category", "customer")
-            .order_by("-training_marked_at", "-pk"))
+    return (
+        Complaint.objects.filter(is_training_case=True)
+        .select_related("office", "category", "customer")
+        .order_by("-training_marked_at", "-pk")
+    )
 
 
 def search_training_cases(text: str) -> list[Complaint]:
@@ -34,14 +37,14 @@ def search_training_cases(text: str) -> list[Complaint]:
     for complaint in training_cases().filter(where)[:SEARCH_CANDIDATES]:
         masker = Masker.for_complaint(complaint)
         if complaint.category_id in category_ids or any(
-                needle in masker.text(value).casefold()
-                for value in (complaint.subject, complaint.description, complaint.training_lesson)):
+            needle in masker.text(value).casefold()
+            for value in (complaint.subject, complaint.description, complaint.training_lesson)
+        ):
             found.append(complaint)
     return found
 
 
 def training_case(pk: int) -> tuple[Complaint, list[ComplaintEvent]]:
-    complaint = get_object_or_404(
-        training_cases().select_related("department"), pk=pk)
+    complaint = get_object_or_404(training_cases().select_related("department"), pk=pk)
     events = list(complaint.events.select_related("actor").order_by("created_at", "pk"))
     return complaint, events

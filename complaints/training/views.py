@@ -1,6 +1,7 @@
 """The training-case library's pages (SPEC R-C11): the list (with search) and one case,
 read-only, for every member of staff of every office (complaints.view_complaint). The
 templates receive only masked records (`masking.CaseSummary` / `masking.CaseFile`)."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -28,9 +29,16 @@ def training_list(request):
     else:
         paginator = CappedPaginator(training_cases(), settings.HELPDESK_LIST_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "complaints/training_list.html", {
-        "page": page, "cases": [summarise(c) for c in page.object_list], "q": q, "query": query_without_page(request),
-    })
+    return render(
+        request,
+        "complaints/training_list.html",
+        {
+            "page": page,
+            "cases": [summarise(c) for c in page.object_list],
+            "q": q,
+            "query": query_without_page(request),
+        },
+    )
 
 
 @require_safe

@@ -6,31 +6,51 @@ import helpdesk.validators
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=200, verbose_name='name')),
-                ('tier', models.CharField(choices=[('A', 'A — government, ≥ 20,000 t or brand influence'), ('B', 'B — second-contract potential, 10,000–20,000 t'), ('C', 'C — ordinary customer')], db_index=True, default='C', max_length=1, verbose_name='tier')),
-                ('tier_reason', models.TextField(blank=True, verbose_name='tier reason')),
-                ('contact_person', models.CharField(blank=True, max_length=120, verbose_name='contact person')),
-                ('phone', models.CharField(blank=True, max_length=40, validators=[helpdesk.validators.validate_phone], verbose_name='phone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='address')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(db_index=True, max_length=200, verbose_name="name")),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[
+                            ("A", "A — government, ≥ 20,000 t or brand influence"),
+                            ("B", "B — second-contract potential, 10,000–20,000 t"),
+                            ("C", "C — ordinary customer"),
+                        ],
+                        db_index=True,
+                        default="C",
+                        max_length=1,
+                        verbose_name="tier",
+                    ),
+                ),
+                ("tier_reason", models.TextField(blank=True, verbose_name="tier reason")),
+                ("contact_person", models.CharField(blank=True, max_length=120, verbose_name="contact person")),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True, max_length=40, validators=[helpdesk.validators.validate_phone], verbose_name="phone"
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="address")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'customer',
-                'verbose_name_plural': 'customers',
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('tier__in', ['A', 'B', 'C'])), name='customer_tier_valid')],
+                "verbose_name": "customer",
+                "verbose_name_plural": "customers",
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("tier__in", ["A", "B", "C"])), name="customer_tier_valid"
+                    )
+                ],
             },
         ),
     ]

@@ -1,5 +1,6 @@
 """Customers' phone numbers in their canonical stored form (helpdesk.phones), so that the
 customer search and the complaints' matching see one number written two ways as one."""
+
 from django.db import migrations
 
 import helpdesk.fields
@@ -27,7 +28,6 @@ def normalise_phones(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("customers", "0002_confidential_archive"),
     ]

@@ -2,6 +2,7 @@
 an account-manager visit (R-CU3), not the working calendar's days off
 (`complaints.CalendarHoliday`). Django renames the table and the content type; the
 permissions' codenames (`view_holiday` …) follow here, so groups and users keep them."""
+
 from django.db import migrations
 
 ACTIONS = ("add", "change", "delete", "view")
@@ -14,6 +15,7 @@ def _rename_permissions(app_label: str, old: str, new: str):
         for action in ACTIONS:
             if not perms.filter(codename=f"{action}_{new}").exists():
                 perms.filter(codename=f"{action}_{old}").update(codename=f"{action}_{new}")
+
     return run
 
 
@@ -25,6 +27,8 @@ class Migration(migrations.Migration):
     ]
     operations = [
         migrations.RenameModel(old_name="Holiday", new_name="VisitHoliday"),
-        migrations.RunPython(_rename_permissions("followups", "holiday", "visitholiday"),
-                             _rename_permissions("followups", "visitholiday", "holiday")),
+        migrations.RunPython(
+            _rename_permissions("followups", "holiday", "visitholiday"),
+            _rename_permissions("followups", "visitholiday", "holiday"),
+        ),
     ]

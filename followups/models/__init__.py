@@ -7,6 +7,7 @@
 - `worklog`: each agent's daily work log and monthly summary (R-F4).
 
 Everything is re-exported here: import from `followups.models`."""
+
 from .frontdesk import FieldTrip, Reception, TripStatus
 from .surveys import SurveyAnswer, SurveyChannel, SurveyQuestion, SurveyResponse, SurveyRound
 from .visits import (
@@ -27,8 +28,27 @@ from .visits import (
 from .worklog import WorkLog, WorkSummary
 
 __all__ = [
-    "CONTENT_BY_TIER", "USER", "ContentItem", "FieldTrip", "PlanStatus", "Reception", "SurveyAnswer",
-    "SurveyChannel", "SurveyQuestion", "SurveyResponse", "SurveyRound", "TripStatus", "Visit", "VisitHoliday",
-    "VisitMethod", "VisitPlan", "VisitPlanEvent", "VisitReason", "VisitStatus", "VisitorRole", "WorkLog",
-    "WorkSummary", "checklist_for",
+    "CONTENT_BY_TIER",
+    "USER",
+    "ContentItem",
+    "FieldTrip",
+    "PlanStatus",
+    "Reception",
+    "SurveyAnswer",
+    "SurveyChannel",
+    "SurveyQuestion",
+    "SurveyResponse",
+    "SurveyRound",
+    "TripStatus",
+    "Visit",
+    "VisitHoliday",
+    "VisitMethod",
+    "VisitPlan",
+    "VisitPlanEvent",
+    "VisitReason",
+    "VisitStatus",
+    "VisitorRole",
+    "WorkLog",
+    "WorkSummary",
+    "checklist_for",
 ]

@@ -1,4 +1,5 @@
 """The front desk: the visitor reception log (R-F2) and field trips (R-F3)."""
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -12,13 +13,13 @@ USER = settings.AUTH_USER_MODEL
 class Reception(models.Model):
     """A visitor received at the service centre (R-F2, 來賓接待)."""
 
-    office = models.ForeignKey("accounts.Office", verbose_name=_("office"), on_delete=models.PROTECT,
-                               related_name="+")
+    office = models.ForeignKey("accounts.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+")
     arrived_at = models.DateTimeField(_("arrived at"), default=timezone.now)
     visitor_name = models.CharField(_("visitor"), max_length=120)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="receptions")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), null=True, blank=True, on_delete=models.PROTECT, related_name="receptions"
+    )
     purpose = models.CharField(_("purpose"), max_length=300)
     received_by = models.ForeignKey(USER, verbose_name=_("received by"), on_delete=models.PROTECT, related_name="+")
     summary = models.TextField(_("summary"), blank=True)
@@ -43,15 +44,15 @@ class TripStatus(models.TextChoices):
 class FieldTrip(models.Model):
     """Field service (R-F3, 外出客服): planned route and appointment, then the trip report."""
 
-    office = models.ForeignKey("accounts.Office", verbose_name=_("office"), on_delete=models.PROTECT,
-                               related_name="+")
+    office = models.ForeignKey("accounts.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+")
     agent = models.ForeignKey(USER, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="field_trips")
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="field_trips")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="field_trips"
+    )
     planned_on = models.DateField(_("planned on"))
     route = models.CharField(_("route"), max_length=300)
     appointment = models.CharField(_("appointment"), max_length=300, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=TripStatus.choices, default=TripStatus.PLANNED)
+    status = models.CharField(_("status"), max_length=10, choices=TripStatus, default=TripStatus.PLANNED)
     feedback = models.TextField(_("on-site feedback"), blank=True)
     second_contract_potential = models.BooleanField(_("second-contract potential"), default=False)
     next_appointment = models.DateField(_("next appointment"), null=True, blank=True)
@@ -67,5 +68,3 @@ class FieldTrip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.planned_on:%Y-%m-%d} {self.customer}"
-
-

@@ -1,4 +1,5 @@
 """Satisfaction survey rounds, questions, responses and answers (R-CU6)."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -50,11 +51,13 @@ class SurveyChannel(models.TextChoices):
 
 
 class SurveyResponse(models.Model):
-    round = models.ForeignKey(SurveyRound, verbose_name=_("survey round"), on_delete=models.PROTECT,
-                              related_name="responses")
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="survey_responses")
-    channel = models.CharField(_("collected by"), max_length=12, choices=SurveyChannel.choices)
+    round = models.ForeignKey(
+        SurveyRound, verbose_name=_("survey round"), on_delete=models.PROTECT, related_name="responses"
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="survey_responses"
+    )
+    channel = models.CharField(_("collected by"), max_length=12, choices=SurveyChannel)
     comments = models.TextField(_("comments"), blank=True)
     recorded_by = models.ForeignKey(USER, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
@@ -84,5 +87,3 @@ class SurveyAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question}: {self.score}"
-
-

@@ -1,5 +1,6 @@
 """Tier visit schedules and monthly visit plans (R-CU3, R-CU4, R-T5): the visits, the
 visit-holiday list, the account managers' plans and their history."""
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -77,22 +78,22 @@ class Visit(models.Model):
     """One planned or made customer visit (R-CU3, R-CU4). Planned by
     `followups.tasks.plan_visits`; `due_on` is the last day of the cadence period."""
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="visits")
-    visitor_role = models.CharField(_("visitor role"), max_length=20, choices=VisitorRole.choices)
-    reason = models.CharField(_("reason"), max_length=10, choices=VisitReason.choices, default=VisitReason.CADENCE)
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="visits")
+    visitor_role = models.CharField(_("visitor role"), max_length=20, choices=VisitorRole)
+    reason = models.CharField(_("reason"), max_length=10, choices=VisitReason, default=VisitReason.CADENCE)
     due_on = models.DateField(_("due on"))
-    visitor = models.ForeignKey(USER, verbose_name=_("visitor"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="visits")
-    status = models.CharField(_("status"), max_length=10, choices=VisitStatus.choices,
-                              default=VisitStatus.PLANNED)
-    method = models.CharField(_("method"), max_length=12, choices=VisitMethod.choices, blank=True)
+    visitor = models.ForeignKey(
+        USER, verbose_name=_("visitor"), null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=VisitStatus, default=VisitStatus.PLANNED)
+    method = models.CharField(_("method"), max_length=12, choices=VisitMethod, blank=True)
     checklist = models.JSONField(_("content checklist"), default=dict, blank=True)
     feedback = models.TextField(_("customer feedback"), blank=True)
     next_appointment = models.DateTimeField(_("next appointment"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
-    recorded_by = models.ForeignKey(USER, verbose_name=_("recorded by"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        USER, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     missed_at = models.DateTimeField(_("flagged missed at"), null=True, blank=True)
     cancelled_reason = models.CharField(_("cancellation reason"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -107,8 +108,11 @@ class Visit(models.Model):
         ]
         constraints = [
             # one live visit per customer, role, reason and period: planning is idempotent
-            models.UniqueConstraint(fields=["customer", "visitor_role", "reason", "due_on"],
-                                    condition=~Q(status="cancelled"), name="visit_one_live_per_slot"),
+            models.UniqueConstraint(
+                fields=["customer", "visitor_role", "reason", "due_on"],
+                condition=~Q(status="cancelled"),
+                name="visit_one_live_per_slot",
+            ),
         ]
         indexes = [
             models.Index(fields=["visitor", "due_on"], name="visit_visitor_due"),
@@ -124,27 +128,31 @@ class Visit(models.Model):
         labels = dict(ContentItem.choices)
         return [{"key": k, "label": labels.get(k, k), "done": done} for k, done in self.checklist.items()]
 
-    def record(self, *, by, method: str, checklist: dict[str, bool], feedback: str = "",
-               next_appointment=None) -> None:
+    def record(self, *, by, method: str, checklist: dict[str, bool], feedback: str = "", next_appointment=None) -> None:
         """Record the visit as made. An account manager's visit needs the approved visit plan
         of its month (R-CU3: the manager reviews the plans before the visits are made).
         The row is locked, so two people recording the same visit cannot both succeed."""
         with transaction.atomic():
             self._lock()
             if self.status not in (VisitStatus.PLANNED, VisitStatus.MISSED):
-                raise ValidationError(gettext("This visit is %(status)s and cannot be recorded.")
-                                      % {"status": self.get_status_display()})
+                raise ValidationError(
+                    gettext("This visit is %(status)s and cannot be recorded.") % {"status": self.get_status_display()}
+                )
             if self.visitor_id not in (None, by.pk) and not by.has_perm("followups.change_visit"):
                 raise PermissionDenied(gettext("This visit is assigned to someone else."))
             if method not in VisitMethod.values:
                 raise ValidationError({"method": gettext("Choose how the visit was made.")})
             visitor_id = self.visitor_id or by.pk
-            if self.visitor_role == VisitorRole.ACCOUNT_MANAGER and not VisitPlan.objects.filter(
-                    account_manager_id=visitor_id, month=self.due_on.replace(day=1),
-                    status=PlanStatus.APPROVED).exists():
-                raise ValidationError(gettext(
-                    "The visit plan for %(month)s has not been approved yet: submit it to the manager first.")
-                    % {"month": self.due_on.strftime("%Y-%m")})
+            if (
+                self.visitor_role == VisitorRole.ACCOUNT_MANAGER
+                and not VisitPlan.objects.filter(
+                    account_manager_id=visitor_id, month=self.due_on.replace(day=1), status=PlanStatus.APPROVED
+                ).exists()
+            ):
+                raise ValidationError(
+                    gettext("The visit plan for %(month)s has not been approved yet: submit it to the manager first.")
+                    % {"month": self.due_on.strftime("%Y-%m")}
+                )
             expected = set(self.checklist) or set(checklist_for(self.customer.tier))
             self.checklist = {item: bool(checklist.get(item)) for item in expected}
             self.method, self.feedback, self.next_appointment = method, feedback.strip(), next_appointment
@@ -182,16 +190,18 @@ class VisitPlan(models.Model):
     """An account manager's visit plan for one month: route and appointments, reviewed by the
     customer-service manager before the visits go ahead (seed 000, R-CU3)."""
 
-    account_manager = models.ForeignKey(USER, verbose_name=_("account manager"), on_delete=models.PROTECT,
-                                        related_name="visit_plans")
+    account_manager = models.ForeignKey(
+        USER, verbose_name=_("account manager"), on_delete=models.PROTECT, related_name="visit_plans"
+    )
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     route = models.TextField(_("route"), blank=True)
     appointments = models.TextField(_("appointments"), blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    status = models.CharField(_("status"), max_length=10, choices=PlanStatus, default=PlanStatus.DRAFT)
     manager_comment = models.TextField(_("manager's comment"), blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    decided_by = models.ForeignKey(USER, verbose_name=_("decided by"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        USER, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
@@ -214,8 +224,10 @@ class VisitPlan(models.Model):
         if by.pk != self.account_manager_id:
             raise PermissionDenied(gettext("Only the account manager submits their own plan."))
         if self.status not in (PlanStatus.DRAFT, PlanStatus.RETURNED):
-            raise ValidationError(gettext("This plan is %(status)s and cannot be submitted again.")
-                                  % {"status": self.get_status_display()})
+            raise ValidationError(
+                gettext("This plan is %(status)s and cannot be submitted again.")
+                % {"status": self.get_status_display()}
+            )
         route = (route or "").strip()
         if not route:
             raise ValidationError({"route": gettext("Describe the route of the month's visits.")})
@@ -244,7 +256,7 @@ class VisitPlanEvent(models.Model):
     """The history of a visit plan: submitted, approved, returned (append-only)."""
 
     plan = models.ForeignKey(VisitPlan, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("action"), max_length=10, choices=PlanStatus.choices)
+    action = models.CharField(_("action"), max_length=10, choices=PlanStatus)
     actor = models.ForeignKey(USER, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
     comment = models.TextField(_("comment"), blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now)
@@ -256,5 +268,3 @@ class VisitPlanEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} · {self.get_action_display()}"
-
-

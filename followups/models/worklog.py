@@ -1,4 +1,5 @@
 """Each agent's daily work log and monthly summary (R-F4)."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -12,8 +13,9 @@ class WorkLog(models.Model):
     customer situations to report to the department."""
 
     agent = models.ForeignKey(USER, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="work_logs")
-    office = models.ForeignKey("accounts.Office", verbose_name=_("office"), null=True, on_delete=models.PROTECT,
-                               related_name="+")
+    office = models.ForeignKey(
+        "accounts.Office", verbose_name=_("office"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
     day = models.DateField(_("day"))
     work_done = models.TextField(_("work done"))
     lessons = models.TextField(_("lessons worth sharing"), blank=True)
@@ -34,10 +36,10 @@ class WorkLog(models.Model):
 class WorkSummary(models.Model):
     """An agent's monthly work summary (R-F4), written from the month's daily logs."""
 
-    agent = models.ForeignKey(USER, verbose_name=_("agent"), on_delete=models.PROTECT,
-                              related_name="work_summaries")
-    office = models.ForeignKey("accounts.Office", verbose_name=_("office"), null=True, on_delete=models.PROTECT,
-                               related_name="+")
+    agent = models.ForeignKey(USER, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="work_summaries")
+    office = models.ForeignKey(
+        "accounts.Office", verbose_name=_("office"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
     month = models.DateField(_("month"))
     summary = models.TextField(_("summary"))
     special_situations = models.TextField(_("special customer situations"), blank=True)

@@ -1,4 +1,5 @@
 """Settings shared by every environment. Everything is read through django-environ."""
+
 from pathlib import Path
 
 import environ
@@ -109,8 +110,7 @@ STORAGES = {
 # receipt; per-tier windows may be shorter (e.g. "A=4,B=12"), never longer.
 HELPDESK_REPLY_WINDOW_HOURS = min(env.float("HELPDESK_REPLY_WINDOW_HOURS", default=24), 24)
 HELPDESK_REPLY_WINDOW_HOURS_BY_TIER = {
-    tier: min(float(hours), 24.0)
-    for tier, hours in env.dict("HELPDESK_REPLY_WINDOW_HOURS_BY_TIER", default={}).items()
+    tier: min(float(hours), 24.0) for tier, hours in env.dict("HELPDESK_REPLY_WINDOW_HOURS_BY_TIER", default={}).items()
 }
 HELPDESK_PROGRESS_REPORT_HOURS = env.float("HELPDESK_PROGRESS_REPORT_HOURS", default=24)  # R-T2
 HELPDESK_AUTO_CLOSE_DAYS = env.float("HELPDESK_AUTO_CLOSE_DAYS", default=7)  # R-T4
@@ -123,7 +123,8 @@ HELPDESK_LIST_PAGE_SIZE = env.int("HELPDESK_LIST_PAGE_SIZE", default=25)
 HELPDESK_PRIVATE_MEDIA_ROOT = env.str("HELPDESK_PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private"))
 HELPDESK_UPLOAD_MAX_BYTES = env.int("HELPDESK_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 HELPDESK_UPLOAD_EXTENSIONS = env.list(
-    "HELPDESK_UPLOAD_EXTENSIONS", default=["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "txt", "csv"])
+    "HELPDESK_UPLOAD_EXTENSIONS", default=["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "txt", "csv"]
+)
 # Tier visit schedules (R-CU3, R-T5): how far ahead plan_visits plans.
 HELPDESK_VISIT_PLAN_DAYS = env.int("HELPDESK_VISIT_PLAN_DAYS", default=90)
 
@@ -164,10 +165,10 @@ HELPDESK_SWEEP_SECONDS = env.int("HELPDESK_SWEEP_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     name: {"task": task, "schedule": float(HELPDESK_SWEEP_SECONDS)}
     for name, task in [
-        ("reply-deadlines", "complaints.tasks.enforce_reply_deadlines"),                   # R-T1
-        ("progress-reports", "complaints.tasks.flag_missing_progress_reports"),            # R-T2
-        ("completion-dates", "complaints.tasks.flag_missed_completion_dates"),             # R-T3
-        ("auto-close", "complaints.tasks.auto_close_after_declined_callback"),             # R-T4
+        ("reply-deadlines", "complaints.tasks.enforce_reply_deadlines"),  # R-T1
+        ("progress-reports", "complaints.tasks.flag_missing_progress_reports"),  # R-T2
+        ("completion-dates", "complaints.tasks.flag_missed_completion_dates"),  # R-T3
+        ("auto-close", "complaints.tasks.auto_close_after_declined_callback"),  # R-T4
         ("pending-notification-emails", "notifications.tasks.deliver_pending_emails"),
     ]
 }

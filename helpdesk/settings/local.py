@@ -1,4 +1,5 @@
 """Development on one machine: DEBUG on, SQLite unless DATABASE_URL is set."""
+
 from .base import *  # noqa: F401,F403
 from .base import env
 

@@ -1,4 +1,5 @@
 """Production: DEBUG off, no secret defaults, HTTPS-only cookies."""
+
 from .base import *  # noqa: F401,F403
 from .base import env
 

@@ -1,4 +1,5 @@
 """Settings for the test suite (DATABASE_URL picks PostgreSQL in CI)."""
+
 from .base import *  # noqa: F401,F403
 from .base import env
 

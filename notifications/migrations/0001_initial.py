@@ -8,36 +8,128 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('complaints', '0001_initial'),
+        ("complaints", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('reply_overdue', 'Reply deadline missed'), ('progress_report_due', 'Progress report due'), ('completion_overdue', 'Committed completion date missed'), ('newer_complaint_linked', 'Newer complaint from the same complainant'), ('moved_up', 'Moved up'), ('reassigned', 'Reassigned')], max_length=30, verbose_name='kind')),
-                ('data', models.JSONField(blank=True, default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='data')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='read at')),
-                ('email_status', models.CharField(choices=[('pending', 'Pending'), ('sent', 'Sent'), ('failed', 'Failed'), ('skipped', 'Skipped (no e-mail address)')], default='pending', max_length=10, verbose_name='e-mail status')),
-                ('email_attempts', models.PositiveSmallIntegerField(default=0, help_text='How many times sending the e-mail was tried.', verbose_name='e-mail attempts')),
-                ('email_last_error', models.TextField(blank=True, verbose_name='last e-mail error')),
-                ('emailed_at', models.DateTimeField(blank=True, null=True, verbose_name='e-mailed at')),
-                ('complaint', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notifications', to='complaints.complaint', verbose_name='complaint')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='recipient')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("reply_overdue", "Reply deadline missed"),
+                            ("progress_report_due", "Progress report due"),
+                            ("completion_overdue", "Committed completion date missed"),
+                            ("newer_complaint_linked", "Newer complaint from the same complainant"),
+                            ("moved_up", "Moved up"),
+                            ("reassigned", "Reassigned"),
+                        ],
+                        max_length=30,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "data",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                        verbose_name="data",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="read at")),
+                (
+                    "email_status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("skipped", "Skipped (no e-mail address)"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="e-mail status",
+                    ),
+                ),
+                (
+                    "email_attempts",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        help_text="How many times sending the e-mail was tried.",
+                        verbose_name="e-mail attempts",
+                    ),
+                ),
+                ("email_last_error", models.TextField(blank=True, verbose_name="last e-mail error")),
+                ("emailed_at", models.DateTimeField(blank=True, null=True, verbose_name="e-mailed at")),
+                (
+                    "complaint",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notifications",
+                        to="complaints.complaint",
+                        verbose_name="complaint",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recipient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification',
-                'verbose_name_plural': 'notifications',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['recipient', 'read_at'], name='notification_recipient_read'), models.Index(fields=['recipient', '-created_at', '-id'], name='notification_recipient_recent'), models.Index(fields=['email_status', 'created_at'], name='notification_email_status')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['reply_overdue', 'progress_report_due', 'completion_overdue', 'newer_complaint_linked', 'moved_up', 'reassigned'])), name='notification_kind_valid'), models.CheckConstraint(condition=models.Q(('email_status__in', ['pending', 'sent', 'failed', 'skipped'])), name='notification_email_status_valid'), models.CheckConstraint(condition=models.Q(models.Q(('email_status', 'sent'), _negated=True), ('emailed_at__isnull', False), _connector='OR'), name='notification_sent_has_time')],
+                "verbose_name": "notification",
+                "verbose_name_plural": "notifications",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["recipient", "read_at"], name="notification_recipient_read"),
+                    models.Index(fields=["recipient", "-created_at", "-id"], name="notification_recipient_recent"),
+                    models.Index(fields=["email_status", "created_at"], name="notification_email_status"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                [
+                                    "reply_overdue",
+                                    "progress_report_due",
+                                    "completion_overdue",
+                                    "newer_complaint_linked",
+                                    "moved_up",
+                                    "reassigned",
+                                ],
+                            )
+                        ),
+                        name="notification_kind_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("email_status__in", ["pending", "sent", "failed", "skipped"])),
+                        name="notification_email_status_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("email_status", "sent"), _negated=True),
+                            ("emailed_at__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="notification_sent_has_time",
+                    ),
+                ],
             },
         ),
     ]

@@ -1,4 +1,5 @@
 """Managers may read the notifications in the admin (read-only: view permission only)."""
+
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
@@ -22,8 +23,9 @@ def revoke(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for group in Group.objects.filter(name=ROLE):
-        group.permissions.remove(*Permission.objects.filter(content_type__app_label="notifications",
-                                                            codename=PERMISSION))
+        group.permissions.remove(
+            *Permission.objects.filter(content_type__app_label="notifications", codename=PERMISSION)
+        )
 
 
 class Migration(migrations.Migration):

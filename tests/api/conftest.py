@@ -1,5 +1,6 @@
 """Fixtures of the REST API tests: API clients logged in as a role (browser session) or with
 a token (integration), and a clean throttle cache for every test."""
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import cache

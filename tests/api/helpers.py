@@ -1,5 +1,6 @@
 """Helpers shared by the API tests: complaints brought to a status through the lifecycle
 methods only, and URLs."""
+
 from django.utils import timezone
 
 from complaints.choices import Status

@@ -1,6 +1,7 @@
 """Who may talk to /api/v1/: anonymous requests are refused without leaking anything, token
 authentication works for active users only, token clients are throttled (browser sessions
 are not), and the OpenAPI schema and its docs page are served without any CDN."""
+
 import re
 
 import pytest
@@ -181,14 +182,19 @@ def test_schema_documents_each_action_with_its_body_and_errors(schema, name):
     assert operation["summary"] == str(rules.ACTIONS[name].label)
     conflict = operation["responses"]["409"]["content"]["application/json"]["schema"]["$ref"]
     assert set(schema["components"]["schemas"][conflict.rsplit("/", 1)[1]]["required"]) == {
-        "code", "detail", "action", "status"}
+        "code",
+        "detail",
+        "action",
+        "status",
+    }
     body = _request_schema(schema, operation)
     fields = ACTION_FORMS[name].base_fields
     assert set(body["properties"]) == set(fields)
     # A required checkbox ("satisfied") means "must be ticked": the API defaults it to false and
     # the lifecycle method refuses false with a 400, so it is not a required property.
     assert set(body.get("required", [])) == {
-        k for k, f in fields.items() if f.required and not isinstance(f, forms.BooleanField)}
+        k for k, f in fields.items() if f.required and not isinstance(f, forms.BooleanField)
+    }
 
 
 def test_docs_page_is_served_without_any_external_script_or_style(session_client, users):

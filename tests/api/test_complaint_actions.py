@@ -7,6 +7,7 @@ unknown complaint or one of another office (404, even for a role that is also fo
 and from a status where it is not allowed (409). The event an API action writes is compared
 field by field with the event of the same action posted through the HTML form.
 """
+
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
@@ -106,23 +107,38 @@ def valid_input(name: str, x) -> dict:
     now = timezone.now()
     return {
         "reply": {"note": "We have called the lift company."},
-        "agree_reply_time": {"reply_due_at": _minute(now + timedelta(hours=3)).isoformat(),
-                             "note": "Agreed on the phone."},
-        "resolve_on_the_spot": {"resolution": "Explained the maintenance schedule.", "signoff_name": "Li Wei",
-                                "satisfied": True, "apologised": True},
+        "agree_reply_time": {
+            "reply_due_at": _minute(now + timedelta(hours=3)).isoformat(),
+            "note": "Agreed on the phone.",
+        },
+        "resolve_on_the_spot": {
+            "resolution": "Explained the maintenance schedule.",
+            "signoff_name": "Li Wei",
+            "satisfied": True,
+            "apologised": True,
+        },
         "assign_department": {"department": x.department.pk, "note": "Please check the pump."},
         "record_findings": {"findings": "The pump failed.", "apologised_in_person": True},
         "report_progress": {"note": "Parts ordered, fitting on Monday."},
         "propose_solution": {"solution": "Replace the pump today."},
         "record_answer": {"accepted": True, "note": "The owner agrees."},
-        "commit_completion": {"completion_at": _minute(now + timedelta(days=2)).isoformat(),
-                              "note": "The parts arrive on Monday."},
+        "commit_completion": {
+            "completion_at": _minute(now + timedelta(days=2)).isoformat(),
+            "note": "The parts arrive on Monday.",
+        },
         "mark_handled": {"note": "Pump replaced at 15:00."},
-        "record_callback": {"method": CallbackMethod.PHONE, "satisfied": True, "about_result": "Works again.",
-                            "note": "Happy with the result."},
+        "record_callback": {
+            "method": CallbackMethod.PHONE,
+            "satisfied": True,
+            "about_result": "Works again.",
+            "note": "Happy with the result.",
+        },
         "decline_callback": {"note": "Too busy to talk."},
-        "move_up": {"cause": EscalationCause.BEYOND_AUTHORITY, "to_user": x.users["supervisor"].pk,
-                    "note": "Needs the supervisor."},
+        "move_up": {
+            "cause": EscalationCause.BEYOND_AUTHORITY,
+            "to_user": x.users["supervisor"].pk,
+            "note": "Needs the supervisor.",
+        },
         "reassign": {"assignee": x.users["supervisor"].pk, "note": "Over to you."},
         "add_note": {"note": "Called twice, no answer."},
         "mark_training_case": {"lesson": "Explain the maintenance schedule before the complainant asks."},
@@ -278,8 +294,9 @@ def test_every_action_has_an_invalid_input_case():
     assert {name for name, _change, _field in INVALID} == set(rules.ACTIONS)
 
 
-@pytest.mark.parametrize(("name", "change", "field"), INVALID,
-                         ids=[f"{n}-{f}-{i}" for i, (n, _c, f) in enumerate(INVALID)])
+@pytest.mark.parametrize(
+    ("name", "change", "field"), INVALID, ids=[f"{n}-{f}-{i}" for i, (n, _c, f) in enumerate(INVALID)]
+)
 def test_invalid_input_is_400_with_field_errors_and_changes_nothing(session_client, x, name, change, field):
     status = VALID[name][0]
     complaint = complaint_in(status, x.users["agent"])
@@ -298,8 +315,9 @@ def test_invalid_input_is_400_with_field_errors_and_changes_nothing(session_clie
 def test_malformed_json_is_400(session_client, x):
     complaint = complaint_in(S.RECEIVED, x.users["agent"])
     before = row(complaint)
-    response = session_client(x.users["agent"]).post(action_url(complaint.pk, "reply"), "{not json",
-                                                     content_type="application/json")
+    response = session_client(x.users["agent"]).post(
+        action_url(complaint.pk, "reply"), "{not json", content_type="application/json"
+    )
     assert response.status_code == 400
     assert "detail" in response.json()
     assert row(complaint) == before and events_of(complaint) == []
@@ -347,8 +365,7 @@ def test_unknown_complaint_is_404(session_client, x, name):
 
 
 @pytest.mark.parametrize("name", list(VALID))
-def test_complaint_of_another_office_is_404_even_for_a_forbidden_role(session_client, x, make_user, other_office,
-                                                                     name):
+def test_complaint_of_another_office_is_404_even_for_a_forbidden_role(session_client, x, make_user, other_office, name):
     outsider = make_user("agent", office_=other_office, username="outsider")
     complaint = complaint_in(VALID[name][0], outsider)
     before, n_events = row(complaint), len(events_of(complaint))
@@ -399,8 +416,9 @@ def test_move_up_beyond_the_highest_level_is_409(session_client, x):
     complaint = complaint_in(S.RECEIVED, x.users["agent"])
     for _ in range(3):
         complaint.move_up(actor=x.users["agent"], cause=EscalationCause.BEYOND_AUTHORITY)
-    response = post_action(session_client(x.users["agent"]), complaint, "move_up",
-                           {"cause": EscalationCause.BEYOND_AUTHORITY})
+    response = post_action(
+        session_client(x.users["agent"]), complaint, "move_up", {"cause": EscalationCause.BEYOND_AUTHORITY}
+    )
     assert response.status_code == 409
     assert response.json()["code"] == "max_escalation_level"
     complaint.refresh_from_db()
@@ -409,9 +427,21 @@ def test_move_up_beyond_the_highest_level_is_409(session_client, x):
 
 # ------------------------------------------------------------------ same event as the UI
 EVENT_FIELDS = ["kind", "actor_id", "from_status", "to_status", "from_level", "to_level", "note", "data"]
-COMPLAINT_FIELDS = ["status", "escalation_level", "assignee_id", "department_id", "close_reason", "findings",
-                    "solution", "resolution", "signoff_name", "apologised", "committed_completion_at",
-                    "is_training_case", "training_lesson"]
+COMPLAINT_FIELDS = [
+    "status",
+    "escalation_level",
+    "assignee_id",
+    "department_id",
+    "close_reason",
+    "findings",
+    "solution",
+    "resolution",
+    "signoff_name",
+    "apologised",
+    "committed_completion_at",
+    "is_training_case",
+    "training_lesson",
+]
 
 
 @pytest.mark.parametrize("name", list(VALID))
@@ -467,35 +497,44 @@ def test_intake_logs_a_received_complaint_of_the_users_office(session_client, us
     assert complaint.received_at < complaint.reply_due_at <= complaint.received_at + timedelta(hours=24)
     event = ComplaintEvent.objects.get()
     assert (event.complaint, event.kind, event.actor, event.from_status, event.to_status) == (
-        complaint, EventKind.RECEIVED, agent, "", S.RECEIVED)
+        complaint,
+        EventKind.RECEIVED,
+        agent,
+        "",
+        S.RECEIVED,
+    )
 
 
 def test_intake_of_an_anonymous_complaint_needs_no_name(session_client, users):
     response = session_client(users["agent"]).post(
-        LIST_URL, intake_body(complainant_name=None, is_anonymous=True), format="json")
+        LIST_URL, intake_body(complainant_name=None, is_anonymous=True), format="json"
+    )
     assert response.status_code == 201, response.content
     assert Complaint.objects.get().is_anonymous
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"contact_phone": "12ab"}, "contact_phone"),
-    ({"contact_phone": "1391234567"}, "contact_phone"),
-    ({"contact_email": "not-an-email"}, "contact_email"),
-    ({"contact_qq": "0123"}, "contact_qq"),
-    ({"contact_wechat": "a b"}, "contact_wechat"),
-    ({"incident_at": None}, "incident_at"),
-    ({"incident_at": "yesterday"}, "incident_at"),
-    ({"incident_at": "__future__"}, "incident_at"),
-    ({"incident_place": None}, "incident_place"),
-    ({"subject": ""}, "subject"),
-    ({"description": None}, "description"),
-    ({"category": None}, "category"),
-    ({"category": 999_999}, "category"),
-    ({"channel": "pigeon"}, "channel"),
-    ({"channel": None}, "channel"),
-    ({"complainant_name": None}, "complainant_name"),
-    ({"complainant_name": "  ", "is_anonymous": False}, "complainant_name"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"contact_phone": "12ab"}, "contact_phone"),
+        ({"contact_phone": "1391234567"}, "contact_phone"),
+        ({"contact_email": "not-an-email"}, "contact_email"),
+        ({"contact_qq": "0123"}, "contact_qq"),
+        ({"contact_wechat": "a b"}, "contact_wechat"),
+        ({"incident_at": None}, "incident_at"),
+        ({"incident_at": "yesterday"}, "incident_at"),
+        ({"incident_at": "__future__"}, "incident_at"),
+        ({"incident_place": None}, "incident_place"),
+        ({"subject": ""}, "subject"),
+        ({"description": None}, "description"),
+        ({"category": None}, "category"),
+        ({"category": 999_999}, "category"),
+        ({"channel": "pigeon"}, "channel"),
+        ({"channel": None}, "channel"),
+        ({"complainant_name": None}, "complainant_name"),
+        ({"complainant_name": "  ", "is_anonymous": False}, "complainant_name"),
+    ],
+)
 def test_intake_rejects_bad_input_and_saves_nothing(session_client, users, overrides, field):
     if overrides.get("incident_at") == "__future__":
         overrides = {"incident_at": (timezone.now() + timedelta(hours=2)).isoformat()}

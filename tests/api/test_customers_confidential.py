@@ -1,6 +1,7 @@
 """R-CU5 over the API: the confidential archive fields follow the same rule as the pages —
 only manager, supervisor and customer-information roles see them, each read is logged — and a
 tier change through the API is recorded like one on the page."""
+
 import pytest
 
 from customers.models import ArchiveAccess, Customer, TierChange
@@ -8,14 +9,25 @@ from tests.factories import CustomerFactory
 
 URL = "/api/v1/customers/"
 CONFIDENTIAL_ROLES = {"supervisor", "manager", "customer_info"}
-SECRETS = {"licence_no", "tax_registration_no", "credit_status", "credit_rating", "production_process",
-           "scale_tonnes", "raw_materials", "investment", "archive_notes", "tier_reason"}
+SECRETS = {
+    "licence_no",
+    "tax_registration_no",
+    "credit_status",
+    "credit_rating",
+    "production_process",
+    "scale_tonnes",
+    "raw_materials",
+    "investment",
+    "archive_notes",
+    "tier_reason",
+}
 
 
 @pytest.fixture
 def customer(db):
-    return CustomerFactory(name="Delta Paper Mill", tier="A", licence_no="LIC-SECRET", scale_tonnes=25000,
-                           tier_reason="25,000 t per day")
+    return CustomerFactory(
+        name="Delta Paper Mill", tier="A", licence_no="LIC-SECRET", scale_tonnes=25000, tier_reason="25,000 t per day"
+    )
 
 
 @pytest.mark.parametrize("role", ["agent", "supervisor", "department_handler", "manager", "customer_info"])
@@ -48,8 +60,9 @@ def test_tier_change_through_the_api_is_recorded(session_client, users, customer
     assert response.status_code == 400
     assert "tier_reason" in response.json()
     assert Customer.objects.get(pk=customer.pk).tier == "A" and not TierChange.objects.exists()
-    response = client.patch(f"{URL}{customer.pk}/", {"tier": "B", "tier_reason": "Scale fell to 15,000 t"},
-                            format="json")
+    response = client.patch(
+        f"{URL}{customer.pk}/", {"tier": "B", "tier_reason": "Scale fell to 15,000 t"}, format="json"
+    )
     assert response.status_code == 200, response.content
     assert response.json()["tier"] == "B"
     change = TierChange.objects.get()
@@ -70,7 +83,9 @@ def test_a_customer_created_over_the_api_gets_its_visits(session_client, users):
     assert response.status_code == 201
     pk = response.json()["id"]
     assert {"account_manager", "department_manager", "division_head"} == set(
-        Visit.objects.filter(customer_id=pk).values_list("visitor_role", flat=True))
+        Visit.objects.filter(customer_id=pk).values_list("visitor_role", flat=True)
+    )
     assert client.patch(f"{URL}{pk}/", {"account_manager": users["agent"].pk}, format="json").status_code == 200
-    assert set(Visit.objects.filter(customer_id=pk, visitor_role="account_manager")
-               .values_list("visitor", flat=True)) == {users["agent"].pk}
+    assert set(
+        Visit.objects.filter(customer_id=pk, visitor_role="account_manager").values_list("visitor", flat=True)
+    ) == {users["agent"].pk}

@@ -1,6 +1,7 @@
 """The list endpoints of /api/v1/: a fixed number of queries whatever the page holds,
 filters, search, ordering, pagination and office scoping.
 Confidentiality parity (R-CU5) is tested in test_customers_confidential.py."""
+
 from datetime import timedelta
 
 import pytest
@@ -45,8 +46,9 @@ def _complaints(n, users):
     statuses = [S.RECEIVED, S.IN_PROGRESS, S.SOLUTION_PROPOSED, S.HANDLING, S.CLOSED]
     for i in range(n):
         receiver = UserFactory(role="agent", office=office)
-        complaint = ComplaintFactory(office=office, received_by=receiver, customer=CustomerFactory(),
-                                     category=categories[i % len(categories)])
+        complaint = ComplaintFactory(
+            office=office, received_by=receiver, customer=CustomerFactory(), category=categories[i % len(categories)]
+        )
         complaint.assign_department(actor=receiver, department=departments[i % len(departments)])
         status = statuses[i % len(statuses)]
         if status in (S.SOLUTION_PROPOSED, S.HANDLING):
@@ -92,8 +94,7 @@ LISTS = {
 @pytest.mark.parametrize("auth", ["session", "token"])
 @pytest.mark.parametrize("rows", [1, 50])
 @pytest.mark.parametrize("url", list(LISTS))
-def test_list_query_count_does_not_grow_with_rows(client_for, users, django_assert_max_num_queries, url, rows,
-                                                   auth):
+def test_list_query_count_does_not_grow_with_rows(client_for, users, django_assert_max_num_queries, url, rows, auth):
     LISTS[url](rows, users)
     client = client_for[auth](users["supervisor"])
 
@@ -104,8 +105,9 @@ def test_list_query_count_does_not_grow_with_rows(client_for, users, django_asse
     assert response.json()["count"] == rows == len(response.json()["results"])
 
 
-def test_complaint_list_query_count_for_a_manager_of_every_office(client_for, users, other_office,
-                                                                   django_assert_max_num_queries):
+def test_complaint_list_query_count_for_a_manager_of_every_office(
+    client_for, users, other_office, django_assert_max_num_queries
+):
     _complaints(20, users)
     ComplaintFactory.create_batch(20, office=other_office, received_by__office=other_office)
     client = client_for["session"](users["manager"])
@@ -159,8 +161,13 @@ def test_filter_overdue(agent_client, users):
 
 def test_search_by_text_phone_id_and_customer(agent_client, users):
     lift = complaint_in(S.RECEIVED, users["agent"], subject="Lift stuck on floor 9", contact_phone="13911112222")
-    door = complaint_in(S.RECEIVED, users["agent"], subject="Door broken", contact_phone="02162345678",
-                        customer=CustomerFactory(name="Riverside Water Works"))
+    door = complaint_in(
+        S.RECEIVED,
+        users["agent"],
+        subject="Door broken",
+        contact_phone="02162345678",
+        customer=CustomerFactory(name="Riverside Water Works"),
+    )
 
     assert ids(agent_client.get(LIST_URL, {"search": "floor 9"})) == [lift.pk]
     assert ids(agent_client.get(LIST_URL, {"search": "1111"})) == [lift.pk]  # part of the phone number
@@ -181,16 +188,19 @@ def test_filter_received_after_and_before(agent_client, users):
     assert agent_client.get(LIST_URL, {"received_after": "last week"}).status_code == 400
 
 
-@pytest.mark.parametrize(("url", "name", "value"), [
-    (LIST_URL, "received_after", "2026-11-15T08:12:24-19:24"),  # PostgreSQL holds offsets up to ±15:59 only
-    (LIST_URL, "received_before", "2026-11-15T08:12:24+16:00"),
-    (EVENTS_URL, "created_after", "2026-11-15T08:12:24-19:24"),
-    (LIST_URL, "received_after", "0001-01-01T00:00:00+08:00"),
-    (LIST_URL, "received_before", "9999-12-31T23:59:59-08:00"),
-    (EVENTS_URL, "created_before", "0001-01-01T00:00:00+08:00"),
-    (LIST_URL, "received_after", "2026-02-30T10:00:00"),
-    (EVENTS_URL, "created_after", "10000-01-01T00:00:00"),
-])
+@pytest.mark.parametrize(
+    ("url", "name", "value"),
+    [
+        (LIST_URL, "received_after", "2026-11-15T08:12:24-19:24"),  # PostgreSQL holds offsets up to ±15:59 only
+        (LIST_URL, "received_before", "2026-11-15T08:12:24+16:00"),
+        (EVENTS_URL, "created_after", "2026-11-15T08:12:24-19:24"),
+        (LIST_URL, "received_after", "0001-01-01T00:00:00+08:00"),
+        (LIST_URL, "received_before", "9999-12-31T23:59:59-08:00"),
+        (EVENTS_URL, "created_before", "0001-01-01T00:00:00+08:00"),
+        (LIST_URL, "received_after", "2026-02-30T10:00:00"),
+        (EVENTS_URL, "created_after", "10000-01-01T00:00:00"),
+    ],
+)
 def test_date_time_filters_answer_200_or_400_for_any_iso_value(agent_client, users, url, name, value):
     """Found by fuzzing (test_schemathesis.py): valid ISO 8601 values at the edges of what the
     database can hold. A 400 with the field, or a filtered 200; never a 500."""
@@ -221,9 +231,17 @@ def test_ordering(agent_client, users):
 def test_pagination_page_size_and_its_cap(agent_client, users):
     office = users["agent"].office
     now = timezone.now()
-    Complaint.objects.bulk_create([
-        ComplaintFactory.build(office=office, received_by=users["agent"], assignee=users["agent"],
-                               received_at=now - timedelta(minutes=i)) for i in range(130)])
+    Complaint.objects.bulk_create(
+        [
+            ComplaintFactory.build(
+                office=office,
+                received_by=users["agent"],
+                assignee=users["agent"],
+                received_at=now - timedelta(minutes=i),
+            )
+            for i in range(130)
+        ]
+    )
 
     default = agent_client.get(LIST_URL).json()
     assert default["count"] == 130 and len(default["results"]) == 25 and default["next"]
@@ -295,16 +313,27 @@ def test_event_list_filters_by_complaint_and_kind(session_client, users):
     assert [e["kind"] for e in events] == [EventKind.REPLIED]
     assert events[0]["actor"] == users["agent"].pk and events[0]["actor_name"] == str(users["agent"])
     assert ids(client.get(EVENTS_URL, {"kind": EventKind.NOTE_ADDED})) == [
-        ComplaintEvent.objects.get(complaint=other, kind=EventKind.NOTE_ADDED).pk]
+        ComplaintEvent.objects.get(complaint=other, kind=EventKind.NOTE_ADDED).pk
+    ]
 
 
 def test_event_list_filters_by_time(session_client, users):
     now = timezone.now()
     complaint = complaint_in(S.RECEIVED, users["agent"])
-    old = ComplaintEvent.objects.create(complaint=complaint, actor=users["agent"], kind=EventKind.NOTE_ADDED,
-                                        created_at=now - timedelta(days=3), note="Old.")
-    new = ComplaintEvent.objects.create(complaint=complaint, actor=users["agent"], kind=EventKind.NOTE_ADDED,
-                                        created_at=now - timedelta(hours=1), note="New.")
+    old = ComplaintEvent.objects.create(
+        complaint=complaint,
+        actor=users["agent"],
+        kind=EventKind.NOTE_ADDED,
+        created_at=now - timedelta(days=3),
+        note="Old.",
+    )
+    new = ComplaintEvent.objects.create(
+        complaint=complaint,
+        actor=users["agent"],
+        kind=EventKind.NOTE_ADDED,
+        created_at=now - timedelta(hours=1),
+        note="New.",
+    )
     since = (now - timedelta(days=1)).isoformat()
     client = session_client(users["agent"])
 
@@ -334,4 +363,5 @@ def test_category_and_department_lists(session_client, users):
     assert {c["code"] for c in categories["results"]} == set(Category.objects.values_list("code", flat=True))
     departments = client.get(DEPARTMENTS_URL, {"page_size": 100}).json()
     assert [d["name"] for d in departments["results"]] == list(
-        Department.objects.order_by("name").values_list("name", flat=True))
+        Department.objects.order_by("name").values_list("name", flat=True)
+    )

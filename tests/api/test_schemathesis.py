@@ -11,6 +11,7 @@ Deterministic and bounded: derandomized hypothesis, MAX_EXAMPLES per operation a
 mode (positive and negative), no example database. Every example runs inside a savepoint that
 is rolled back, so each example sees the same seeded data and a failure reproduces.
 """
+
 import logging
 from contextlib import contextmanager
 
@@ -40,15 +41,25 @@ pytestmark = pytest.mark.django_db
 
 ROLES = ["agent", "supervisor", "department_handler", "manager", "customer_info"]
 MAX_EXAMPLES = 25  # per operation and generation mode
-FUZZ = settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-                phases=[Phase.explicit, Phase.generate, Phase.shrink],
-                suppress_health_check=list(HealthCheck), report_multiple_bugs=False)
+FUZZ = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+    suppress_health_check=list(HealthCheck),
+    report_multiple_bugs=False,
+)
 # No 5xx, a documented status code and a body that matches the documented schema. A negative {id}
 # (a float, a word) matches no URL at all and Django's HTML 404 page answers before any API view,
 # so the Content-Type is only checked for positive cases.
 CHECKS = {
-    GenerationMode.POSITIVE: [not_a_server_error, status_code_conformance, content_type_conformance,
-                              response_schema_conformance],
+    GenerationMode.POSITIVE: [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ],
     GenerationMode.NEGATIVE: [not_a_server_error, status_code_conformance, response_schema_conformance],
 }
 
@@ -105,7 +116,8 @@ def _strategy(operation, mode: GenerationMode):
     model = next(m for prefix, m in RESOURCES.items() if operation.path.startswith(prefix))
     pks = list(model.objects.order_by("pk").values_list("pk", flat=True)[:20])
     existing = st.sampled_from(pks).flatmap(
-        lambda pk: operation.as_strategy(generation_mode=mode, path_parameters={"id": pk}))
+        lambda pk: operation.as_strategy(generation_mode=mode, path_parameters={"id": pk})
+    )
     return st.one_of(generated, existing)
 
 

@@ -1,4 +1,5 @@
 """The API offers the same people as the HTML forms: staff of the complaint's office."""
+
 import pytest
 from django.urls import reverse
 
@@ -9,7 +10,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_reassign_to_another_offices_manager_is_refused_by_api_and_form_alike(
-        session_client, users, make_user, other_office, client):
+    session_client, users, make_user, other_office, client
+):
     complaint = ComplaintFactory(office=users["supervisor"].office, received_by=users["agent"])
     outsider = make_user("manager", office_=other_office, username="far-manager")
     colleague = users["agent"]
@@ -21,8 +23,9 @@ def test_reassign_to_another_offices_manager_is_refused_by_api_and_form_alike(
     assert "assignee" in response.json()
 
     client.force_login(users["supervisor"])
-    form = client.post(reverse("complaints:action", args=[complaint.pk, "reassign"]),
-                       {"reassign-assignee": str(outsider.pk)})
+    form = client.post(
+        reverse("complaints:action", args=[complaint.pk, "reassign"]), {"reassign-assignee": str(outsider.pk)}
+    )
     assert form.status_code == 400
     assert not complaint.events.filter(kind=EventKind.REASSIGNED).exists()
 

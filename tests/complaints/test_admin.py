@@ -4,6 +4,7 @@ Through HTTP with the test client: the changelist and its filters, office scopin
 `complaints_visible_to`, read-only complaints and events, and the two actions, which call
 `complaint.reassign()` / `complaint.move_up()`.
 """
+
 from datetime import timedelta
 
 import pytest
@@ -52,9 +53,13 @@ def shown_messages(response) -> list[tuple[int, str]]:
 def logged(actor, **fields) -> Complaint:
     """A complaint logged through the lifecycle (so it has its 'received' event)."""
     values = {
-        "channel": Channel.WALK_IN, "complainant_name": "Li Wei", "contact_phone": "13911112222",
-        "incident_at": timezone.now() - timedelta(hours=1), "incident_place": "Gate 2",
-        "subject": "Broken barrier", "description": "The car park barrier does not open.",
+        "channel": Channel.WALK_IN,
+        "complainant_name": "Li Wei",
+        "contact_phone": "13911112222",
+        "incident_at": timezone.now() - timedelta(hours=1),
+        "incident_place": "Gate 2",
+        "subject": "Broken barrier",
+        "description": "The car park barrier does not open.",
         "category": Category.objects.order_by("id").first(),
     }
     values.update(fields)
@@ -63,8 +68,9 @@ def logged(actor, **fields) -> Complaint:
 
 def start_action(client, action: str, complaints):
     """Step 1: choose the action on the changelist -> the intermediate page."""
-    return client.post(changelist_url(), {
-        "action": action, "index": 0, ACTION_CHECKBOX_NAME: [c.pk for c in complaints]})
+    return client.post(
+        changelist_url(), {"action": action, "index": 0, ACTION_CHECKBOX_NAME: [c.pk for c in complaints]}
+    )
 
 
 def apply_action(client, action: str, complaints, **fields):
@@ -134,8 +140,18 @@ def test_changelist_columns(client, supervisor):
     assert f"#{complaint.pk}" in content
     assert "ACME" in content  # the complainant falls back to the linked customer
     assert response.context["cl"].list_display[1:] == [
-        "reference_display", "received_at", "channel", "complainant", "category", "status",
-        "escalation_level", "assignee", "department", "reply_due_at", "overdue_marker"]
+        "reference_display",
+        "received_at",
+        "channel",
+        "complainant",
+        "category",
+        "status",
+        "escalation_level",
+        "assignee",
+        "department",
+        "reply_due_at",
+        "overdue_marker",
+    ]
 
 
 def test_changelist_is_ordered_newest_first(client, supervisor):
@@ -166,12 +182,20 @@ def test_filter_by_overdue(client, supervisor):
     late_reply = ComplaintFactory(office=supervisor.office, received_at=now - timedelta(hours=30))
     # replied, handling, past the committed completion date (R-T3)
     late_completion = ComplaintFactory(
-        office=supervisor.office, status=Status.HANDLING, received_at=now - timedelta(hours=50),
-        first_replied_at=now - timedelta(hours=40), committed_completion_at=now - timedelta(hours=1))
+        office=supervisor.office,
+        status=Status.HANDLING,
+        received_at=now - timedelta(hours=50),
+        first_replied_at=now - timedelta(hours=40),
+        committed_completion_at=now - timedelta(hours=1),
+    )
     on_time = ComplaintFactory(office=supervisor.office)
     closed_late = ComplaintFactory(
-        office=supervisor.office, received_at=now - timedelta(hours=30), status=Status.CLOSED,
-        close_reason=CloseReason.AUTO_CLOSED, closed_at=now)
+        office=supervisor.office,
+        received_at=now - timedelta(hours=30),
+        status=Status.CLOSED,
+        close_reason=CloseReason.AUTO_CLOSED,
+        closed_at=now,
+    )
     client.force_login(supervisor)
 
     overdue = client.get(changelist_url(), {"overdue": "yes"})
@@ -195,12 +219,15 @@ def test_filter_by_status_channel_and_department(client, supervisor):
     assert listed(client.get(changelist_url(), {"department__id__exact": engineering.pk})) == {with_department.pk}
 
 
-@pytest.mark.parametrize("field, value, query", [
-    ("contact_phone", "13912345678", "13912345678"),
-    ("complainant_name", "Zhang Sanfeng", "sanfeng"),
-    ("subject", "Water leaking from ceiling", "leaking"),
-    ("description", "Smell of sewage near block 9", "sewage"),
-])
+@pytest.mark.parametrize(
+    "field, value, query",
+    [
+        ("contact_phone", "13912345678", "13912345678"),
+        ("complainant_name", "Zhang Sanfeng", "sanfeng"),
+        ("subject", "Water leaking from ceiling", "leaking"),
+        ("description", "Smell of sewage near block 9", "sewage"),
+    ],
+)
 def test_search(client, supervisor, field, value, query):
     match = ComplaintFactory(office=supervisor.office, **{field: value})
     ComplaintFactory(office=supervisor.office)
@@ -234,9 +261,13 @@ def test_changelist_query_count_does_not_grow_with_rows(client, supervisor, djan
     def add(n):
         for i in range(n):
             ComplaintFactory(
-                office=supervisor.office, department=department() if i % 2 else None,
-                customer=CustomerFactory(), complainant_name="" if i % 3 else "Named",
-                escalation_level=i % 4, status=Status.IN_PROGRESS if i % 4 else Status.RECEIVED)
+                office=supervisor.office,
+                department=department() if i % 2 else None,
+                customer=CustomerFactory(),
+                complainant_name="" if i % 3 else "Named",
+                escalation_level=i % 4,
+                status=Status.IN_PROGRESS if i % 4 else Status.RECEIVED,
+            )
 
     client.force_login(supervisor)
     add(3)
@@ -254,8 +285,9 @@ def test_changelist_query_count_does_not_grow_with_rows(client, supervisor, djan
     assert response.status_code == 200
 
 
-def test_manager_changelist_query_count_does_not_grow_with_rows(client, manager, other_office,
-                                                                django_assert_max_num_queries):
+def test_manager_changelist_query_count_does_not_grow_with_rows(
+    client, manager, other_office, django_assert_max_num_queries
+):
     client.force_login(manager)
     for office_ in (manager.office, other_office) * 2:
         ComplaintFactory(office=office_, customer=CustomerFactory(), complainant_name="")
@@ -325,8 +357,7 @@ def test_change_page_refuses_a_post(client, superuser):
     complaint = ComplaintFactory(office=superuser.office)
     client.force_login(superuser)
 
-    response = client.post(change_url(complaint), {"status": Status.CLOSED, "escalation_level": 3,
-                                                   "subject": "Edited"})
+    response = client.post(change_url(complaint), {"status": Status.CLOSED, "escalation_level": 3, "subject": "Edited"})
 
     assert response.status_code == 403
     complaint.refresh_from_db()
@@ -340,8 +371,10 @@ def test_complaints_can_be_neither_added_nor_deleted_even_by_a_superuser(client,
 
     assert client.get(reverse("admin:complaints_complaint_add")).status_code == 403
     assert client.get(reverse("admin:complaints_complaint_delete", args=[complaint.pk])).status_code == 403
-    assert client.post(reverse("admin:complaints_complaint_delete", args=[complaint.pk]),
-                       {"post": "yes"}).status_code == 403
+    assert (
+        client.post(reverse("admin:complaints_complaint_delete", args=[complaint.pk]), {"post": "yes"}).status_code
+        == 403
+    )
     response = client.get(changelist_url())
     assert "delete_selected" not in offered_actions(response)
     assert Complaint.objects.filter(pk=complaint.pk).exists()
@@ -358,8 +391,9 @@ def test_events_can_be_neither_changed_nor_deleted_even_by_a_superuser(client, s
     assert view.status_code == 200
     assert 'name="_save"' not in view.content.decode()
 
-    assert client.post(event_url(event, "change"), {"note": "rewritten", "kind": EventKind.NOTE_ADDED}
-                       ).status_code == 403
+    assert (
+        client.post(event_url(event, "change"), {"note": "rewritten", "kind": EventKind.NOTE_ADDED}).status_code == 403
+    )
     assert client.get(event_url(event, "delete")).status_code == 403
     assert client.post(event_url(event, "delete"), {"post": "yes"}).status_code == 403
     assert client.get(reverse("admin:complaints_complaintevent_add")).status_code == 403
@@ -416,8 +450,9 @@ def test_reassign_action_shows_a_form_then_reassigns(client, supervisor, make_us
 def test_reassign_action_reports_refusals_per_complaint(client, manager, make_user, other_office):
     # given: a manager (who may pick anyone) hands complaints to a member of another office
     mine = ComplaintFactory(office=manager.office)
-    closed = ComplaintFactory(office=manager.office, status=Status.CLOSED, close_reason=CloseReason.AUTO_CLOSED,
-                              closed_at=timezone.now())
+    closed = ComplaintFactory(
+        office=manager.office, status=Status.CLOSED, close_reason=CloseReason.AUTO_CLOSED, closed_at=timezone.now()
+    )
     foreign = ComplaintFactory(office=other_office)
     outsider = make_user("agent", office_=other_office, username="outsider")
     client.force_login(manager)
@@ -458,8 +493,14 @@ def test_move_up_action_moves_up_one_level(client, supervisor, make_user):
     assert page.status_code == 200
     assert "admin/complaints/complaint/move_up.html" in [t.name for t in page.templates]
 
-    response = apply_action(client, "move_up_selected", [complaint], cause=EscalationCause.EMOTIONAL,
-                            to_user=head.pk, note="Agitated after 5 minutes")
+    response = apply_action(
+        client,
+        "move_up_selected",
+        [complaint],
+        cause=EscalationCause.EMOTIONAL,
+        to_user=head.pk,
+        note="Agitated after 5 minutes",
+    )
 
     complaint.refresh_from_db()
     assert (complaint.escalation_level, complaint.status, complaint.assignee) == (1, Status.IN_PROGRESS, head)
@@ -574,22 +615,30 @@ def test_manager_edits_departments_and_categories(client, manager, supervisor):
     # a supervisor may look, not change
     client.force_login(supervisor)
     assert client.get(reverse("admin:complaints_department_changelist")).status_code == 200
-    assert client.post(reverse("admin:complaints_department_change", args=[engineering.pk]),
-                       {"name": "Renamed", "is_active": ""}).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:complaints_department_change", args=[engineering.pk]), {"name": "Renamed", "is_active": ""}
+        ).status_code
+        == 403
+    )
     assert client.get(reverse("admin:complaints_department_add")).status_code == 403
 
     # the manager may
     client.force_login(manager)
-    response = client.post(reverse("admin:complaints_department_change", args=[engineering.pk]),
-                           {"name": engineering.name, "is_active": ""})
+    response = client.post(
+        reverse("admin:complaints_department_change", args=[engineering.pk]),
+        {"name": engineering.name, "is_active": ""},
+    )
     assert response.status_code == 302
     engineering.refresh_from_db()
     assert engineering.is_active is False
     response = client.post(reverse("admin:complaints_department_add"), {"name": "Legal affairs", "is_active": "on"})
     assert response.status_code == 302
     assert Department.objects.filter(name="Legal affairs").exists()
-    response = client.post(reverse("admin:complaints_category_change", args=[category.pk]),
-                           {"name": category.name, "code": category.code, "is_active": ""})
+    response = client.post(
+        reverse("admin:complaints_category_change", args=[category.pk]),
+        {"name": category.name, "code": category.code, "is_active": ""},
+    )
     assert response.status_code == 302
     response = client.get(reverse("admin:complaints_category_changelist"), {"q": category.code})
     assert category in response.context["cl"].result_list

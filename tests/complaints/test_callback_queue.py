@@ -1,5 +1,6 @@
 """R-C10: "my call-backs due" — every call-back outcome through the page, and the exemptions
 (on the spot, anonymous, unreachable, sensitive) never enter the queue."""
+
 import pytest
 from django.urls import reverse
 
@@ -40,11 +41,14 @@ def test_supervisor_sees_the_whole_office(client, agent, supervisor, resolved, o
     assert elsewhere.pk not in queue(client, office="1")
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"is_anonymous": True, "complainant_name": ""},
-    {"is_sensitive": True},
-    {"contact_phone": ""},  # unreachable
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"is_anonymous": True, "complainant_name": ""},
+        {"is_sensitive": True},
+        {"contact_phone": ""},  # unreachable
+    ],
+)
 def test_exempt_complaints_never_enter_the_queue(client, agent, kwargs):
     complaint = complaint_in(S.HANDLING, agent, **kwargs)
     complaint.mark_handled(actor=agent, note="Repaired.")
@@ -62,28 +66,43 @@ def test_on_the_spot_resolution_never_enters_the_queue(client, agent):
 
 
 def _act(client, complaint, action, data):
-    return client.post(reverse("complaints:action", args=[complaint.pk, action]),
-                       {f"{action}-{key}": value for key, value in data.items()})
+    return client.post(
+        reverse("complaints:action", args=[complaint.pk, action]),
+        {f"{action}-{key}": value for key, value in data.items()},
+    )
 
 
 def test_satisfied_call_back_closes_and_leaves_the_queue(client, agent, resolved):
     client.force_login(agent)
-    response = _act(client, resolved, "record_callback", {
-        "method": "phone", "satisfied": "yes", "about_process": "Quick", "operation_normal": "Running normally",
-        "suggestions": "None"})
+    response = _act(
+        client,
+        resolved,
+        "record_callback",
+        {
+            "method": "phone",
+            "satisfied": "yes",
+            "about_process": "Quick",
+            "operation_normal": "Running normally",
+            "suggestions": "None",
+        },
+    )
     assert response.status_code == 302
     resolved.refresh_from_db()
     assert (resolved.status, resolved.close_reason) == (S.CLOSED, CloseReason.CALLBACK_SATISFIED)
     event = resolved.events.order_by("-id").first()
-    assert event.data["answers"] == {"about_process": "Quick", "operation_normal": "Running normally",
-                                     "suggestions": "None"}
+    assert event.data["answers"] == {
+        "about_process": "Quick",
+        "operation_normal": "Running normally",
+        "suggestions": "None",
+    }
     assert queue(client) == set()
 
 
 def test_unsatisfied_call_back_moves_up_and_leaves_the_queue(client, agent, supervisor, resolved):
     client.force_login(agent)
-    response = _act(client, resolved, "record_callback", {
-        "method": "door_visit", "satisfied": "no", "to_user": supervisor.pk})
+    response = _act(
+        client, resolved, "record_callback", {"method": "door_visit", "satisfied": "no", "to_user": supervisor.pk}
+    )
     assert response.status_code == 302
     resolved.refresh_from_db()
     assert (resolved.status, resolved.escalation_level, resolved.assignee) == (S.IN_PROGRESS, 1, supervisor)

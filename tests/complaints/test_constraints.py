@@ -5,6 +5,7 @@ complaint has a close reason and a closing time, an on-the-spot close has a sign
 Rows are written straight to the database (factory / queryset update, no `full_clean`),
 so only the CheckConstraints stand in the way.
 """
+
 from datetime import timedelta
 
 import pytest
@@ -66,8 +67,7 @@ def test_reply_due_exactly_24_hours_after_receipt_is_stored(db):
     assert Complaint.objects.get(pk=complaint.pk).reply_due_at == received + DAY
 
 
-@pytest.mark.parametrize("late", [timedelta(seconds=1), timedelta(hours=1), timedelta(days=7)],
-                         ids=["1s", "1h", "7d"])
+@pytest.mark.parametrize("late", [timedelta(seconds=1), timedelta(hours=1), timedelta(days=7)], ids=["1s", "1h", "7d"])
 def test_reply_due_later_than_24_hours_after_receipt_is_refused(db, late):
     received = timezone.now()
 
@@ -146,10 +146,13 @@ def test_erasing_the_sign_off_of_an_on_the_spot_close_is_refused(db):
 
 
 # ------------------------------------------------------------- vocabulary
-@pytest.mark.parametrize(("field", "value", "constraint"), [
-    ("status", "lost", "complaint_status_valid"),
-    ("channel", "carrier_pigeon", "complaint_channel_valid"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "constraint"),
+    [
+        ("status", "lost", "complaint_status_valid"),
+        ("channel", "carrier_pigeon", "complaint_channel_valid"),
+    ],
+)
 def test_unknown_status_or_channel_is_refused(db, field, value, constraint):
     refused(constraint, **{field: value})
 
@@ -171,4 +174,7 @@ def test_every_stored_complaint_of_the_lifecycle_satisfies_the_constraints(agent
 
     complaint.refresh_from_db()
     assert (complaint.status, complaint.escalation_level, complaint.close_reason) == (
-        Status.CLOSED, 3, CloseReason.ON_THE_SPOT)
+        Status.CLOSED,
+        3,
+        CloseReason.ON_THE_SPOT,
+    )

@@ -1,5 +1,6 @@
 """The daily log (R-C11): per local day (Asia/Shanghai) what was received, first replied to,
 escalated and closed, scoped to the user's offices, for supervisors and managers."""
+
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,11 +39,27 @@ def closed_in(office, *, closed_at, reason=CloseReason.CALLBACK_SATISFIED, **kwa
     return complaint_in(office, status=Status.CLOSED, close_reason=reason, closed_at=closed_at, **kwargs)
 
 
-def escalation(complaint, *, at, from_level=0, to_level=1, kind=EventKind.MOVED_UP,
-               cause=EscalationCause.BEYOND_AUTHORITY, actor=None):
+def escalation(
+    complaint,
+    *,
+    at,
+    from_level=0,
+    to_level=1,
+    kind=EventKind.MOVED_UP,
+    cause=EscalationCause.BEYOND_AUTHORITY,
+    actor=None,
+):
     return ComplaintEvent.objects.create(
-        complaint=complaint, actor=actor, created_at=at, kind=kind, from_status=Status.IN_PROGRESS,
-        to_status=Status.IN_PROGRESS, from_level=from_level, to_level=to_level, data={"escalation_cause": cause})
+        complaint=complaint,
+        actor=actor,
+        created_at=at,
+        kind=kind,
+        from_status=Status.IN_PROGRESS,
+        to_status=Status.IN_PROGRESS,
+        from_level=from_level,
+        to_level=to_level,
+        data={"escalation_cause": cause},
+    )
 
 
 def section(response, key):
@@ -65,8 +82,22 @@ def test_day_bounds_are_local_midnights():
     assert end == datetime(2026, 10, 5, 16, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("value", ["2026-02-30", "2026-13-01", "abc", "20261005", "2026-10-5", "0000-01-01",
-                                   "0001-01-01", "9999-12-31", "2026-10-05x", " 2026-10-05", "２０２６-10-05"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-02-30",
+        "2026-13-01",
+        "abc",
+        "20261005",
+        "2026-10-5",
+        "0000-01-01",
+        "0001-01-01",
+        "9999-12-31",
+        "2026-10-05x",
+        " 2026-10-05",
+        "２０２６-10-05",
+    ],
+)
 def test_bad_date_in_the_url_is_404_never_500(client, supervisor, value):
     # Given a supervisor
     client.force_login(supervisor)
@@ -171,16 +202,29 @@ def test_replied_lists_first_replies_of_the_day_with_how_and_whether_in_time(cli
     # day before (and replied again today: not a first reply)
     office = supervisor.office
     on_time = complaint_in(office, subject="on time", received_at=local(DAY, 9), first_replied_at=local(DAY, 10))
-    ComplaintEvent.objects.create(complaint=on_time, created_at=local(DAY, 10), kind=EventKind.REPLIED,
-                                  note="We will send a technician.", from_level=0, to_level=0)
-    late = complaint_in(office, subject="late", received_at=local(DAY, 1), reply_due_at=local(DAY, 2),
-                        first_replied_at=local(DAY, 11))
-    ComplaintEvent.objects.create(complaint=late, created_at=local(DAY, 11), kind=EventKind.SOLUTION_PROPOSED,
-                                  from_level=0, to_level=0)
-    earlier = complaint_in(office, subject="earlier", received_at=local(DAY, 0) - timedelta(hours=3),
-                           first_replied_at=local(DAY, 0) - timedelta(hours=1))
-    ComplaintEvent.objects.create(complaint=earlier, created_at=local(DAY, 12), kind=EventKind.REPLIED,
-                                  from_level=0, to_level=0)
+    ComplaintEvent.objects.create(
+        complaint=on_time,
+        created_at=local(DAY, 10),
+        kind=EventKind.REPLIED,
+        note="We will send a technician.",
+        from_level=0,
+        to_level=0,
+    )
+    late = complaint_in(
+        office, subject="late", received_at=local(DAY, 1), reply_due_at=local(DAY, 2), first_replied_at=local(DAY, 11)
+    )
+    ComplaintEvent.objects.create(
+        complaint=late, created_at=local(DAY, 11), kind=EventKind.SOLUTION_PROPOSED, from_level=0, to_level=0
+    )
+    earlier = complaint_in(
+        office,
+        subject="earlier",
+        received_at=local(DAY, 0) - timedelta(hours=3),
+        first_replied_at=local(DAY, 0) - timedelta(hours=1),
+    )
+    ComplaintEvent.objects.create(
+        complaint=earlier, created_at=local(DAY, 12), kind=EventKind.REPLIED, from_level=0, to_level=0
+    )
     client.force_login(supervisor)
 
     # When the log is shown
@@ -219,14 +263,22 @@ def test_escalated_lists_every_level_rise_with_cause_and_level(client, superviso
     overdue = complaint_in(office, subject="deadline missed", received_at=local(DAY, 1))
     escalation(overdue, at=local(DAY, 10), kind=EventKind.REPLY_OVERDUE, cause=EscalationCause.DEADLINE_MISSED)
     rejected = complaint_in(office, subject="rejected", received_at=local(DAY, 2))
-    escalation(rejected, at=local(DAY, 11), from_level=1, to_level=2, kind=EventKind.SOLUTION_REJECTED,
-               cause=EscalationCause.SOLUTION_REJECTED)
+    escalation(
+        rejected,
+        at=local(DAY, 11),
+        from_level=1,
+        to_level=2,
+        kind=EventKind.SOLUTION_REJECTED,
+        cause=EscalationCause.SOLUTION_REJECTED,
+    )
     top = complaint_in(office, subject="already at the top", received_at=local(DAY, 3))
     escalation(top, at=local(DAY, 12), from_level=3, to_level=3, kind=EventKind.SOLUTION_REJECTED)
-    ComplaintEvent.objects.create(complaint=top, created_at=local(DAY, 13), kind=EventKind.REPLIED,
-                                  from_level=3, to_level=3)
-    ComplaintEvent.objects.create(complaint=top, created_at=local(DAY, 13), kind=EventKind.RECEIVED,
-                                  from_level=None, to_level=0)
+    ComplaintEvent.objects.create(
+        complaint=top, created_at=local(DAY, 13), kind=EventKind.REPLIED, from_level=3, to_level=3
+    )
+    ComplaintEvent.objects.create(
+        complaint=top, created_at=local(DAY, 13), kind=EventKind.RECEIVED, from_level=None, to_level=0
+    )
     client.force_login(supervisor)
 
     # When the log is shown
@@ -293,7 +345,11 @@ def test_counts_at_the_top_and_links_to_each_complaint(client, supervisor):
 
     # Then the counts are shown at the top and every row links to its complaint
     assert [(s.key, s.total) for s in response.context["sections"]] == [
-        ("received", 2), ("replied", 1), ("escalated", 1), ("closed", 0)]
+        ("received", 2),
+        ("replied", 1),
+        ("escalated", 1),
+        ("closed", 0),
+    ]
     page = response.content.decode()
     assert '<strong class="count-received">2</strong>' in page
     assert '<strong class="count-closed">0</strong>' in page
@@ -315,8 +371,9 @@ def test_a_long_section_is_cut_but_its_count_is_exact(client, supervisor, monkey
 
 # ------------------------------------------------------------------- office scoping
 def _one_of_each(office, tag):
-    received = complaint_in(office, subject=f"{tag} received", received_at=local(DAY, 8),
-                            first_replied_at=local(DAY, 9))
+    received = complaint_in(
+        office, subject=f"{tag} received", received_at=local(DAY, 8), first_replied_at=local(DAY, 9)
+    )
     escalation(received, at=local(DAY, 10))
     closed_in(office, subject=f"{tag} closed", closed_at=local(DAY, 11))
 
@@ -392,8 +449,9 @@ def test_nav_link_only_for_those_who_may(client, agent, supervisor):
 def _fill_day(office, n):
     for i in range(n):
         c = complaint_in(office, received_at=local(DAY, 8, i), first_replied_at=local(DAY, 9, i))
-        ComplaintEvent.objects.create(complaint=c, created_at=local(DAY, 9, i), kind=EventKind.REPLIED,
-                                      from_level=0, to_level=0)
+        ComplaintEvent.objects.create(
+            complaint=c, created_at=local(DAY, 9, i), kind=EventKind.REPLIED, from_level=0, to_level=0
+        )
         escalation(c, at=local(DAY, 10, i), actor=c.received_by)
         closed_in(office, closed_at=local(DAY, 11, i))
 
@@ -416,6 +474,5 @@ def test_query_count_does_not_grow_with_rows(client, request, user_fixture):
     # Then the page costs the same queries: one per section, plus session, user, permissions,
     # the bell and the user's office in the header
     assert [s.total for s in response.context["sections"]] == [20, 20, 20, 20]
-    assert len(large.captured_queries) == len(small.captured_queries) <= 10, [
-        q["sql"] for q in large.captured_queries]
+    assert len(large.captured_queries) == len(small.captured_queries) <= 10, [q["sql"] for q in large.captured_queries]
     assert sum('FROM "complaints_' in q["sql"] for q in large.captured_queries) == 4

@@ -1,5 +1,6 @@
 """Deadlines of the procedure (R-C5, R-T2, R-T4) in calendar time and, with the optional
 working calendar switched on, in working time (complaints.calendar)."""
+
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -128,8 +129,9 @@ def test_a_make_up_working_saturday_counts_with_mondays_hours(working_week):
 def test_a_make_up_working_day_may_work_like_another_weekday(working_week):
     WorkingHours.objects.create(weekday=Weekday.SATURDAY, start=time(10), end=time(11))
     sunday = at(2025, 6, 8).date()
-    CalendarHoliday.objects.create(date=sunday, name="Make-up working day", is_working_day=True,
-                           works_like_weekday=Weekday.SATURDAY)
+    CalendarHoliday.objects.create(
+        date=sunday, name="Make-up working day", is_working_day=True, works_like_weekday=Weekday.SATURDAY
+    )
     CalendarHoliday.objects.create(date=SATURDAY, name="Day off")
 
     # Saturday is off, Sunday is worked 10:00–11:00 only
@@ -268,7 +270,9 @@ def test_create_default_week_adds_monday_to_friday_once():
 
     assert len(added) == 10 and again == []
     assert list(WorkingHours.objects.filter(weekday=Weekday.MONDAY).values_list("start", "end")) == [
-        (time(9), time(12)), (time(13, 30), time(18))]
+        (time(9), time(12)),
+        (time(13, 30), time(18)),
+    ]
     assert not WorkingHours.objects.filter(weekday__gte=Weekday.SATURDAY).exists()
 
 
@@ -329,9 +333,17 @@ def test_log_stores_the_tier_reply_window_and_agreeing_beyond_it_is_refused(agen
 
     # when
     complaint = Complaint.log(
-        actor=agent, office=agent.office, channel=Channel.PHONE, incident_at=now - timedelta(hours=1),
-        incident_place="Plant 2, inlet", subject="Odour from the inlet", description="Strong odour since noon.",
-        category=Category.objects.get(code="repairs"), customer=customer, complainant_name="Li Lei")
+        actor=agent,
+        office=agent.office,
+        channel=Channel.PHONE,
+        incident_at=now - timedelta(hours=1),
+        incident_place="Plant 2, inlet",
+        subject="Odour from the inlet",
+        description="Strong odour since noon.",
+        category=Category.objects.get(code="repairs"),
+        customer=customer,
+        complainant_name="Li Lei",
+    )
 
     # then
     complaint.refresh_from_db()

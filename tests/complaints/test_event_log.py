@@ -1,6 +1,7 @@
 """R-C11: every step of every complaint is kept. `ComplaintEvent` rows are append-only —
 the model and its querysets refuse to change or delete them on every database, and on
 PostgreSQL a trigger refuses raw SQL as well (migration 0003_events_append_only)."""
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError
@@ -56,8 +57,11 @@ def test_deleting_an_event_is_refused(event):
 
 @pytest.mark.parametrize("via", ["manager", "related_manager", "filtered"])
 def test_queryset_update_is_refused(complaint, event, via):
-    queryset = {"manager": ComplaintEvent.objects.all(), "related_manager": complaint.events.all(),
-                "filtered": ComplaintEvent.objects.filter(pk=event.pk)}[via]
+    queryset = {
+        "manager": ComplaintEvent.objects.all(),
+        "related_manager": complaint.events.all(),
+        "filtered": ComplaintEvent.objects.filter(pk=event.pk),
+    }[via]
     before = stored(event)
 
     with pytest.raises(PermissionError):
@@ -88,8 +92,11 @@ def test_bulk_update_is_refused(event):
 
 @pytest.mark.parametrize("via", ["manager", "related_manager", "filtered"])
 def test_queryset_delete_is_refused(complaint, event, via):
-    queryset = {"manager": ComplaintEvent.objects.all(), "related_manager": complaint.events.all(),
-                "filtered": ComplaintEvent.objects.filter(pk=event.pk)}[via]
+    queryset = {
+        "manager": ComplaintEvent.objects.all(),
+        "related_manager": complaint.events.all(),
+        "filtered": ComplaintEvent.objects.filter(pk=event.pk),
+    }[via]
 
     with pytest.raises(PermissionError):
         queryset.delete()
@@ -112,15 +119,20 @@ def test_deleting_the_actor_cannot_take_the_events_along(agent, complaint, event
     assert ComplaintEvent.objects.get(pk=event.pk).actor_id == agent.pk
 
 
-needs_postgresql = pytest.mark.skipif(connection.vendor != "postgresql",
-                                      reason="the append-only trigger exists on PostgreSQL only")
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only"
+)
 
 
 @needs_postgresql
-@pytest.mark.parametrize("sql", [
-    f"UPDATE {TABLE} SET note = 'Rewritten history.' WHERE id = %s",
-    f"DELETE FROM {TABLE} WHERE id = %s",
-], ids=["update", "delete"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        f"UPDATE {TABLE} SET note = 'Rewritten history.' WHERE id = %s",
+        f"DELETE FROM {TABLE} WHERE id = %s",
+    ],
+    ids=["update", "delete"],
+)
 def test_database_trigger_refuses_raw_sql(event, sql):
     before = stored(event)
 

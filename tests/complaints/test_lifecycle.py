@@ -5,6 +5,7 @@ status: from the statuses it is allowed in it moves the complaint and writes exa
 `ComplaintEvent`; from every other status it raises `InvalidTransition`, writes nothing and
 changes nothing. The remaining tests pin the rules of the individual steps.
 """
+
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -49,49 +50,84 @@ def last_event(complaint) -> ComplaintEvent:
 @pytest.fixture
 def ctx(agent, make_user):
     """The actor and the arguments every action needs."""
-    return SimpleNamespace(actor=agent, colleague=make_user("supervisor", username="colleague"),
-                           department=department())
+    return SimpleNamespace(
+        actor=agent, colleague=make_user("supervisor", username="colleague"), department=department()
+    )
 
 
 # action name -> (call with valid arguments, event kind, status after it from `status`)
 CALLS = {
-    "reply": (lambda c, x: c.reply(actor=x.actor, note="We are on it."),
-              EventKind.REPLIED, lambda s: S.IN_PROGRESS if s == S.RECEIVED else s),
-    "agree_reply_time": (lambda c, x: c.agree_reply_time(actor=x.actor,
-                                                         reply_due_at=c.received_at + timedelta(hours=12)),
-                         EventKind.REPLY_TIME_AGREED, lambda s: S.IN_PROGRESS),
-    "resolve_on_the_spot": (lambda c, x: c.resolve_on_the_spot(actor=x.actor, resolution="Explained.",
-                                                               signoff_name="Li Wei", satisfied=True),
-                            EventKind.RESOLVED_ON_THE_SPOT, lambda s: S.CLOSED),
-    "assign_department": (lambda c, x: c.assign_department(actor=x.actor, department=x.department),
-                          EventKind.DEPARTMENT_ASSIGNED, lambda s: S.IN_PROGRESS if s == S.RECEIVED else s),
-    "record_findings": (lambda c, x: c.record_findings(actor=x.actor, findings="The lift motor burnt out."),
-                        EventKind.FINDINGS_RECORDED, lambda s: s),
-    "report_progress": (lambda c, x: c.report_progress(actor=x.actor, note="A technician is on the way."),
-                        EventKind.PROGRESS_REPORTED, lambda s: s),
-    "propose_solution": (lambda c, x: c.propose_solution(actor=x.actor, solution="Replace the motor."),
-                         EventKind.SOLUTION_PROPOSED, lambda s: S.SOLUTION_PROPOSED),
-    "record_answer": (lambda c, x: c.record_answer(actor=x.actor, accepted=True),
-                      EventKind.SOLUTION_ACCEPTED, lambda s: S.HANDLING),
-    "commit_completion": (lambda c, x: c.commit_completion(actor=x.actor,
-                                                           completion_at=timezone.now() + timedelta(days=2)),
-                          EventKind.COMPLETION_COMMITTED, lambda s: s),
-    "mark_handled": (lambda c, x: c.mark_handled(actor=x.actor, note="Done."),
-                     EventKind.HANDLED, lambda s: S.RESOLVED),
-    "record_callback": (lambda c, x: c.record_callback(actor=x.actor, method=CallbackMethod.PHONE, satisfied=True),
-                        EventKind.CALLBACK_RECORDED, lambda s: S.CLOSED),
-    "decline_callback": (lambda c, x: c.decline_callback(actor=x.actor),
-                         EventKind.CALLBACK_DECLINED, lambda s: S.CALLBACK_DECLINED),
-    "move_up": (lambda c, x: c.move_up(actor=x.actor, cause=EscalationCause.BEYOND_AUTHORITY),
-                EventKind.MOVED_UP, lambda s: s if s in (S.IN_PROGRESS, S.HANDLING) else S.IN_PROGRESS),
-    "reassign": (lambda c, x: c.reassign(actor=x.actor, assignee=x.colleague),
-                 EventKind.REASSIGNED, lambda s: s),
-    "add_note": (lambda c, x: c.add_note(actor=x.actor, note="Owner phoned again."),
-                 EventKind.NOTE_ADDED, lambda s: s),
-    "auto_close": (lambda c, x: c.auto_close(actor=x.actor),
-                   EventKind.AUTO_CLOSED, lambda s: S.CLOSED),
-    "mark_training_case": (lambda c, x: c.mark_training_case(actor=x.actor, lesson="Apologise first."),
-                           EventKind.TRAINING_CASE_MARKED, lambda s: s),
+    "reply": (
+        lambda c, x: c.reply(actor=x.actor, note="We are on it."),
+        EventKind.REPLIED,
+        lambda s: S.IN_PROGRESS if s == S.RECEIVED else s,
+    ),
+    "agree_reply_time": (
+        lambda c, x: c.agree_reply_time(actor=x.actor, reply_due_at=c.received_at + timedelta(hours=12)),
+        EventKind.REPLY_TIME_AGREED,
+        lambda s: S.IN_PROGRESS,
+    ),
+    "resolve_on_the_spot": (
+        lambda c, x: c.resolve_on_the_spot(
+            actor=x.actor, resolution="Explained.", signoff_name="Li Wei", satisfied=True
+        ),
+        EventKind.RESOLVED_ON_THE_SPOT,
+        lambda s: S.CLOSED,
+    ),
+    "assign_department": (
+        lambda c, x: c.assign_department(actor=x.actor, department=x.department),
+        EventKind.DEPARTMENT_ASSIGNED,
+        lambda s: S.IN_PROGRESS if s == S.RECEIVED else s,
+    ),
+    "record_findings": (
+        lambda c, x: c.record_findings(actor=x.actor, findings="The lift motor burnt out."),
+        EventKind.FINDINGS_RECORDED,
+        lambda s: s,
+    ),
+    "report_progress": (
+        lambda c, x: c.report_progress(actor=x.actor, note="A technician is on the way."),
+        EventKind.PROGRESS_REPORTED,
+        lambda s: s,
+    ),
+    "propose_solution": (
+        lambda c, x: c.propose_solution(actor=x.actor, solution="Replace the motor."),
+        EventKind.SOLUTION_PROPOSED,
+        lambda s: S.SOLUTION_PROPOSED,
+    ),
+    "record_answer": (
+        lambda c, x: c.record_answer(actor=x.actor, accepted=True),
+        EventKind.SOLUTION_ACCEPTED,
+        lambda s: S.HANDLING,
+    ),
+    "commit_completion": (
+        lambda c, x: c.commit_completion(actor=x.actor, completion_at=timezone.now() + timedelta(days=2)),
+        EventKind.COMPLETION_COMMITTED,
+        lambda s: s,
+    ),
+    "mark_handled": (lambda c, x: c.mark_handled(actor=x.actor, note="Done."), EventKind.HANDLED, lambda s: S.RESOLVED),
+    "record_callback": (
+        lambda c, x: c.record_callback(actor=x.actor, method=CallbackMethod.PHONE, satisfied=True),
+        EventKind.CALLBACK_RECORDED,
+        lambda s: S.CLOSED,
+    ),
+    "decline_callback": (
+        lambda c, x: c.decline_callback(actor=x.actor),
+        EventKind.CALLBACK_DECLINED,
+        lambda s: S.CALLBACK_DECLINED,
+    ),
+    "move_up": (
+        lambda c, x: c.move_up(actor=x.actor, cause=EscalationCause.BEYOND_AUTHORITY),
+        EventKind.MOVED_UP,
+        lambda s: s if s in (S.IN_PROGRESS, S.HANDLING) else S.IN_PROGRESS,
+    ),
+    "reassign": (lambda c, x: c.reassign(actor=x.actor, assignee=x.colleague), EventKind.REASSIGNED, lambda s: s),
+    "add_note": (lambda c, x: c.add_note(actor=x.actor, note="Owner phoned again."), EventKind.NOTE_ADDED, lambda s: s),
+    "auto_close": (lambda c, x: c.auto_close(actor=x.actor), EventKind.AUTO_CLOSED, lambda s: S.CLOSED),
+    "mark_training_case": (
+        lambda c, x: c.mark_training_case(actor=x.actor, lesson="Apologise first."),
+        EventKind.TRAINING_CASE_MARKED,
+        lambda s: s,
+    ),
 }
 
 _WORKING = {S.RECEIVED, S.IN_PROGRESS, S.SOLUTION_PROPOSED, S.HANDLING}
@@ -119,8 +155,9 @@ EXPECTED_FROM = {
 }
 
 VALID = [(name, status) for name, act in ALL_ACTIONS.items() for status in act.from_statuses]
-INVALID = [(name, status) for name, act in ALL_ACTIONS.items() for status in S.values
-           if status not in act.from_statuses]
+INVALID = [
+    (name, status) for name, act in ALL_ACTIONS.items() for status in S.values if status not in act.from_statuses
+]
 
 
 # ------------------------------------------------------------ the table
@@ -136,8 +173,7 @@ def test_action_is_allowed_in_exactly_the_expected_statuses(name):
 def test_closed_is_final():
     assert rules.TRANSITIONS[S.CLOSED] == frozenset()
     # only actions that leave the status as it is: a note, marking a training case
-    assert {name for name, act in ALL_ACTIONS.items() if act.allowed_in(S.CLOSED)} == {
-        "add_note", "mark_training_case"}
+    assert {name for name, act in ALL_ACTIONS.items() if act.allowed_in(S.CLOSED)} == {"add_note", "mark_training_case"}
 
 
 @pytest.mark.parametrize(("name", "status"), VALID)
@@ -156,7 +192,7 @@ def test_valid_action_moves_the_complaint_and_writes_one_event(ctx, name, status
     stored = Complaint.objects.get(pk=complaint.pk)
     assert stored.status == complaint.status == expected
     # and exactly one event tells who did what
-    new = events(complaint)[len(before_events):]
+    new = events(complaint)[len(before_events) :]
     assert len(new) == 1
     event = new[0]
     assert event.kind == kind
@@ -188,11 +224,17 @@ def test_invalid_action_raises_and_changes_nothing(ctx, name, status):
 def log_kwargs(agent, **overrides):
     now = timezone.now()
     kwargs = dict(
-        actor=agent, office=agent.office, channel=Channel.WALK_IN, incident_at=now - timedelta(hours=3),
-        incident_place="Building 5, car park", subject="Car park gate broken",
+        actor=agent,
+        office=agent.office,
+        channel=Channel.WALK_IN,
+        incident_at=now - timedelta(hours=3),
+        incident_place="Building 5, car park",
+        subject="Car park gate broken",
         description="The barrier does not open with the resident card.",
-        category=Category.objects.get(code="repairs"), complainant_name="Wang Fang",
-        contact_phone="021-6234 5678")
+        category=Category.objects.get(code="repairs"),
+        complainant_name="Wang Fang",
+        contact_phone="021-6234 5678",
+    )
     kwargs.update(overrides)
     return kwargs
 
@@ -231,14 +273,17 @@ def test_log_reply_window_setting_may_shorten_but_never_lengthen_it(agent, setti
     assert capped.reply_due_at == capped.received_at + timedelta(hours=24)
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"contact_phone": "12345"}, "contact_phone"),
-    ({"contact_phone": "1380013800"}, "contact_phone"),  # a mobile number needs 11 digits
-    ({"contact_qq": "0123"}, "contact_qq"),
-    ({"contact_email": "not-an-address"}, "contact_email"),
-    ({"subject": ""}, "subject"),
-    ({"channel": "carrier_pigeon"}, "channel"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"contact_phone": "12345"}, "contact_phone"),
+        ({"contact_phone": "1380013800"}, "contact_phone"),  # a mobile number needs 11 digits
+        ({"contact_qq": "0123"}, "contact_qq"),
+        ({"contact_email": "not-an-address"}, "contact_email"),
+        ({"subject": ""}, "subject"),
+        ({"channel": "carrier_pigeon"}, "channel"),
+    ],
+)
 def test_log_with_invalid_data_raises_and_saves_nothing(agent, overrides, field):
     complaints, event_count = Complaint.objects.count(), ComplaintEvent.objects.count()
 
@@ -267,12 +312,15 @@ def test_agree_reply_time_exactly_24_hours_after_receipt_is_accepted(agent):
 
 
 @pytest.mark.parametrize("status", [S.RECEIVED, S.IN_PROGRESS])
-@pytest.mark.parametrize("due", [
-    pytest.param(lambda c: c.received_at + timedelta(hours=24, seconds=1), id="24h+1s"),
-    pytest.param(lambda c: c.received_at + timedelta(days=3), id="3-days"),
-    pytest.param(lambda c: timezone.now() - timedelta(minutes=1), id="past"),
-    pytest.param(lambda c: c.received_at, id="at-receipt"),
-])
+@pytest.mark.parametrize(
+    "due",
+    [
+        pytest.param(lambda c: c.received_at + timedelta(hours=24, seconds=1), id="24h+1s"),
+        pytest.param(lambda c: c.received_at + timedelta(days=3), id="3-days"),
+        pytest.param(lambda c: timezone.now() - timedelta(minutes=1), id="past"),
+        pytest.param(lambda c: c.received_at, id="at-receipt"),
+    ],
+)
 def test_agree_reply_time_outside_the_window_raises_and_changes_nothing(agent, status, due):
     complaint = complaint_in(status, agent)
     stored_before, events_before = row(complaint), events(complaint)
@@ -339,20 +387,26 @@ def test_reply_sets_first_reply_once_and_progress_every_time(agent):
     assert second.last_progress_at > first.last_progress_at
 
 
-@pytest.mark.parametrize(("status", "call", "field"), [
-    (S.RECEIVED, lambda c, a: c.reply(actor=a, note="  "), "note"),
-    (S.IN_PROGRESS, lambda c, a: c.report_progress(actor=a, note=""), "note"),
-    (S.IN_PROGRESS, lambda c, a: c.record_findings(actor=a, findings=" "), "findings"),
-    (S.RECEIVED, lambda c, a: c.propose_solution(actor=a, solution=""), "solution"),
-    (S.HANDLING, lambda c, a: c.mark_handled(actor=a, note=""), "note"),
-    (S.HANDLING, lambda c, a: c.commit_completion(actor=a, completion_at=timezone.now() - timedelta(hours=1)),
-     "completion_at"),
-    (S.HANDLING, lambda c, a: c.commit_completion(actor=a, completion_at=None), "completion_at"),
-    (S.RESOLVED, lambda c, a: c.record_callback(actor=a, method="telepathy", satisfied=True), "method"),
-    (S.RECEIVED, lambda c, a: c.reassign(actor=a, assignee=None), "assignee"),
-    (S.RECEIVED, lambda c, a: c.assign_department(actor=a, department=None), "department"),
-    (S.CLOSED, lambda c, a: c.add_note(actor=a, note=""), "note"),
-])
+@pytest.mark.parametrize(
+    ("status", "call", "field"),
+    [
+        (S.RECEIVED, lambda c, a: c.reply(actor=a, note="  "), "note"),
+        (S.IN_PROGRESS, lambda c, a: c.report_progress(actor=a, note=""), "note"),
+        (S.IN_PROGRESS, lambda c, a: c.record_findings(actor=a, findings=" "), "findings"),
+        (S.RECEIVED, lambda c, a: c.propose_solution(actor=a, solution=""), "solution"),
+        (S.HANDLING, lambda c, a: c.mark_handled(actor=a, note=""), "note"),
+        (
+            S.HANDLING,
+            lambda c, a: c.commit_completion(actor=a, completion_at=timezone.now() - timedelta(hours=1)),
+            "completion_at",
+        ),
+        (S.HANDLING, lambda c, a: c.commit_completion(actor=a, completion_at=None), "completion_at"),
+        (S.RESOLVED, lambda c, a: c.record_callback(actor=a, method="telepathy", satisfied=True), "method"),
+        (S.RECEIVED, lambda c, a: c.reassign(actor=a, assignee=None), "assignee"),
+        (S.RECEIVED, lambda c, a: c.assign_department(actor=a, department=None), "department"),
+        (S.CLOSED, lambda c, a: c.add_note(actor=a, note=""), "note"),
+    ],
+)
 def test_missing_or_bad_argument_raises_validation_error_and_changes_nothing(agent, status, call, field):
     complaint = complaint_in(status, agent)
     stored_before, events_before = row(complaint), events(complaint)
@@ -390,8 +444,13 @@ def test_add_note_on_a_closed_complaint_keeps_it_closed(agent):
 def test_resolve_on_the_spot_with_sign_off_closes_at_once(agent):
     complaint = new_complaint(agent)
 
-    complaint.resolve_on_the_spot(actor=agent, resolution="Apologised and reset the gate card.",
-                                  signoff_name="  Wang Fang ", satisfied=True, apologised=True)
+    complaint.resolve_on_the_spot(
+        actor=agent,
+        resolution="Apologised and reset the gate card.",
+        signoff_name="  Wang Fang ",
+        satisfied=True,
+        apologised=True,
+    )
 
     complaint.refresh_from_db()
     assert complaint.status == S.CLOSED
@@ -418,13 +477,16 @@ def test_resolve_on_the_spot_keeps_an_earlier_first_reply(agent):
     assert complaint.first_replied_at == first_reply < complaint.closed_at
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"resolution": ""}, "resolution"),
-    ({"resolution": "   "}, "resolution"),
-    ({"signoff_name": ""}, "signoff_name"),
-    ({"signoff_name": " \t"}, "signoff_name"),
-    ({"satisfied": False}, "satisfied"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"resolution": ""}, "resolution"),
+        ({"resolution": "   "}, "resolution"),
+        ({"signoff_name": ""}, "signoff_name"),
+        ({"signoff_name": " \t"}, "signoff_name"),
+        ({"satisfied": False}, "satisfied"),
+    ],
+)
 def test_resolve_on_the_spot_needs_resolution_sign_off_and_satisfaction(agent, kwargs, field):
     complaint = new_complaint(agent)
     stored_before, events_before = row(complaint), events(complaint)
@@ -476,8 +538,11 @@ def test_move_up_to_a_person_makes_them_the_assignee(agent, supervisor):
     event = last_event(complaint)
     assert event.actor == agent
     assert (event.from_status, event.to_status, event.from_level, event.to_level) == (S.RECEIVED, S.IN_PROGRESS, 0, 1)
-    assert event.data == {"escalation_cause": EscalationCause.EMOTIONAL, "to_user": supervisor.pk,
-                          "to_user_name": str(supervisor)}
+    assert event.data == {
+        "escalation_cause": EscalationCause.EMOTIONAL,
+        "to_user": supervisor.pk,
+        "to_user_name": str(supervisor),
+    }
 
 
 def test_move_up_without_a_person_keeps_the_assignee(agent):
@@ -528,8 +593,9 @@ def test_move_up_with_an_invalid_cause_raises(agent, cause):
     assert events(complaint) == events_before
 
 
-@pytest.mark.parametrize(("status", "cleared"), [(S.RESOLVED, "resolved_at"),
-                                                 (S.CALLBACK_DECLINED, "callback_declined_at")])
+@pytest.mark.parametrize(
+    ("status", "cleared"), [(S.RESOLVED, "resolved_at"), (S.CALLBACK_DECLINED, "callback_declined_at")]
+)
 def test_move_up_reopens_a_resolved_complaint(agent, status, cleared):
     complaint = complaint_in(status, agent)
     assert getattr(complaint, cleared) is not None
@@ -594,7 +660,7 @@ def test_rejected_solution_goes_back_in_progress_one_level_up(agent, supervisor)
     complaint.refresh_from_db()
     assert (complaint.status, complaint.escalation_level) == (S.IN_PROGRESS, 1)
     assert complaint.assignee == supervisor
-    [event] = events(complaint)[len(events_before):]  # one event, no separate "moved up"
+    [event] = events(complaint)[len(events_before) :]  # one event, no separate "moved up"
     assert event.kind == EventKind.SOLUTION_REJECTED
     assert (event.from_status, event.to_status) == (S.SOLUTION_PROPOSED, S.IN_PROGRESS)
     assert event.from_level < event.to_level
@@ -649,16 +715,18 @@ def test_commit_completion_records_the_date_and_counts_as_progress(agent):
     assert last_event(complaint).data == {"committed_completion_at": when.isoformat()}
 
 
-@pytest.mark.parametrize(("complaint_kwargs", "customer_kwargs"), [
-    pytest.param({}, None, id="phone"),
-    pytest.param({"contact_phone": "", "contact_email": "owner@example.com"}, None, id="email"),
-    pytest.param({"contact_phone": "", "contact_wechat": "wang_fang88"}, None, id="wechat"),
-    pytest.param({"contact_phone": "", "contact_qq": "123456"}, None, id="qq"),
-    pytest.param({"contact_phone": ""}, {"phone": "13800138000"}, id="customer-phone"),
-    pytest.param({"contact_phone": ""}, {"phone": "", "email": "c@example.com"}, id="customer-email"),
-])
-def test_mark_handled_awaits_a_call_back_when_the_complainant_can_be_reached(agent, complaint_kwargs,
-                                                                            customer_kwargs):
+@pytest.mark.parametrize(
+    ("complaint_kwargs", "customer_kwargs"),
+    [
+        pytest.param({}, None, id="phone"),
+        pytest.param({"contact_phone": "", "contact_email": "owner@example.com"}, None, id="email"),
+        pytest.param({"contact_phone": "", "contact_wechat": "wang_fang88"}, None, id="wechat"),
+        pytest.param({"contact_phone": "", "contact_qq": "123456"}, None, id="qq"),
+        pytest.param({"contact_phone": ""}, {"phone": "13800138000"}, id="customer-phone"),
+        pytest.param({"contact_phone": ""}, {"phone": "", "email": "c@example.com"}, id="customer-email"),
+    ],
+)
+def test_mark_handled_awaits_a_call_back_when_the_complainant_can_be_reached(agent, complaint_kwargs, customer_kwargs):
     if customer_kwargs is not None:
         complaint_kwargs = {**complaint_kwargs, "customer": CustomerFactory(**customer_kwargs)}
     complaint = complaint_in(S.HANDLING, agent, **complaint_kwargs)
@@ -674,12 +742,15 @@ def test_mark_handled_awaits_a_call_back_when_the_complainant_can_be_reached(age
     assert event.data == {"needs_callback": True}
 
 
-@pytest.mark.parametrize(("complaint_kwargs", "customer_kwargs"), [
-    pytest.param({"is_anonymous": True}, None, id="anonymous"),
-    pytest.param({"is_sensitive": True}, None, id="sensitive"),
-    pytest.param({"contact_phone": ""}, None, id="no-contact"),
-    pytest.param({"contact_phone": ""}, {"phone": "", "email": ""}, id="customer-without-contact"),
-])
+@pytest.mark.parametrize(
+    ("complaint_kwargs", "customer_kwargs"),
+    [
+        pytest.param({"is_anonymous": True}, None, id="anonymous"),
+        pytest.param({"is_sensitive": True}, None, id="sensitive"),
+        pytest.param({"contact_phone": ""}, None, id="no-contact"),
+        pytest.param({"contact_phone": ""}, {"phone": "", "email": ""}, id="customer-without-contact"),
+    ],
+)
 def test_mark_handled_closes_when_no_call_back_is_needed(agent, complaint_kwargs, customer_kwargs):
     if customer_kwargs is not None:
         complaint_kwargs = {**complaint_kwargs, "customer": CustomerFactory(**customer_kwargs)}
@@ -702,8 +773,9 @@ def test_mark_handled_closes_when_no_call_back_is_needed(agent, complaint_kwargs
 def test_satisfied_call_back_closes(agent, method):
     complaint = complaint_in(S.RESOLVED, agent)
 
-    complaint.record_callback(actor=agent, method=method, satisfied=True, note="All fine.",
-                              answers={"sewage_operation_normal": True})
+    complaint.record_callback(
+        actor=agent, method=method, satisfied=True, note="All fine.", answers={"sewage_operation_normal": True}
+    )
 
     complaint.refresh_from_db()
     assert complaint.status == S.CLOSED
@@ -761,15 +833,25 @@ def test_declined_call_back_is_recorded_then_auto_closed(agent):
 
 
 # --------------------------------------------------- idempotent no-ops
-@pytest.mark.parametrize(("status", "call"), [
-    pytest.param(S.RECEIVED, lambda c, x: c.reassign(actor=x.actor, assignee=x.colleague), id="reassign"),
-    pytest.param(S.RECEIVED, lambda c, x: c.assign_department(actor=x.actor, department=x.department),
-                 id="assign_department"),
-    pytest.param(S.RECEIVED, lambda c, x: c.agree_reply_time(
-        actor=x.actor, reply_due_at=c.received_at + timedelta(hours=20)), id="agree_reply_time"),
-    pytest.param(S.HANDLING, lambda c, x: c.commit_completion(
-        actor=x.actor, completion_at=x.completion_at), id="commit_completion"),
-])
+@pytest.mark.parametrize(
+    ("status", "call"),
+    [
+        pytest.param(S.RECEIVED, lambda c, x: c.reassign(actor=x.actor, assignee=x.colleague), id="reassign"),
+        pytest.param(
+            S.RECEIVED, lambda c, x: c.assign_department(actor=x.actor, department=x.department), id="assign_department"
+        ),
+        pytest.param(
+            S.RECEIVED,
+            lambda c, x: c.agree_reply_time(actor=x.actor, reply_due_at=c.received_at + timedelta(hours=20)),
+            id="agree_reply_time",
+        ),
+        pytest.param(
+            S.HANDLING,
+            lambda c, x: c.commit_completion(actor=x.actor, completion_at=x.completion_at),
+            id="commit_completion",
+        ),
+    ],
+)
 def test_repeating_a_change_writes_no_second_event(ctx, status, call):
     ctx.completion_at = timezone.now() + timedelta(days=2)
     complaint = complaint_in(status, ctx.actor)

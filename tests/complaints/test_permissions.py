@@ -1,5 +1,6 @@
 """Permission matrix: every named URL × every role, the expected status per cell. Each
 denial is followed by the same request from a role that may, to prove it was the permission."""
+
 from datetime import timedelta
 
 import pytest
@@ -22,10 +23,16 @@ def _request(client, complaint, name):
         "intake_walk_in": ("get", reverse("complaints:intake_walk_in"), None),
         "intake_phone": ("get", reverse("complaints:intake_phone"), None),
         "detail": ("get", detail, None),
-        "add_note": ("post", reverse("complaints:action", args=[complaint.pk, "add_note"]),
-                     {"add_note-note": "Checked."}),
-        "agree_reply_time": ("post", reverse("complaints:action", args=[complaint.pk, "agree_reply_time"]),
-                             {"agree_reply_time-reply_due_at": due}),
+        "add_note": (
+            "post",
+            reverse("complaints:action", args=[complaint.pk, "add_note"]),
+            {"add_note-note": "Checked."},
+        ),
+        "agree_reply_time": (
+            "post",
+            reverse("complaints:action", args=[complaint.pk, "agree_reply_time"]),
+            {"agree_reply_time-reply_due_at": due},
+        ),
         "reassign": ("post", reverse("complaints:action", args=[complaint.pk, "reassign"]), None),
         "admin_changelist": ("get", reverse("admin:complaints_complaint_changelist"), None),
     }
@@ -37,28 +44,41 @@ OK, DENIED, LOGIN = "ok", "denied", "login"
 # url -> {role: expected}; "ok" is 200 for GET, 302 back to the complaint for POST.
 MATRIX = {
     "list": dict(agent=OK, supervisor=OK, department_handler=OK, manager=OK, customer_info=OK, no_role=DENIED),
-    "intake_walk_in": dict(agent=OK, supervisor=OK, department_handler=DENIED, manager=OK, customer_info=DENIED,
-                           no_role=DENIED),
-    "intake_phone": dict(agent=OK, supervisor=OK, department_handler=DENIED, manager=OK, customer_info=DENIED,
-                         no_role=DENIED),
+    "intake_walk_in": dict(
+        agent=OK, supervisor=OK, department_handler=DENIED, manager=OK, customer_info=DENIED, no_role=DENIED
+    ),
+    "intake_phone": dict(
+        agent=OK, supervisor=OK, department_handler=DENIED, manager=OK, customer_info=DENIED, no_role=DENIED
+    ),
     "detail": dict(agent=OK, supervisor=OK, department_handler=OK, manager=OK, customer_info=OK, no_role=DENIED),
     "add_note": dict(agent=OK, supervisor=OK, department_handler=OK, manager=OK, customer_info=OK, no_role=DENIED),
-    "agree_reply_time": dict(agent=OK, supervisor=OK, department_handler=DENIED, manager=OK,
-                             customer_info=DENIED, no_role=DENIED),
-    "reassign": dict(agent=DENIED, supervisor=OK, department_handler=DENIED, manager=OK, customer_info=DENIED,
-                     no_role=DENIED),
-    "admin_changelist": dict(agent=LOGIN, supervisor=OK, department_handler=LOGIN, manager=OK,
-                             customer_info=LOGIN, no_role=LOGIN),
+    "agree_reply_time": dict(
+        agent=OK, supervisor=OK, department_handler=DENIED, manager=OK, customer_info=DENIED, no_role=DENIED
+    ),
+    "reassign": dict(
+        agent=DENIED, supervisor=OK, department_handler=DENIED, manager=OK, customer_info=DENIED, no_role=DENIED
+    ),
+    "admin_changelist": dict(
+        agent=LOGIN, supervisor=OK, department_handler=LOGIN, manager=OK, customer_info=LOGIN, no_role=LOGIN
+    ),
 }
-PROVER = {"intake_walk_in": "agent", "intake_phone": "agent", "reassign": "supervisor",
-          "admin_changelist": "supervisor", "agree_reply_time": "agent"}
+PROVER = {
+    "intake_walk_in": "agent",
+    "intake_phone": "agent",
+    "reassign": "supervisor",
+    "admin_changelist": "supervisor",
+    "agree_reply_time": "agent",
+}
 
 
 @pytest.fixture
 def users(make_user):
     staff = {"supervisor", "manager"}
-    made = {role: make_user(role, username=f"m-{role}", is_staff=role in staff)
-            for role in ROLES if role not in ("no_role", "anonymous")}
+    made = {
+        role: make_user(role, username=f"m-{role}", is_staff=role in staff)
+        for role in ROLES
+        if role not in ("no_role", "anonymous")
+    }
     made["no_role"] = make_user(None, username="m-none")
     return made
 

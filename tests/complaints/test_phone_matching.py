@@ -2,6 +2,7 @@
 form/API, admin, ORM) and every match uses the stored form: the list searches, R-T4's
 newer-complaint link and the repeat-complainant figure; the data migration normalises
 existing rows."""
+
 import importlib
 from datetime import timedelta
 from types import SimpleNamespace
@@ -35,11 +36,16 @@ def local_input(dt):
 def intake_data(**overrides):
     now = timezone.now()
     data = {
-        "complainant_name": "Mr Huang", "contact_phone": "+86 139 1234 5678", "contact_email": "huang@example.com",
-        "incident_at": local_input(now - timedelta(hours=1)), "incident_place": "Building 3, lobby",
-        "persons_involved": "", "subject": "Lobby door broken",
+        "complainant_name": "Mr Huang",
+        "contact_phone": "+86 139 1234 5678",
+        "contact_email": "huang@example.com",
+        "incident_at": local_input(now - timedelta(hours=1)),
+        "incident_place": "Building 3, lobby",
+        "persons_involved": "",
+        "subject": "Lobby door broken",
         "category": str(Category.objects.get(code="repairs").pk),
-        "description": "The automatic door does not open.", "outcome": "reply_time",
+        "description": "The automatic door does not open.",
+        "outcome": "reply_time",
         "reply_due_at": local_input(now + timedelta(hours=4)),
     }
     data.update(overrides)
@@ -75,9 +81,13 @@ def test_intake_form_cleans_and_stores_the_normalised_phone(client, agent):
     assert stored(Complaint, Complaint.objects.get().pk, "contact_phone") == MOBILE
 
 
-@pytest.mark.parametrize(("typed", "message"), [
-    ("12ab", "Enter a valid phone number"), ("+86 1391234567", "11 digits"),
-])
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("12ab", "Enter a valid phone number"),
+        ("+86 1391234567", "11 digits"),
+    ],
+)
 def test_intake_form_keeps_its_messages_for_invalid_phones(agent, typed, message):
     form = PhoneIntakeForm(data=intake_data(contact_phone=typed), user=agent)
     assert not form.is_valid()
@@ -85,10 +95,16 @@ def test_intake_form_keeps_its_messages_for_invalid_phones(agent, typed, message
 
 
 def test_complaint_api_stores_and_returns_the_normalised_phone(agent):
-    body = {"channel": Channel.ONLINE, "complainant_name": "Mr Huang", "contact_phone": "0086 21 6234-5678",
-            "incident_at": (timezone.now() - timedelta(hours=1)).isoformat(), "incident_place": "Lobby",
-            "subject": "Door broken", "description": "The door does not open.",
-            "category": Category.objects.get(code="repairs").pk}
+    body = {
+        "channel": Channel.ONLINE,
+        "complainant_name": "Mr Huang",
+        "contact_phone": "0086 21 6234-5678",
+        "incident_at": (timezone.now() - timedelta(hours=1)).isoformat(),
+        "incident_place": "Lobby",
+        "subject": "Door broken",
+        "description": "The door does not open.",
+        "category": Category.objects.get(code="repairs").pk,
+    }
     serializer = ComplaintIntakeSerializer(data=body)
     assert serializer.is_valid(), serializer.errors
     assert serializer.validated_data["contact_phone"] == LANDLINE
@@ -103,14 +119,17 @@ def test_complaint_api_stores_and_returns_the_normalised_phone(agent):
 
 
 def test_customer_form_and_page_store_the_normalised_phone(client, info_user):
-    form = NewCustomerForm(data={"name": "Jade Brewery", "tier": "B", "tier_reason": "12,000 t",
-                                 "phone": "(020) 8888-1234"})
+    form = NewCustomerForm(
+        data={"name": "Jade Brewery", "tier": "B", "tier_reason": "12,000 t", "phone": "(020) 8888-1234"}
+    )
     assert form.is_valid(), form.errors
     assert form.cleaned_data["phone"] == "02088881234"
 
     client.force_login(info_user)
-    response = client.post(reverse("customers:new"), {"name": "Jade Brewery", "tier": "B",
-                                                      "tier_reason": "12,000 t", "phone": "+86 20 8888 1234"})
+    response = client.post(
+        reverse("customers:new"),
+        {"name": "Jade Brewery", "tier": "B", "tier_reason": "12,000 t", "phone": "+86 20 8888 1234"},
+    )
     assert response.status_code == 302
     assert Customer.objects.get(name="Jade Brewery").phone == "02088881234"
 
@@ -119,8 +138,9 @@ def test_customer_api_stores_and_returns_the_normalised_phone(make_user):
     client = api_client(make_user("customer_info"))
     assert CustomerSerializer(data={"name": "X", "phone": "１３９ １２３４ ５６７８"}).is_valid()
 
-    response = client.post("/api/v1/customers/", {"name": "Api Paper Co", "tier": "B",
-                                                  "phone": "+86 139 1234 5678"}, format="json")
+    response = client.post(
+        "/api/v1/customers/", {"name": "Api Paper Co", "tier": "B", "phone": "+86 139 1234 5678"}, format="json"
+    )
     assert response.status_code == 201, response.content
     pk = response.json()["id"]
     assert response.json()["phone"] == MOBILE and stored(Customer, pk, "phone") == MOBILE
@@ -133,11 +153,25 @@ def test_customer_api_stores_and_returns_the_normalised_phone(make_user):
 def test_customer_admin_stores_the_normalised_phone(client, manager):
     customer = CustomerFactory(tier="A")
     client.force_login(manager)
-    data = {"name": customer.name, "contact_person": "", "phone": "+86 21 6234 5678", "email": "", "address": "",
-            "account_manager": "", "licence_no": "", "tax_registration_no": "", "credit_status": "",
-            "credit_rating": "", "production_process": "", "scale_tonnes": "", "raw_materials": "",
-            "investment": "", "archive_notes": "", "tier_changes-TOTAL_FORMS": "0",
-            "tier_changes-INITIAL_FORMS": "0"}
+    data = {
+        "name": customer.name,
+        "contact_person": "",
+        "phone": "+86 21 6234 5678",
+        "email": "",
+        "address": "",
+        "account_manager": "",
+        "licence_no": "",
+        "tax_registration_no": "",
+        "credit_status": "",
+        "credit_rating": "",
+        "production_process": "",
+        "scale_tonnes": "",
+        "raw_materials": "",
+        "investment": "",
+        "archive_notes": "",
+        "tier_changes-TOTAL_FORMS": "0",
+        "tier_changes-INITIAL_FORMS": "0",
+    }
     response = client.post(reverse("admin:customers_customer_change", args=[customer.pk]), data)
     assert response.status_code == 302, response.content
     assert stored(Customer, customer.pk, "phone") == LANDLINE
@@ -154,10 +188,13 @@ def test_orm_writes_store_the_normalised_phone(office, agent):
     customer.save()
     assert stored(Customer, customer.pk, "phone") == MOBILE
 
-    a, b = Customer.objects.bulk_create([Customer(name="A", phone="0086 13912345678"),
-                                         Customer(name="B", phone="+44 20 7946 0958")])
+    a, b = Customer.objects.bulk_create(
+        [Customer(name="A", phone="0086 13912345678"), Customer(name="B", phone="+44 20 7946 0958")]
+    )
     assert {stored(Customer, c.pk, "phone") for c in Customer.objects.filter(name__in=["A", "B"])} == {
-        MOBILE, "+442079460958"}
+        MOBILE,
+        "+442079460958",
+    }
 
     a.phone = "021-6234 5678"
     Customer.objects.bulk_update([a], ["phone"])
@@ -177,8 +214,9 @@ def test_full_clean_normalises_the_instance():
 
 
 # --------------------------------------------------------------------------- search
-@pytest.mark.parametrize("query", ["13912345678", "139 1234 5678", "+86 139 1234 5678", "0086-139-1234",
-                                   "１３９１２３４", "5678"])
+@pytest.mark.parametrize(
+    "query", ["13912345678", "139 1234 5678", "+86 139 1234 5678", "0086-139-1234", "１３９１２３４", "5678"]
+)
 def test_complaint_search_finds_the_phone_however_it_is_typed(client, agent, query):
     match = ComplaintFactory(office=agent.office, received_by__office=agent.office, contact_phone="139 1234 5678")
     ComplaintFactory(office=agent.office, received_by__office=agent.office, contact_phone="13800138000")
@@ -194,7 +232,8 @@ def test_complaint_search_finds_a_landline_typed_with_the_country_code(client, a
     match = ComplaintFactory(office=agent.office, received_by__office=agent.office, contact_phone="021-6234 5678")
     client.force_login(agent)
     assert [c.pk for c in client.get(reverse("complaints:list"), {"q": "+86 21 6234 5678"}).context["page"]] == [
-        match.pk]
+        match.pk
+    ]
 
 
 def test_admin_complaint_search_finds_the_phone_with_the_country_code(client, supervisor):
@@ -221,13 +260,24 @@ def test_r_t4_links_a_newer_complaint_from_the_same_phone_written_differently(of
     t0 = timezone.now().replace(microsecond=0) - timedelta(days=30)
 
     def received(at, **kwargs):
-        return ComplaintFactory(office=office, received_by__office=office, received_at=at,
-                                reply_due_at=at + timedelta(hours=24), progress_due_at=at + timedelta(hours=24),
-                                **kwargs)
+        return ComplaintFactory(
+            office=office,
+            received_by__office=office,
+            received_at=at,
+            reply_due_at=at + timedelta(hours=24),
+            progress_due_at=at + timedelta(hours=24),
+            **kwargs,
+        )
 
-    old = received(t0, contact_phone="139 1234 5678", status=Status.CALLBACK_DECLINED,
-                   first_replied_at=t0 + timedelta(hours=1), resolved_at=t0 + timedelta(hours=5),
-                   callback_declined_at=t0 + timedelta(hours=6), auto_close_due_at=t0 + timedelta(hours=6, days=7))
+    old = received(
+        t0,
+        contact_phone="139 1234 5678",
+        status=Status.CALLBACK_DECLINED,
+        first_replied_at=t0 + timedelta(hours=1),
+        resolved_at=t0 + timedelta(hours=5),
+        callback_declined_at=t0 + timedelta(hours=6),
+        auto_close_due_at=t0 + timedelta(hours=6, days=7),
+    )
     newer = received(old.resolved_at + timedelta(days=2), contact_phone="+86 13912345678")
 
     from complaints import sweeps  # the R-T4 sweep (a Complaint classmethod in older releases)
@@ -253,10 +303,13 @@ def test_repeat_complainant_figure_counts_one_person_written_two_ways_once(offic
 
 
 # ------------------------------------------------------------------- data migration
-@pytest.mark.parametrize(("module", "model", "field"), [
-    ("complaints.migrations.0009_normalise_phones", Complaint, "contact_phone"),
-    ("customers.migrations.0003_normalise_phones", Customer, "phone"),
-])
+@pytest.mark.parametrize(
+    ("module", "model", "field"),
+    [
+        ("complaints.migrations.0009_normalise_phones", Complaint, "contact_phone"),
+        ("customers.migrations.0003_normalise_phones", Customer, "phone"),
+    ],
+)
 def test_data_migration_normalises_existing_rows(office, module, model, field, monkeypatch):
     factory = ComplaintFactory if model is Complaint else CustomerFactory
     rows = [factory(**({"office": office} if model is Complaint else {})) for _ in range(5)]

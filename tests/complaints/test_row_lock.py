@@ -8,6 +8,7 @@ test runs real threads with their own database connections, committed data
 categories and departments are back for the next test. Every wait is bounded: the threads
 join with a timeout, and each connection has a `lock_timeout` and `statement_timeout`.
 """
+
 import threading
 import time
 from datetime import timedelta
@@ -21,8 +22,9 @@ from complaints.models import Complaint, ComplaintEvent
 from tests.factories import ComplaintFactory
 
 pytestmark = [
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="row locks need PostgreSQL (SQLite ignores select_for_update)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite ignores select_for_update)"
+    ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
@@ -162,8 +164,9 @@ def kinds(complaint) -> list[str]:
 
 
 def resolve(complaint, actor, name="Li Wei"):
-    return lambda: complaint.resolve_on_the_spot(actor=actor, resolution="Explained.", signoff_name=name,
-                                                 satisfied=True)
+    return lambda: complaint.resolve_on_the_spot(
+        actor=actor, resolution="Explained.", signoff_name=name, satisfied=True
+    )
 
 
 # --------------------------------------------------------- a lock is taken
@@ -220,7 +223,8 @@ def test_transition_that_waited_for_a_closing_transaction_is_refused(agent, thre
 
     # when the stale object agrees a reply time meanwhile
     waiter = threads.start(
-        lambda: stale.agree_reply_time(actor=agent, reply_due_at=stale.received_at + timedelta(hours=12)), "waiter")
+        lambda: stale.agree_reply_time(actor=agent, reply_due_at=stale.received_at + timedelta(hours=12)), "waiter"
+    )
     wait_until_blocked(waiter, by=holder)
     release.set()
     holder.finish_ok()
@@ -257,22 +261,35 @@ def test_step_that_waited_for_the_lock_is_logged_after_the_step_it_waited_for(ag
     # then the history, in its own order (time), reads as it happened (R-C11)
     history = list(Complaint.objects.get(pk=complaint.pk).events.all())
     assert [(e.data["escalation_cause"], e.from_level, e.to_level) for e in history] == [
-        (EscalationCause.EMOTIONAL, 0, 1), (EscalationCause.BEYOND_AUTHORITY, 1, 2)]
+        (EscalationCause.EMOTIONAL, 0, 1),
+        (EscalationCause.BEYOND_AUTHORITY, 1, 2),
+    ]
     assert history[0].created_at <= history[1].created_at
 
 
 # ----------------------------------------------------------------- races
 RACES = {
-    "resolve_on_the_spot": (S.RECEIVED, EventKind.RESOLVED_ON_THE_SPOT,
-                            lambda c, a: c.resolve_on_the_spot(actor=a, resolution="Explained.",
-                                                               signoff_name="Li Wei", satisfied=True)),
-    "propose_solution": (S.RECEIVED, EventKind.SOLUTION_PROPOSED,
-                         lambda c, a: c.propose_solution(actor=a, solution="Replace the motor.")),
-    "record_answer": (S.SOLUTION_PROPOSED, EventKind.SOLUTION_ACCEPTED,
-                      lambda c, a: c.record_answer(actor=a, accepted=True)),
+    "resolve_on_the_spot": (
+        S.RECEIVED,
+        EventKind.RESOLVED_ON_THE_SPOT,
+        lambda c, a: c.resolve_on_the_spot(actor=a, resolution="Explained.", signoff_name="Li Wei", satisfied=True),
+    ),
+    "propose_solution": (
+        S.RECEIVED,
+        EventKind.SOLUTION_PROPOSED,
+        lambda c, a: c.propose_solution(actor=a, solution="Replace the motor."),
+    ),
+    "record_answer": (
+        S.SOLUTION_PROPOSED,
+        EventKind.SOLUTION_ACCEPTED,
+        lambda c, a: c.record_answer(actor=a, accepted=True),
+    ),
     "mark_handled": (S.HANDLING, EventKind.HANDLED, lambda c, a: c.mark_handled(actor=a, note="Repaired.")),
-    "record_callback": (S.RESOLVED, EventKind.CALLBACK_RECORDED,
-                        lambda c, a: c.record_callback(actor=a, method=CallbackMethod.PHONE, satisfied=True)),
+    "record_callback": (
+        S.RESOLVED,
+        EventKind.CALLBACK_RECORDED,
+        lambda c, a: c.record_callback(actor=a, method=CallbackMethod.PHONE, satisfied=True),
+    ),
     "decline_callback": (S.RESOLVED, EventKind.CALLBACK_DECLINED, lambda c, a: c.decline_callback(actor=a)),
     "auto_close": (S.CALLBACK_DECLINED, EventKind.AUTO_CLOSED, lambda c, a: c.auto_close()),
 }
@@ -286,6 +303,7 @@ def race(threads, calls) -> list[BaseException | None]:
         def run():
             barrier.wait()
             return call()
+
         return run
 
     workers = [threads.start(at_once(call), f"racer-{i}") for i, call in enumerate(calls)]
@@ -353,8 +371,13 @@ def test_resolve_racing_a_move_up_both_apply_in_some_order(agent, threads, super
     complaint = complaint_in(S.RECEIVED, agent)
     first, second = (Complaint.objects.get(pk=complaint.pk) for _ in range(2))
 
-    errors = race(threads, [resolve(first, agent),
-                            lambda: second.move_up(actor=agent, cause=EscalationCause.EMOTIONAL, to_user=supervisor)])
+    errors = race(
+        threads,
+        [
+            resolve(first, agent),
+            lambda: second.move_up(actor=agent, cause=EscalationCause.EMOTIONAL, to_user=supervisor),
+        ],
+    )
 
     stored = Complaint.objects.get(pk=complaint.pk)
     if errors == [None, None]:  # moved up first, then resolved at level 1

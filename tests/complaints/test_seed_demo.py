@@ -1,4 +1,5 @@
 """seed_demo: one user per role, complaints in every state, idempotent, refused in production."""
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
@@ -20,16 +21,29 @@ def test_refused_unless_debug_or_force(settings):
 def test_loads_every_role_and_state_and_is_idempotent(settings):
     settings.DEBUG = True
     call_command("seed_demo")
-    counts = (get_user_model().objects.count(), Complaint.objects.count(), ComplaintEvent.objects.count(),
-              Customer.objects.count())
+    counts = (
+        get_user_model().objects.count(),
+        Complaint.objects.count(),
+        ComplaintEvent.objects.count(),
+        Customer.objects.count(),
+    )
     call_command("seed_demo")
     call_command("seed_demo", force=True)
-    assert (get_user_model().objects.count(), Complaint.objects.count(), ComplaintEvent.objects.count(),
-            Customer.objects.count()) == counts
+    assert (
+        get_user_model().objects.count(),
+        Complaint.objects.count(),
+        ComplaintEvent.objects.count(),
+        Customer.objects.count(),
+    ) == counts
 
     User = get_user_model()
-    for username, role in [("agent", "agent"), ("supervisor", "supervisor"), ("handler", "department_handler"),
-                           ("manager", "manager"), ("info", "customer_info")]:
+    for username, role in [
+        ("agent", "agent"),
+        ("supervisor", "supervisor"),
+        ("handler", "department_handler"),
+        ("manager", "manager"),
+        ("info", "customer_info"),
+    ]:
         user = User.objects.get(username=username)
         assert user.check_password("helpdesk-demo")
         assert user.groups.filter(name=role).exists()

@@ -1,5 +1,6 @@
 """The periodic rules R-T1 … R-T4: boundaries (injected clock), idempotency, the escalation
 cap, the newer-complaint exception, tier windows, and set-based query counts."""
+
 from datetime import timedelta
 
 import pytest
@@ -75,9 +76,15 @@ def test_reply_deadline_escalation_is_capped_at_level_3(office, supervisor):
 
 def test_tier_window_is_shorter_for_a_customers(office, agent, settings):
     settings.HELPDESK_REPLY_WINDOW_HOURS_BY_TIER = {"A": 4.0}
-    fields = dict(channel="phone", incident_at=timezone.now(), incident_place="Gate", subject="Smell",
-                  description="Bad smell", category=Complaint._meta.get_field("category").related_model.objects.first(),
-                  complainant_name="Ms Sun")
+    fields = dict(
+        channel="phone",
+        incident_at=timezone.now(),
+        incident_place="Gate",
+        subject="Smell",
+        description="Bad smell",
+        category=Complaint._meta.get_field("category").related_model.objects.first(),
+        complainant_name="Ms Sun",
+    )
     a_tier = Complaint.log(actor=agent, office=office, customer=CustomerFactory(tier="A"), **fields)
     c_tier = Complaint.log(actor=agent, office=office, customer=CustomerFactory(tier="C"), **fields)
     assert a_tier.reply_due_at == a_tier.received_at + timedelta(hours=4)
@@ -92,8 +99,9 @@ def test_tier_window_is_shorter_for_a_customers(office, agent, settings):
 
 # ------------------------------------------------------------------------- R-T2
 def test_missing_progress_report_is_flagged_for_the_assignee_once(office, agent):
-    complaint = received(office, received_by=agent, assignee=agent, first_replied_at=T0 + timedelta(hours=1),
-                         status=Status.IN_PROGRESS)
+    complaint = received(
+        office, received_by=agent, assignee=agent, first_replied_at=T0 + timedelta(hours=1), status=Status.IN_PROGRESS
+    )
     due = complaint.progress_due_at
     assert sweeps.flag_missing_progress_reports(now=due)["processed"] == 0
     assert sweeps.flag_missing_progress_reports(now=due + timedelta(seconds=1))["flagged"] == 1
@@ -108,8 +116,7 @@ def test_missing_progress_report_is_flagged_for_the_assignee_once(office, agent)
     complaint.refresh_from_db()
     assert complaint.progress_flagged_at is None
     assert complaint.progress_due_at == complaint.last_progress_at + timedelta(hours=24)
-    assert sweeps.flag_missing_progress_reports(now=complaint.progress_due_at + timedelta(seconds=1))[
-        "flagged"] == 1
+    assert sweeps.flag_missing_progress_reports(now=complaint.progress_due_at + timedelta(seconds=1))["flagged"] == 1
 
 
 def test_resolved_complaints_need_no_progress_report(office):
@@ -137,9 +144,16 @@ def test_missed_completion_date_is_flagged_and_a_new_date_clears_it(office, agen
 
 # ------------------------------------------------------------------------- R-T4
 def declined(office, *, at=T0, **kwargs):
-    return received(office, at=at, status=Status.CALLBACK_DECLINED, first_replied_at=at + timedelta(hours=1),
-                    resolved_at=at + timedelta(hours=5), callback_declined_at=at + timedelta(hours=6),
-                    auto_close_due_at=at + timedelta(hours=6, days=7), **kwargs)
+    return received(
+        office,
+        at=at,
+        status=Status.CALLBACK_DECLINED,
+        first_replied_at=at + timedelta(hours=1),
+        resolved_at=at + timedelta(hours=5),
+        callback_declined_at=at + timedelta(hours=6),
+        auto_close_due_at=at + timedelta(hours=6, days=7),
+        **kwargs,
+    )
 
 
 def test_auto_close_seven_days_after_declined_callback(office):
@@ -167,9 +181,11 @@ def test_decline_callback_sets_the_auto_close_date(office, agent):
 @pytest.mark.parametrize("same", ["customer", "phone", "email"])
 def test_newer_complaint_from_the_same_complainant_blocks_auto_close(office, supervisor, same):
     customer = CustomerFactory()
-    identity = {"customer": {"customer": customer, "contact_phone": "13800000001"},
-                "phone": {"contact_phone": "13900000002"},
-                "email": {"contact_phone": "", "contact_email": "same@example.com"}}[same]
+    identity = {
+        "customer": {"customer": customer, "contact_phone": "13800000001"},
+        "phone": {"contact_phone": "13900000002"},
+        "email": {"contact_phone": "", "contact_email": "same@example.com"},
+    }[same]
     old = declined(office, **identity)
     newer = received(office, at=old.resolved_at + timedelta(days=2), **identity)
     received(office, at=old.resolved_at + timedelta(days=1), contact_phone="13700000003")  # someone else
@@ -181,8 +197,7 @@ def test_newer_complaint_from_the_same_complainant_blocks_auto_close(office, sup
     assert old.events.get(kind=EventKind.NEWER_COMPLAINT_LINKED).data["newer_complaint"] == newer.pk
     assert Notification.objects.get().recipient == supervisor
     # left for a person: later sweeps do not touch it again
-    assert sweeps.auto_close_after_declined_callback(now=old.auto_close_due_at + timedelta(days=3))[
-        "processed"] == 0
+    assert sweeps.auto_close_after_declined_callback(now=old.auto_close_due_at + timedelta(days=3))["processed"] == 0
 
 
 def test_complaint_before_handling_or_from_others_does_not_block(office):
@@ -199,13 +214,20 @@ def _queries(rule, now):
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("rule, make", [
-    ("enforce_reply_deadlines", lambda office: received(office)),
-    ("flag_missing_progress_reports", lambda office: received(office, first_replied_at=T0)),
-    ("flag_missed_completion_dates", lambda office: received(
-        office, status=Status.HANDLING, first_replied_at=T0, committed_completion_at=T0 + timedelta(days=1))),
-    ("auto_close_after_declined_callback", lambda office: declined(office)),
-])
+@pytest.mark.parametrize(
+    "rule, make",
+    [
+        ("enforce_reply_deadlines", lambda office: received(office)),
+        ("flag_missing_progress_reports", lambda office: received(office, first_replied_at=T0)),
+        (
+            "flag_missed_completion_dates",
+            lambda office: received(
+                office, status=Status.HANDLING, first_replied_at=T0, committed_completion_at=T0 + timedelta(days=1)
+            ),
+        ),
+        ("auto_close_after_declined_callback", lambda office: declined(office)),
+    ],
+)
 def test_query_count_does_not_grow_with_matching_complaints(office, other_office, supervisor, rule, make):
     now = T0 + timedelta(days=20)
     for _ in range(5):

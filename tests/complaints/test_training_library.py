@@ -1,5 +1,6 @@
 """The training-case library (R-C11): closed complaints marked by supervisors, read-only for
 all staff of every office, with the complainant's personal data masked."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,9 +30,16 @@ def training_case(office, *, lesson="Listen first, then restate the key points."
     kwargs.setdefault("received_at", timezone.now() - timedelta(days=5))
     closed_at = kwargs["received_at"] + timedelta(days=2)
     kwargs.setdefault("is_training_case", True)
-    return ComplaintFactory(office=office, received_by__office=office, status=Status.CLOSED,
-                            close_reason=CloseReason.CALLBACK_SATISFIED, closed_at=closed_at, training_lesson=lesson,
-                            training_marked_at=marked_at or closed_at + timedelta(days=1), **kwargs)
+    return ComplaintFactory(
+        office=office,
+        received_by__office=office,
+        status=Status.CLOSED,
+        close_reason=CloseReason.CALLBACK_SATISFIED,
+        closed_at=closed_at,
+        training_lesson=lesson,
+        training_marked_at=marked_at or closed_at + timedelta(days=1),
+        **kwargs,
+    )
 
 
 def listed(response) -> list[str]:
@@ -39,24 +47,44 @@ def listed(response) -> list[str]:
 
 
 # --------------------------------------------------------------------- masking rules
-@pytest.mark.parametrize(("value", "masked"), [
-    ("黄先生", "黄**"), ("Mr Huang", "M*******"), ("王", "*"), ("", ""), ("  李小姐 ", "李**"),
-])
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("黄先生", "黄**"),
+        ("Mr Huang", "M*******"),
+        ("王", "*"),
+        ("", ""),
+        ("  李小姐 ", "李**"),
+    ],
+)
 def test_mask_name_keeps_the_first_character(value, masked):
     assert mask_name(value) == masked
 
 
-@pytest.mark.parametrize(("value", "masked"), [
-    ("13912345678", "139******78"), ("139 1234 5678", "139******78"), ("021-62345678", "021******78"),
-    ("+86 139 1234 5678", "139******78"), ("12345", "*****"), ("", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("13912345678", "139******78"),
+        ("139 1234 5678", "139******78"),
+        ("021-62345678", "021******78"),
+        ("+86 139 1234 5678", "139******78"),
+        ("12345", "*****"),
+        ("", ""),
+    ],
+)
 def test_mask_phone_keeps_first_three_and_last_two_digits(value, masked):
     assert mask_phone(value) == masked
 
 
-@pytest.mark.parametrize(("value", "masked"), [
-    ("huang@example.com", "h***@example.com"), ("a@b.cn", "a***@b.cn"), ("not-an-email", "n***"), ("", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("huang@example.com", "h***@example.com"),
+        ("a@b.cn", "a***@b.cn"),
+        ("not-an-email", "n***"),
+        ("", ""),
+    ],
+)
 def test_mask_email_keeps_first_letter_and_domain(value, masked):
     assert mask_email(value) == masked
 
@@ -68,29 +96,39 @@ def test_mask_other_ids():
 
 def test_masker_replaces_the_complaints_own_values_in_text():
     # Given the personal data of one complaint
-    masker = Masker(person_names=["Mr Huang", "黄先生"], phones=[PHONE], emails=[EMAIL], other_ids=["huang_wx88"],
-                    names=["Eastern Dyeing Works"])
+    masker = Masker(
+        person_names=["Mr Huang", "黄先生"],
+        phones=[PHONE],
+        emails=[EMAIL],
+        other_ids=["huang_wx88"],
+        names=["Eastern Dyeing Works"],
+    )
 
     # When text about it is masked
     text = masker.text(
         "黄先生 (Mr HUANG) called from 139-1234-5678 and 13912345678, wrote to HUANG@example.com, "
-        "WeChat huang_wx88; Huang said the lift at Eastern Dyeing Works is broken. Lift, Li, Huangshan.")
+        "WeChat huang_wx88; Huang said the lift at Eastern Dyeing Works is broken. Lift, Li, Huangshan."
+    )
 
     # Then each occurrence is masked, also written differently, and other words are left alone
-    assert text == ("黄** (M*******) called from 139******78 and 139******78, wrote to H***@example.com, "
-                    "WeChat h***; H**** said the lift at E******************* is broken. Lift, Li, Huangshan.")
+    assert text == (
+        "黄** (M*******) called from 139******78 and 139******78, wrote to H***@example.com, "
+        "WeChat h***; H**** said the lift at E******************* is broken. Lift, Li, Huangshan."
+    )
 
 
 def test_masker_masks_the_phone_also_with_the_country_code():
     masker = Masker(phones=[PHONE])
     assert masker.text("tel 8613912345678, +86 139 1234 5678, 0086-13912345678") == (
-        "tel 139******78, 139******78, 0086-139******78")
+        "tel 139******78, 139******78, 0086-139******78"
+    )
 
 
 def test_masker_masks_any_mobile_number_or_email_address_in_text():
     masker = Masker()
     assert masker.text("邻居电话13800138000，邮箱li.wei@corp.cn。座机021-62345678") == (
-        "邻居电话138******00，邮箱l***@corp.cn。座机021-62345678")
+        "邻居电话138******00，邮箱l***@corp.cn。座机021-62345678"
+    )
 
 
 def test_masker_leaves_text_without_personal_data_unchanged():
@@ -101,18 +139,37 @@ def test_masker_leaves_text_without_personal_data_unchanged():
 
 # ------------------------------------------------------------------------ the detail
 def _sensitive_case(office, agent, **kwargs):
-    customer = CustomerFactory(name="Eastern Dyeing Works", contact_person="Liu Yang", phone="13700001111",
-                               email="liu@dyeing.cn", tier="A")
+    customer = CustomerFactory(
+        name="Eastern Dyeing Works", contact_person="Liu Yang", phone="13700001111", email="liu@dyeing.cn", tier="A"
+    )
     case = training_case(
-        office, customer=customer, complainant_name=NAME, contact_phone=PHONE, contact_email=EMAIL,
-        contact_qq="987654321", contact_wechat="huang_wx88",
-        subject=f"{NAME} reports a broken lift", persons_involved=f"{NAME} of Eastern Dyeing Works, guard on duty",
+        office,
+        customer=customer,
+        complainant_name=NAME,
+        contact_phone=PHONE,
+        contact_email=EMAIL,
+        contact_qq="987654321",
+        contact_wechat="huang_wx88",
+        subject=f"{NAME} reports a broken lift",
+        persons_involved=f"{NAME} of Eastern Dyeing Works, guard on duty",
         description=f"{NAME} (tel {PHONE}, {EMAIL}) says the lift is broken. Call back on 139 1234 5678.",
-        findings=f"The motor failed; {NAME} was stuck for 10 minutes.", resolution=f"Apologised to {NAME}.",
-        signoff_name=NAME, lesson=f"Call {NAME} back at once, as promised on {PHONE}.", **kwargs)
+        findings=f"The motor failed; {NAME} was stuck for 10 minutes.",
+        resolution=f"Apologised to {NAME}.",
+        signoff_name=NAME,
+        lesson=f"Call {NAME} back at once, as promised on {PHONE}.",
+        **kwargs,
+    )
     for note in (f"Called {NAME} on {PHONE}.", f"E-mailed {EMAIL}; QQ 987654321.", "Customer Liu Yang at 13700001111."):
-        ComplaintEvent.objects.create(complaint=case, actor=agent, kind=EventKind.NOTE_ADDED, note=note,
-                                      from_status=Status.CLOSED, to_status=Status.CLOSED, from_level=1, to_level=1)
+        ComplaintEvent.objects.create(
+            complaint=case,
+            actor=agent,
+            kind=EventKind.NOTE_ADDED,
+            note=note,
+            from_status=Status.CLOSED,
+            to_status=Status.CLOSED,
+            from_level=1,
+            to_level=1,
+        )
     return case
 
 
@@ -130,8 +187,18 @@ def test_detail_masks_the_complainants_personal_data_everywhere(client, agent):
     for masked in ("黄**", "139******78", "h***@example.com", "E*******************"):
         assert masked in page
     # … and none of the raw personal data, anywhere (also not in the timeline notes)
-    for raw in (NAME, PHONE, EMAIL, "139 1234 5678", "987654321", "huang_wx88", "Eastern Dyeing Works",
-                "Liu Yang", "13700001111", "liu@dyeing.cn"):
+    for raw in (
+        NAME,
+        PHONE,
+        EMAIL,
+        "139 1234 5678",
+        "987654321",
+        "huang_wx88",
+        "Eastern Dyeing Works",
+        "Liu Yang",
+        "13700001111",
+        "liu@dyeing.cn",
+    ):
         assert raw not in page, raw
     # but the case itself is readable: lesson, outcome and timeline
     assert "The motor failed" in page and "Satisfied at call-back" in page and "Note added" in page
@@ -139,8 +206,12 @@ def test_detail_masks_the_complainants_personal_data_everywhere(client, agent):
 
 
 def test_detail_masks_a_latin_name_and_its_parts(client, agent):
-    case = training_case(agent.office, complainant_name="Mr Huang", contact_email="mr.huang@example.com",
-                         description="Mr Huang was upset; Huang asked for the manager.")
+    case = training_case(
+        agent.office,
+        complainant_name="Mr Huang",
+        contact_email="mr.huang@example.com",
+        description="Mr Huang was upset; Huang asked for the manager.",
+    )
     ComplaintEvent.objects.create(complaint=case, actor=agent, kind=EventKind.NOTE_ADDED, note="huang called again")
     client.force_login(agent)
     page = client.get(detail_url(case)).content.decode()
@@ -158,8 +229,9 @@ def test_detail_shows_lesson_outcome_and_timeline_and_offers_no_actions(client, 
     # Given a complaint handled and closed through the lifecycle, then marked as a training case
     complaint = ComplaintFactory(office=agent.office, received_by=agent, complainant_name=NAME, contact_phone=PHONE)
     complaint.move_up(actor=agent, cause=EscalationCause.EMOTIONAL, to_user=supervisor, note=f"{NAME} shouting.")
-    complaint.resolve_on_the_spot(actor=supervisor, resolution="Explained the repair plan.", signoff_name=NAME,
-                                  satisfied=True, apologised=True)
+    complaint.resolve_on_the_spot(
+        actor=supervisor, resolution="Explained the repair plan.", signoff_name=NAME, satisfied=True, apologised=True
+    )
     complaint.mark_training_case(actor=supervisor, lesson="Move an agitated complainant up at once.")
     client.force_login(agent)
 
@@ -204,8 +276,13 @@ def test_list_shows_cases_of_every_office_newest_marked_first(client, agent, oth
 
 
 def test_list_masks_names_in_subject_and_lesson(client, agent):
-    training_case(agent.office, complainant_name=NAME, contact_phone=PHONE, subject=f"{NAME}投诉电梯",
-                  lesson=f"回访{NAME}（{PHONE}）要及时。")
+    training_case(
+        agent.office,
+        complainant_name=NAME,
+        contact_phone=PHONE,
+        subject=f"{NAME}投诉电梯",
+        lesson=f"回访{NAME}（{PHONE}）要及时。",
+    )
     client.force_login(agent)
     page = client.get(LIST_URL).content.decode()
     assert "黄**投诉电梯" in page and "回访黄**（139******78）要及时。" in page
@@ -216,8 +293,12 @@ def test_search_over_subject_description_lesson_and_category(client, agent, othe
     # Given training cases with different texts and categories
     noise = Category.objects.get(code="noise")
     training_case(agent.office, subject="Broken lift", description="Stuck between floors.")
-    training_case(other_office, subject="Dirty stairs", description="Nobody cleaned the stairwell.",
-                  lesson="Check the cleaning rota weekly.")
+    training_case(
+        other_office,
+        subject="Dirty stairs",
+        description="Nobody cleaned the stairwell.",
+        lesson="Check the cleaning rota weekly.",
+    )
     training_case(agent.office, subject="Loud party", description="Music until 3 am.", category=noise)
     client.force_login(agent)
 
@@ -237,8 +318,14 @@ def test_search_over_subject_description_lesson_and_category(client, agent, othe
 
 def test_search_cannot_reveal_personal_data(client, agent):
     # Given a case whose description contains the complainant's name, phone and e-mail
-    training_case(agent.office, subject="Leaking pipe", complainant_name=NAME, contact_phone=PHONE,
-                  contact_email=EMAIL, description=f"{NAME} ({PHONE}, {EMAIL}) reported a leaking pipe.")
+    training_case(
+        agent.office,
+        subject="Leaking pipe",
+        complainant_name=NAME,
+        contact_phone=PHONE,
+        contact_email=EMAIL,
+        description=f"{NAME} ({PHONE}, {EMAIL}) reported a leaking pipe.",
+    )
     client.force_login(agent)
 
     # When someone searches for the name, phone or e-mail
@@ -265,11 +352,15 @@ def test_list_is_paginated_with_the_pager(client, agent, settings):
 
 
 # -------------------------------------------------------- marking through the UI
-def test_marking_through_the_detail_action_shows_up_in_the_library(client, agent, supervisor, make_user,
-                                                                    other_office):
+def test_marking_through_the_detail_action_shows_up_in_the_library(client, agent, supervisor, make_user, other_office):
     # Given a complaint closed on the spot
-    complaint = ComplaintFactory(office=supervisor.office, received_by=agent, subject="Water bill dispute",
-                                 complainant_name=NAME, contact_phone=PHONE)
+    complaint = ComplaintFactory(
+        office=supervisor.office,
+        received_by=agent,
+        subject="Water bill dispute",
+        complainant_name=NAME,
+        contact_phone=PHONE,
+    )
     complaint.resolve_on_the_spot(actor=agent, resolution="Meter re-read.", signoff_name=NAME, satisfied=True)
     url = reverse("complaints:action", args=[complaint.pk, "mark_training_case"])
     data = {"mark_training_case-lesson": f"Re-read the meter with {NAME} present."}
@@ -343,8 +434,8 @@ def test_list_query_count_does_not_grow_with_cases(client, agent, other_office, 
     # Given 2 training cases (with customers) in two offices
     def add(n):
         for i in range(n):
-            training_case(agent.office if i % 2 else other_office, subject=f"Lift case {i}",
-                          customer=CustomerFactory())
+            training_case(agent.office if i % 2 else other_office, subject=f"Lift case {i}", customer=CustomerFactory())
+
     add(2)
     client.force_login(agent)
     small, few = _count_queries(client, LIST_URL, params)
@@ -362,9 +453,13 @@ def test_detail_query_count_does_not_grow_with_the_timeline(client, agent, super
     def case_with_steps(n):
         case = training_case(agent.office, department=None, customer=CustomerFactory())
         for i in range(n):
-            ComplaintEvent.objects.create(complaint=case, actor=agent if i % 2 else supervisor,
-                                          kind=EventKind.NOTE_ADDED, note=f"Step {i}",
-                                          created_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=i))
+            ComplaintEvent.objects.create(
+                complaint=case,
+                actor=agent if i % 2 else supervisor,
+                kind=EventKind.NOTE_ADDED,
+                note=f"Step {i}",
+                created_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=i),
+            )
         return case
 
     client.force_login(agent)

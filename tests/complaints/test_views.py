@@ -1,4 +1,5 @@
 """Views through the test client: intake forms, list, detail, actions, office scoping."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -84,9 +85,17 @@ def test_phone_form_shows_call_scripts(client, agent):
 
 def test_walk_in_intake_resolved_on_the_spot_closes_with_sign_off(client, agent):
     client.force_login(agent)
-    response = client.post(WALK_IN_URL, intake_data(
-        outcome="on_the_spot", reply_due_at="", resolution="Explained and reset the door.",
-        signoff_name="Mr Huang", satisfied="on", apologised="on"))
+    response = client.post(
+        WALK_IN_URL,
+        intake_data(
+            outcome="on_the_spot",
+            reply_due_at="",
+            resolution="Explained and reset the door.",
+            signoff_name="Mr Huang",
+            satisfied="on",
+            apologised="on",
+        ),
+    )
 
     complaint = Complaint.objects.get()
     assert response.status_code == 302
@@ -102,8 +111,10 @@ def test_walk_in_emotional_complainant_is_moved_up_to_supervisor(client, agent, 
     page = client.get(WALK_IN_URL).content.decode()
     assert 'value="move_up"' in page and "3–5 minutes" in page
 
-    response = client.post(WALK_IN_URL, intake_data(outcome="move_up", reply_due_at="",
-                                                    supervisor=str(supervisor.pk), handover_note="Shouting."))
+    response = client.post(
+        WALK_IN_URL,
+        intake_data(outcome="move_up", reply_due_at="", supervisor=str(supervisor.pk), handover_note="Shouting."),
+    )
 
     complaint = Complaint.objects.get()
     assert response.status_code == 302
@@ -125,29 +136,38 @@ def test_walk_in_move_up_needs_a_supervisor_of_the_office(client, agent, make_us
     assert Complaint.objects.count() == 0
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), [
-    ({"contact_phone": "12ab"}, "contact_phone", "Enter a valid phone number"),
-    ({"contact_phone": "1391234567"}, "contact_phone", "11 digits"),
-    ({"contact_email": "not-an-email"}, "contact_email", "Enter a valid email address"),
-    ({"contact_qq": "0123"}, "contact_qq", "QQ number"),
-    ({"contact_wechat": "a b"}, "contact_wechat", "WeChat ID"),
-    ({"reply_due_at": "LATER"}, "reply_due_at", "Enter a valid date/time"),
-    ({"reply_due_at": "__25h__"}, "reply_due_at", "within 24 hours"),
-    ({"reply_due_at": "__past__"}, "reply_due_at", "must be in the future"),
-    ({"reply_due_at": ""}, "reply_due_at", "Enter the reply time"),
-    ({"incident_place": "", "subject": "", "description": ""}, "subject", "This field is required"),
-    ({"incident_at": "__future__"}, "incident_at", "cannot be in the future"),
-    ({"category": ""}, "category", "This field is required"),
-    ({"complainant_name": ""}, "complainant_name", "mark the complaint anonymous"),
-    ({"outcome": "on_the_spot", "resolution": "Explained.", "signoff_name": "Mr Huang"}, "satisfied",
-     "confirms satisfaction"),
-    ({"outcome": "on_the_spot", "satisfied": "on"}, "resolution", "Record the explanation"),
-    ({"outcome": "nonsense"}, "outcome", "Select a valid choice"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"contact_phone": "12ab"}, "contact_phone", "Enter a valid phone number"),
+        ({"contact_phone": "1391234567"}, "contact_phone", "11 digits"),
+        ({"contact_email": "not-an-email"}, "contact_email", "Enter a valid email address"),
+        ({"contact_qq": "0123"}, "contact_qq", "QQ number"),
+        ({"contact_wechat": "a b"}, "contact_wechat", "WeChat ID"),
+        ({"reply_due_at": "LATER"}, "reply_due_at", "Enter a valid date/time"),
+        ({"reply_due_at": "__25h__"}, "reply_due_at", "within 24 hours"),
+        ({"reply_due_at": "__past__"}, "reply_due_at", "must be in the future"),
+        ({"reply_due_at": ""}, "reply_due_at", "Enter the reply time"),
+        ({"incident_place": "", "subject": "", "description": ""}, "subject", "This field is required"),
+        ({"incident_at": "__future__"}, "incident_at", "cannot be in the future"),
+        ({"category": ""}, "category", "This field is required"),
+        ({"complainant_name": ""}, "complainant_name", "mark the complaint anonymous"),
+        (
+            {"outcome": "on_the_spot", "resolution": "Explained.", "signoff_name": "Mr Huang"},
+            "satisfied",
+            "confirms satisfaction",
+        ),
+        ({"outcome": "on_the_spot", "satisfied": "on"}, "resolution", "Record the explanation"),
+        ({"outcome": "nonsense"}, "outcome", "Select a valid choice"),
+    ],
+)
 def test_intake_rejects_bad_input_and_saves_nothing(client, agent, overrides, field, message):
     now = timezone.now()
-    magic = {"__25h__": now + timedelta(hours=24, minutes=2), "__past__": now - timedelta(minutes=5),
-             "__future__": now + timedelta(hours=2)}
+    magic = {
+        "__25h__": now + timedelta(hours=24, minutes=2),
+        "__past__": now - timedelta(minutes=5),
+        "__future__": now + timedelta(hours=2),
+    }
     overrides = {k: local_input(magic[v]) if v in magic else v for k, v in overrides.items()}
     client.force_login(agent)
 
@@ -162,8 +182,9 @@ def test_intake_rejects_bad_input_and_saves_nothing(client, agent, overrides, fi
 
 def test_anonymous_complaint_needs_no_name(client, agent):
     client.force_login(agent)
-    response = client.post(PHONE_URL, intake_data(complainant_name="", is_anonymous="on", contact_phone="",
-                                                   contact_email=""))
+    response = client.post(
+        PHONE_URL, intake_data(complainant_name="", is_anonymous="on", contact_phone="", contact_email="")
+    )
     assert response.status_code == 302
     complaint = Complaint.objects.get()
     assert complaint.is_anonymous and not complaint.needs_callback
@@ -331,8 +352,11 @@ def test_unknown_action_is_404(client, agent):
 
 def test_denied_action_is_403_then_allowed_for_the_right_role(client, handler, agent):
     complaint = complaint_in(agent.office)
-    data = {"resolve_on_the_spot-resolution": "Explained.", "resolve_on_the_spot-signoff_name": "Mr Huang",
-            "resolve_on_the_spot-satisfied": "on"}
+    data = {
+        "resolve_on_the_spot-resolution": "Explained.",
+        "resolve_on_the_spot-signoff_name": "Mr Huang",
+        "resolve_on_the_spot-satisfied": "on",
+    }
     client.force_login(handler)
     assert client.post(action_url(complaint, "resolve_on_the_spot"), data).status_code == 403
     assert complaint.events.count() == 0

@@ -1,5 +1,6 @@
 """R-CU2 / R-CU5: the confidential archive — each role against each confidential view or
 download (403 where denied, the access log written where allowed), and upload validation."""
+
 from pathlib import Path
 
 import pytest
@@ -19,16 +20,27 @@ MAINTAINERS = {"manager", "customer_info"}  # upload, transactions, archive edit
 
 @pytest.fixture
 def customer(db):
-    return CustomerFactory(name="Huanan Water Plant", tier="A", licence_no="91440101-SECRET-LIC",
-                           credit_rating="AA-SECRET", contact_person="Ms Chen")
+    return CustomerFactory(
+        name="Huanan Water Plant",
+        tier="A",
+        licence_no="91440101-SECRET-LIC",
+        credit_rating="AA-SECRET",
+        contact_person="Ms Chen",
+    )
 
 
 @pytest.fixture
 def document(customer, make_user):
     uploader = make_user("customer_info")
-    doc = CustomerDocument(customer=customer, kind="contract", title="Operation contract 2026",
-                           original_name="contract.pdf", content_type="application/pdf", size=len(PDF),
-                           uploaded_by=uploader)
+    doc = CustomerDocument(
+        customer=customer,
+        kind="contract",
+        title="Operation contract 2026",
+        original_name="contract.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        uploaded_by=uploader,
+    )
     doc.file.save("contract.pdf", SimpleUploadedFile("contract.pdf", PDF), save=True)
     return doc
 
@@ -40,8 +52,9 @@ def client_for(client, make_user, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_customer_page_shows_the_archive_only_to_its_roles_and_logs_each_look(client, make_user, customer,
-                                                                              document, role):
+def test_customer_page_shows_the_archive_only_to_its_roles_and_logs_each_look(
+    client, make_user, customer, document, role
+):
     user = client_for(client, make_user, role)
     response = client.get(reverse("customers:detail", args=[customer.pk]))
     assert response.status_code == 200
@@ -77,8 +90,10 @@ def test_document_download_is_permission_checked_and_logged(client, make_user, c
 @pytest.mark.parametrize("role", ROLES)
 def test_upload_permission(client, make_user, customer, role):
     client_for(client, make_user, role)
-    response = client.post(reverse("customers:upload_document", args=[customer.pk]),
-                           {"kind": "contract", "title": "Signed", "file": SimpleUploadedFile("c.pdf", PDF)})
+    response = client.post(
+        reverse("customers:upload_document", args=[customer.pk]),
+        {"kind": "contract", "title": "Signed", "file": SimpleUploadedFile("c.pdf", PDF)},
+    )
     if role in MAINTAINERS:
         assert response.status_code == 302
         assert CustomerDocument.objects.get().original_name == "c.pdf"
@@ -88,10 +103,13 @@ def test_upload_permission(client, make_user, customer, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("view, data", [
-    ("customers:edit_archive", {"licence_no": "NEW", "credit_status": "good", "credit_rating": "A"}),
-    ("customers:add_transaction", {"date": "2026-10-01", "description": "Operation fee Q3", "amount": "12000.50"}),
-])
+@pytest.mark.parametrize(
+    "view, data",
+    [
+        ("customers:edit_archive", {"licence_no": "NEW", "credit_status": "good", "credit_rating": "A"}),
+        ("customers:add_transaction", {"date": "2026-10-01", "description": "Operation fee Q3", "amount": "12000.50"}),
+    ],
+)
 def test_archive_edits_permission(client, make_user, customer, role, view, data):
     client_for(client, make_user, role)
     response = client.post(reverse(view, args=[customer.pk]), data)
@@ -139,20 +157,25 @@ def test_document_of_another_customer_is_404(client, manager, customer, document
 
 
 # --------------------------------------------------------------------------- uploads
-@pytest.mark.parametrize("name, content, message", [
-    ("tool.exe", b"MZ\x90\x00", "Files of type “exe” are not accepted"),
-    ("noext", b"hello", "Files of type “(none)” are not accepted"),
-    ("fake.pdf", b"MZ\x90\x00 not a pdf", "The content of the file is not a “.pdf” file"),
-    ("photo.png", PDF, "The content of the file is not a “.png” file"),
-    ("notes.txt", b"abc\x00\x01binary", "is not a text file"),
-    ("empty.pdf", b"", "The submitted file is empty"),
-    (".htaccess.txt", b"deny", "is not an acceptable file name"),
-    ("a..b.pdf", PDF, "is not an acceptable file name"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("tool.exe", b"MZ\x90\x00", "Files of type “exe” are not accepted"),
+        ("noext", b"hello", "Files of type “(none)” are not accepted"),
+        ("fake.pdf", b"MZ\x90\x00 not a pdf", "The content of the file is not a “.pdf” file"),
+        ("photo.png", PDF, "The content of the file is not a “.png” file"),
+        ("notes.txt", b"abc\x00\x01binary", "is not a text file"),
+        ("empty.pdf", b"", "The submitted file is empty"),
+        (".htaccess.txt", b"deny", "is not an acceptable file name"),
+        ("a..b.pdf", PDF, "is not an acceptable file name"),
+    ],
+)
 def test_upload_rejections_are_clear_400s(client, info_user, customer, name, content, message):
     client.force_login(info_user)
-    response = client.post(reverse("customers:upload_document", args=[customer.pk]),
-                           {"kind": "contract", "file": SimpleUploadedFile(name, content)})
+    response = client.post(
+        reverse("customers:upload_document", args=[customer.pk]),
+        {"kind": "contract", "file": SimpleUploadedFile(name, content)},
+    )
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not CustomerDocument.objects.exists()
@@ -162,16 +185,29 @@ def test_upload_rejections_are_clear_400s(client, info_user, customer, name, con
 def test_oversize_upload_is_rejected(client, info_user, customer, settings, private_media):
     settings.HELPDESK_UPLOAD_MAX_BYTES = 1024
     client.force_login(info_user)
-    response = client.post(reverse("customers:upload_document", args=[customer.pk]),
-                           {"kind": "contract", "file": SimpleUploadedFile("big.pdf", PDF + b"0" * 2000)})
+    response = client.post(
+        reverse("customers:upload_document", args=[customer.pk]),
+        {"kind": "contract", "file": SimpleUploadedFile("big.pdf", PDF + b"0" * 2000)},
+    )
     assert response.status_code == 400
     assert "The file is 2.0\xa0KB; the limit is 1.0\xa0KB." in response.content.decode()
     assert not CustomerDocument.objects.exists()
     assert not any(private_media.rglob("*")) if private_media.exists() else True
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd.pdf", "..\\..\\boot.ini.pdf", "/etc/shadow.pdf",
-                                  "C:\\Windows\\x.pdf", "evil\x00.pdf", "..", "", "dir/file.pdf"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/passwd.pdf",
+        "..\\..\\boot.ini.pdf",
+        "/etc/shadow.pdf",
+        "C:\\Windows\\x.pdf",
+        "evil\x00.pdf",
+        "..",
+        "",
+        "dir/file.pdf",
+    ],
+)
 def test_path_traversal_names_are_rejected_by_the_validator(name):
     from django.core.exceptions import ValidationError
 
@@ -183,8 +219,10 @@ def test_traversal_in_a_posted_name_never_leaves_the_store(client, info_user, cu
     """Django's multipart parser already cuts the folders off a posted name; what is left is
     checked again and stored under a random name inside the private store."""
     client.force_login(info_user)
-    response = client.post(reverse("customers:upload_document", args=[customer.pk]),
-                           {"kind": "contract", "file": SimpleUploadedFile("../../../etc/passwd.pdf", PDF)})
+    response = client.post(
+        reverse("customers:upload_document", args=[customer.pk]),
+        {"kind": "contract", "file": SimpleUploadedFile("../../../etc/passwd.pdf", PDF)},
+    )
     assert response.status_code == 302
     doc = CustomerDocument.objects.get()
     assert doc.original_name == "passwd.pdf"
@@ -193,8 +231,13 @@ def test_traversal_in_a_posted_name_never_leaves_the_store(client, info_user, cu
 
 
 def test_valid_upload_types():
-    for name, content in [("a.pdf", PDF), ("b.png", b"\x89PNG\r\n\x1a\n...."), ("c.docx", b"PK\x03\x04..."),
-                          ("d.txt", "客戶回訪表".encode()), ("e.JPG", b"\xff\xd8\xff\xe0..")]:
+    for name, content in [
+        ("a.pdf", PDF),
+        ("b.png", b"\x89PNG\r\n\x1a\n...."),
+        ("c.docx", b"PK\x03\x04..."),
+        ("d.txt", "客戶回訪表".encode()),
+        ("e.JPG", b"\xff\xd8\xff\xe0.."),
+    ]:
         assert validate_upload(SimpleUploadedFile(name, content))[0] == name
 
 
@@ -219,14 +262,17 @@ def test_new_customer(client, info_user, agent):
     client.force_login(info_user)
     bad = client.post(reverse("customers:new"), {"name": "", "tier": "A", "phone": "abc"})
     assert bad.status_code == 400
-    response = client.post(reverse("customers:new"), {"name": "Jade Brewery", "tier": "B",
-                                                      "tier_reason": "12,000 t", "phone": "020-8888 1234"})
+    response = client.post(
+        reverse("customers:new"),
+        {"name": "Jade Brewery", "tier": "B", "tier_reason": "12,000 t", "phone": "020-8888 1234"},
+    )
     assert response.status_code == 302
     assert Customer.objects.get(name="Jade Brewery").tier == "B"
 
 
-@pytest.mark.parametrize("role, allowed", [("agent", False), ("supervisor", False), ("customer_info", True),
-                                           ("manager", True)])
+@pytest.mark.parametrize(
+    "role, allowed", [("agent", False), ("supervisor", False), ("customer_info", True), ("manager", True)]
+)
 def test_tier_change_page(client, make_user, customer, role, allowed):
     client_for(client, make_user, role)
     url = reverse("customers:change_tier", args=[customer.pk])
@@ -248,8 +294,14 @@ def test_customer_page_query_count_is_fixed(client, manager, customer, documents
     from customers.models import CustomerTransaction
 
     for i in range(documents):
-        doc = CustomerDocument(customer=customer, kind="correspondence", original_name=f"letter-{i}.pdf",
-                               content_type="application/pdf", size=len(PDF), uploaded_by=manager)
+        doc = CustomerDocument(
+            customer=customer,
+            kind="correspondence",
+            original_name=f"letter-{i}.pdf",
+            content_type="application/pdf",
+            size=len(PDF),
+            uploaded_by=manager,
+        )
         doc.file.save("x.pdf", SimpleUploadedFile("x.pdf", PDF), save=True)
         CustomerTransaction.objects.create(customer=customer, date="2026-01-01", description=f"Fee {i}")
     client.force_login(manager)
@@ -266,7 +318,8 @@ def test_a_new_customer_gets_visits_and_a_new_account_manager_takes_them_over(cl
     customer = Customer.objects.get(name="Jade Brewery")
     visits = Visit.objects.filter(customer=customer, visitor_role="account_manager")
     assert visits.count() >= 5 and not visits.filter(visitor__isnull=False).exists()
-    response = client.post(reverse("customers:edit_contacts", args=[customer.pk]),
-                           {"name": "Jade Brewery", "account_manager": agent.pk})
+    response = client.post(
+        reverse("customers:edit_contacts", args=[customer.pk]), {"name": "Jade Brewery", "account_manager": agent.pk}
+    )
     assert response.status_code == 302
     assert set(visits.values_list("visitor", flat=True)) == {agent.pk}

@@ -1,5 +1,6 @@
 """The customer picker: suggestions as one types, and a field that accepts the suggestion
 label, an id or an exact name — so forms never render every customer into a select."""
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -25,8 +26,14 @@ def test_field_accepts_label_id_and_exact_name(field):
     assert field.clean("") is None
 
 
-@pytest.mark.parametrize("text, message", [("Nobody Ltd", "No such customer"), ("#999999", "No such customer"),
-                                           ("Twin Works", "Several customers have this name")])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("Nobody Ltd", "No such customer"),
+        ("#999999", "No such customer"),
+        ("Twin Works", "Several customers have this name"),
+    ],
+)
 def test_field_rejects_unknown_and_ambiguous(field, text, message):
     CustomerFactory(name="Twin Works")
     CustomerFactory(name="Twin Works")
@@ -54,8 +61,9 @@ def test_search_needs_the_customer_permission(client, make_user):
     assert client.get(SEARCH, {"q": "a"}).status_code == 302
 
 
-@pytest.mark.parametrize("url", ["/complaints/new/phone/", "/complaints/new/walk-in/", "/followups/reception/",
-                                 "/followups/trips/new/"])
+@pytest.mark.parametrize(
+    "url", ["/complaints/new/phone/", "/complaints/new/walk-in/", "/followups/reception/", "/followups/trips/new/"]
+)
 def test_forms_do_not_render_every_customer(client, agent, url):
     for i in range(30):
         CustomerFactory(name=f"Listed Customer {i}")
@@ -70,8 +78,9 @@ def test_forms_do_not_render_every_customer(client, agent, url):
 def test_a_trip_links_a_customer_typed_by_name(client, agent):
     jade = CustomerFactory(name="Jade Brewery")
     client.force_login(agent)
-    response = client.post("/followups/trips/new/", {"customer": "Jade Brewery", "planned_on": "2026-12-01",
-                                                     "route": "North gate"})
+    response = client.post(
+        "/followups/trips/new/", {"customer": "Jade Brewery", "planned_on": "2026-12-01", "route": "North gate"}
+    )
     assert response.status_code == 302
     assert jade.field_trips.count() == 1
     bad = client.post("/followups/trips/new/", {"customer": "Nobody", "planned_on": "2026-12-01", "route": "x"})
@@ -88,7 +97,8 @@ def test_list_field_reads_lines_and_names_the_bad_ones(db):
         field.clean("Jade Brewery\nNobody Ltd\n#0")
     assert error.value.messages == [
         "Line 2 “Nobody Ltd”: No such customer: type part of the name and pick one of the suggestions.",
-        "Line 3 “#0”: No such customer: type part of the name and pick one of the suggestions."]
+        "Line 3 “#0”: No such customer: type part of the name and pick one of the suggestions.",
+    ]
     assert field.clean("") == []
 
 

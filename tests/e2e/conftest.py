@@ -1,5 +1,6 @@
 """Shared fixture of the end-to-end tests: a real headless Chromium (Debian's
 /usr/bin/chromium, driven by Playwright)."""
+
 import os
 import shutil
 
@@ -22,10 +23,19 @@ def browser_page(request):
     try:
         with playwright_api.sync_playwright() as p:
             browser = p.chromium.launch(
-                executable_path=CHROMIUM, headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                      "--disable-dev-shm-usage"])
+                executable_path=CHROMIUM,
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--disable-dev-shm-usage",
+                ],
+            )
             context = browser.new_context(locale="en-US", timezone_id="Asia/Shanghai")
             page = context.new_page()
             page.set_default_timeout(15_000)
@@ -38,5 +48,3 @@ def browser_page(request):
             browser.close()
     finally:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-

@@ -1,5 +1,6 @@
 """End-to-end: a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)
 logs in as an agent, logs a phone complaint and sees it in the list."""
+
 from datetime import timedelta
 
 import pytest

@@ -1,5 +1,6 @@
 """End-to-end: the customer-information specialist uploads a signed contract to a customer's
 confidential archive and opens it; an agent sees the customer's contacts but no archive."""
+
 import pytest
 
 from customers.models import ArchiveAccess, CustomerDocument
@@ -21,8 +22,9 @@ def test_archive_upload_download_and_confidentiality(live_server, browser_page, 
     settings.HELPDESK_PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
     info = make_user("customer_info", username="e2e-info")
     agent = make_user("agent", username="e2e-agent")
-    customer = CustomerFactory(name="Pearl River Textiles", tier="A", contact_person="Mr Guo",
-                               licence_no="LIC-2026-0042")
+    customer = CustomerFactory(
+        name="Pearl River Textiles", tier="A", contact_person="Mr Guo", licence_no="LIC-2026-0042"
+    )
     contract = tmp_path / "contract-2026.pdf"
     contract.write_bytes(PDF)
     page, base = browser_page, live_server.url
@@ -45,7 +47,11 @@ def test_archive_upload_download_and_confidentiality(live_server, browser_page, 
 
     doc = CustomerDocument.objects.get()
     assert list(ArchiveAccess.objects.filter(user=info).order_by("id").values_list("action", flat=True)) == [
-        "view_archive", "upload", "view_archive", "download"]
+        "view_archive",
+        "upload",
+        "view_archive",
+        "download",
+    ]
     assert ArchiveAccess.objects.get(action="download").document == doc
 
     page.click("button:has-text('Log out')")

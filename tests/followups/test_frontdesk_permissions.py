@@ -1,5 +1,6 @@
 """Every front-desk page × every role: the expected status per cell (R-F2 … R-F4). Each
 denial is followed by the same request by a supervisor, to prove the denial was the role."""
+
 import pytest
 from django.urls import reverse
 
@@ -31,8 +32,13 @@ def page_url(name: str, user, trip) -> str:
 
 @pytest.fixture
 def trip(supervisor):
-    return FieldTrip.objects.create(office=supervisor.office, agent=supervisor, customer=CustomerFactory(),
-                                    planned_on=local_today(), route="Office → plant")
+    return FieldTrip.objects.create(
+        office=supervisor.office,
+        agent=supervisor,
+        customer=CustomerFactory(),
+        planned_on=local_today(),
+        route="Office → plant",
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)

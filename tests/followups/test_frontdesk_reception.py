@@ -1,4 +1,5 @@
 """The visitor reception log (R-F2) through its page: log a visitor, list, filters, scoping."""
+
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -78,12 +79,15 @@ def test_received_by_defaults_to_me_and_offers_only_staff_of_my_office(client, a
     assert {agent, colleague} <= offered and stranger not in offered
 
 
-@pytest.mark.parametrize("overrides", [
-    {"visitor_name": ""},
-    {"purpose": "  "},
-    {"arrived_at": "yesterday-ish"},
-    {"received_by": "999999"},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"visitor_name": ""},
+        {"purpose": "  "},
+        {"arrived_at": "yesterday-ish"},
+        {"received_by": "999999"},
+    ],
+)
 def test_bad_input_is_a_400_and_nothing_is_saved(client, agent, overrides):
     client.force_login(agent)
     response = client.post(URL, visitor_data(agent, **overrides))
@@ -125,10 +129,18 @@ def test_list_is_newest_first_and_only_my_office(client, agent, other_office):
 
 def test_list_filters_by_local_day_range_and_text(client, agent):
     office = agent.office
-    first = ReceptionFactory(office=office, arrived_at=datetime(2026, 3, 2, 0, 30, tzinfo=SHANGHAI),
-                             visitor_name="Mr Li", organisation="Li Paper Mill")
-    second = ReceptionFactory(office=office, arrived_at=datetime(2026, 3, 3, 23, 50, tzinfo=SHANGHAI),
-                              visitor_name="Mrs Wang", purpose="Complain about the smell")
+    first = ReceptionFactory(
+        office=office,
+        arrived_at=datetime(2026, 3, 2, 0, 30, tzinfo=SHANGHAI),
+        visitor_name="Mr Li",
+        organisation="Li Paper Mill",
+    )
+    second = ReceptionFactory(
+        office=office,
+        arrived_at=datetime(2026, 3, 3, 23, 50, tzinfo=SHANGHAI),
+        visitor_name="Mrs Wang",
+        purpose="Complain about the smell",
+    )
     ReceptionFactory(office=office, arrived_at=datetime(2026, 3, 4, 0, 5, tzinfo=SHANGHAI), visitor_name="Mr Zhao")
     ReceptionFactory(office=office, arrived_at=datetime(2026, 3, 1, 23, 59, tzinfo=SHANGHAI), visitor_name="Mr Sun")
     client.force_login(agent)
@@ -150,10 +162,17 @@ def test_list_filters_by_customer_name(client, agent):
     assert list(response.context["page"].object_list) == [hit]
 
 
-@pytest.mark.parametrize("query", [
-    {"date_from": "9999-12-31"}, {"date_to": "0001-01-01"}, {"date_from": "2026-02-30"},
-    {"date_from": "2026-03-05", "date_to": "2026-03-01"}, {"page": "last"}, {"page": "99999"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"date_from": "9999-12-31"},
+        {"date_to": "0001-01-01"},
+        {"date_from": "2026-02-30"},
+        {"date_from": "2026-03-05", "date_to": "2026-03-01"},
+        {"page": "last"},
+        {"page": "99999"},
+    ],
+)
 def test_bad_filters_never_fail(client, agent, query):
     ReceptionFactory(office=agent.office)
     client.force_login(agent)

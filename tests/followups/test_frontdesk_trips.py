@@ -1,4 +1,5 @@
 """Field trips (R-F3) through their pages: plan, list (mine / office), report once."""
+
 from datetime import timedelta
 
 import factory
@@ -52,8 +53,15 @@ def test_agent_plans_a_trip(client, agent):
     client.force_login(agent)
     assert client.get(PLAN_URL).context["form"]["planned_on"].initial == local_today()
     day = local_today() + timedelta(days=2)
-    response = client.post(PLAN_URL, {"customer": customer.pk, "planned_on": day.isoformat(),
-                                       "route": "Office → Riverside plant", "appointment": "Mr Lin at 10:00"})
+    response = client.post(
+        PLAN_URL,
+        {
+            "customer": customer.pk,
+            "planned_on": day.isoformat(),
+            "route": "Office → Riverside plant",
+            "appointment": "Mr Lin at 10:00",
+        },
+    )
     trip = FieldTrip.objects.get()
     assert response.status_code == 302 and response["Location"] == detail_url(trip)
     assert (trip.office, trip.agent, trip.customer, trip.planned_on) == (agent.office, agent, customer, day)
@@ -62,15 +70,25 @@ def test_agent_plans_a_trip(client, agent):
     assert "planned for" in page and "Report the trip" in page
 
 
-@pytest.mark.parametrize("overrides", [
-    {"route": ""}, {"customer": ""}, {"customer": "999999"}, {"planned_on": "2026-02-30"},
-    {"planned_on": "9999-12-31"},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"route": ""},
+        {"customer": ""},
+        {"customer": "999999"},
+        {"planned_on": "2026-02-30"},
+        {"planned_on": "9999-12-31"},
+    ],
+)
 def test_bad_plan_is_a_400_and_nothing_is_saved(client, agent, overrides):
     customer = CustomerFactory()
     client.force_login(agent)
-    data = {"customer": customer.pk, "planned_on": local_today().isoformat(), "route": "Office → plant",
-            "appointment": ""}
+    data = {
+        "customer": customer.pk,
+        "planned_on": local_today().isoformat(),
+        "route": "Office → plant",
+        "appointment": "",
+    }
     data.update(overrides)
     response = client.post(PLAN_URL, data)
     assert response.status_code == 400
@@ -131,11 +149,14 @@ def test_agent_reports_their_trip_once(client, agent):
     assert trip.reported_at == reported_at and trip.report.startswith("Inspected")
 
 
-@pytest.mark.parametrize("overrides", [
-    {"report": ""},
-    {"next_appointment": "not a date"},
-    {"next_appointment": "2001-01-01"},  # before the trip
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"report": ""},
+        {"next_appointment": "not a date"},
+        {"next_appointment": "2001-01-01"},  # before the trip
+    ],
+)
 def test_bad_report_is_a_400_and_the_trip_stays_planned(client, agent, overrides):
     trip = FieldTripFactory(office=agent.office, agent=agent)
     client.force_login(agent)

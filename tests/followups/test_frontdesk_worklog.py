@@ -1,5 +1,6 @@
 """The daily work log and monthly summary (R-F4) through their pages: write and update a day,
 write a month's summary, and who may read whose log."""
+
 from datetime import date, timedelta
 
 import factory
@@ -42,9 +43,12 @@ def summary_url(agent, month: date = JANUARY) -> str:
 
 
 def log_data(log_day: date, **overrides) -> dict:
-    data = {"day": log_day.isoformat(), "work_done": "Took 12 calls, one walk-in complaint.",
-            "lessons": "Restate the complaint before agreeing a reply time.",
-            "special_situations": "Customer Blue River is unhappy with the invoice."}
+    data = {
+        "day": log_day.isoformat(),
+        "work_done": "Took 12 calls, one walk-in complaint.",
+        "lessons": "Restate the complaint before agreeing a reply time.",
+        "special_situations": "Customer Blue River is unhappy with the invoice.",
+    }
     data.update(overrides)
     return data
 
@@ -84,11 +88,14 @@ def test_writing_the_same_day_again_updates_the_entry(client, agent):
     assert "updated" in client.get(response["Location"]).content.decode()
 
 
-@pytest.mark.parametrize("overrides", [
-    {"work_done": ""},
-    {"day": "not-a-day"},
-    {"day": "9999-12-31"},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"work_done": ""},
+        {"day": "not-a-day"},
+        {"day": "9999-12-31"},
+    ],
+)
 def test_bad_log_is_a_400_and_nothing_is_saved(client, agent, overrides):
     client.force_login(agent)
     response = client.post(URL, log_data(local_today(), **overrides))
@@ -124,8 +131,7 @@ def test_my_month_lists_only_my_entries_of_that_month(client, agent, make_user):
 
 # --------------------------------------------------------------- monthly summary
 def test_summary_page_shows_the_months_entries(client, agent):
-    entries = [WorkLogFactory(agent=agent, day=date(2026, 1, d), special_situations=f"Situation {d}")
-               for d in (5, 6)]
+    entries = [WorkLogFactory(agent=agent, day=date(2026, 1, d), special_situations=f"Situation {d}") for d in (5, 6)]
     WorkLogFactory(agent=agent, day=date(2026, 2, 2), work_done="February work")
     client.force_login(agent)
     response = client.get(summary_url(agent))
@@ -244,8 +250,7 @@ def test_team_page_lists_the_offices_agents_with_their_month(client, agent, supe
     assert stranger.pk not in rows and handler.pk not in rows
 
 
-def test_team_page_query_count_does_not_grow_with_agents(client, supervisor, make_user,
-                                                         django_assert_max_num_queries):
+def test_team_page_query_count_does_not_grow_with_agents(client, supervisor, make_user, django_assert_max_num_queries):
     client.force_login(supervisor)
     with django_assert_max_num_queries(8):
         assert client.get(TEAM_URL).status_code == 200

@@ -1,5 +1,6 @@
 """R-CU3 / R-T5: the tier visit schedule — exact counts per tier, idempotency, holidays,
 re-planning on a tier change, missed visits, and the plan gate on recording visits."""
+
 from collections import Counter
 from datetime import date
 
@@ -18,19 +19,23 @@ NOV_1 = date(2027, 11, 1)  # window [2027-11-01, 2028-01-30): the president's vi
 
 
 def roles_of(customer) -> Counter:
-    return Counter(Visit.objects.filter(customer=customer).exclude(status="cancelled")
-                   .values_list("visitor_role", flat=True))
+    return Counter(
+        Visit.objects.filter(customer=customer).exclude(status="cancelled").values_list("visitor_role", flat=True)
+    )
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("today, tier, expected", [
-    (JAN_1, "A", {"account_manager": 6, "department_manager": 3, "division_head": 1, "president": 1}),
-    (JAN_1, "B", {"account_manager": 6, "department_manager": 3, "division_head": 1}),
-    (JAN_1, "C", {"account_manager": 6, "department_manager": 3}),
-    (NOV_1, "A", {"account_manager": 5, "department_manager": 2, "division_head": 1, "president": 1}),
-    (NOV_1, "B", {"account_manager": 5, "department_manager": 2, "division_head": 1}),
-    (NOV_1, "C", {"account_manager": 5, "department_manager": 2}),
-])
+@pytest.mark.parametrize(
+    "today, tier, expected",
+    [
+        (JAN_1, "A", {"account_manager": 6, "department_manager": 3, "division_head": 1, "president": 1}),
+        (JAN_1, "B", {"account_manager": 6, "department_manager": 3, "division_head": 1}),
+        (JAN_1, "C", {"account_manager": 6, "department_manager": 3}),
+        (NOV_1, "A", {"account_manager": 5, "department_manager": 2, "division_head": 1, "president": 1}),
+        (NOV_1, "B", {"account_manager": 5, "department_manager": 2, "division_head": 1}),
+        (NOV_1, "C", {"account_manager": 5, "department_manager": 2}),
+    ],
+)
 def test_exact_visits_per_tier_in_90_days(today, tier, expected):
     customer = CustomerFactory(tier=tier)
     planning.plan_visits(today=today)
@@ -41,10 +46,18 @@ def test_exact_visits_per_tier_in_90_days(today, tier, expected):
 def test_due_dates_are_the_period_ends():
     customer = CustomerFactory(tier="A")
     planning.plan_visits(today=JAN_1)
-    due = lambda role: sorted(Visit.objects.filter(customer=customer, visitor_role=role)  # noqa: E731
-                              .values_list("due_on", flat=True))
-    assert due("account_manager") == [date(2027, 1, 15), date(2027, 1, 31), date(2027, 2, 15),
-                                      date(2027, 2, 28), date(2027, 3, 15), date(2027, 3, 31)]
+
+    def due(role):
+        return sorted(Visit.objects.filter(customer=customer, visitor_role=role).values_list("due_on", flat=True))
+
+    assert due("account_manager") == [
+        date(2027, 1, 15),
+        date(2027, 1, 31),
+        date(2027, 2, 15),
+        date(2027, 2, 28),
+        date(2027, 3, 15),
+        date(2027, 3, 31),
+    ]
     assert due("department_manager") == [date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 31)]
     assert due("division_head") == [date(2027, 3, 31)]
     assert due("president") == [date(2027, 12, 31)]  # beyond 90 days: the next due visit anyway
@@ -55,9 +68,16 @@ def test_checklist_is_the_tier_content():
     a, c = CustomerFactory(tier="A"), CustomerFactory(tier="C")
     planning.plan_visits(today=JAN_1)
     assert set(Visit.objects.filter(customer=a).first().checklist) == {
-        "policy_notice", "company_news", "magazine", "lecture_or_trip"}
+        "policy_notice",
+        "company_news",
+        "magazine",
+        "lecture_or_trip",
+    }
     assert Visit.objects.filter(customer=c).first().checklist == {
-        "policy_notice": False, "company_news": False, "magazine": False}
+        "policy_notice": False,
+        "company_news": False,
+        "magazine": False,
+    }
 
 
 @pytest.mark.django_db
@@ -134,11 +154,14 @@ def test_tier_change_up_adds_the_roles_and_is_recorded(manager):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("tier, reason, message", [
-    ("C", "same again", "already in tier C"),
-    ("D", "no such tier", "Choose tier A, B or C"),
-    ("A", "   ", "Give the reason"),
-])
+@pytest.mark.parametrize(
+    "tier, reason, message",
+    [
+        ("C", "same again", "already in tier C"),
+        ("D", "no such tier", "Choose tier A, B or C"),
+        ("A", "   ", "Give the reason"),
+    ],
+)
 def test_tier_change_rejects_bad_input(manager, tier, reason, message):
     customer = CustomerFactory(tier="C")
     with pytest.raises(ValidationError, match=message):
@@ -152,7 +175,8 @@ def test_flag_missed_visits_is_idempotent():
     customer = CustomerFactory(tier="C")
     planning.plan_visits(today=JAN_1)
     Visit.objects.filter(customer=customer, due_on=date(2027, 1, 31), visitor_role="account_manager").update(
-        status=VisitStatus.DONE)
+        status=VisitStatus.DONE
+    )
     assert planning.flag_missed_visits(today=date(2027, 2, 1)) == {"missed": 2}  # Jan 15 AM, Jan 31 DM
     assert planning.flag_missed_visits(today=date(2027, 2, 1)) == {"missed": 0}
     assert Visit.objects.filter(status="missed").count() == 2
@@ -163,6 +187,7 @@ def test_flag_missed_visits_is_idempotent():
 def test_planning_queries_do_not_grow_with_customers():
     """Set-based: the same reads and updates however many customers; the INSERTs are batched
     (SQLite caps the parameters of one statement, so there it takes a few per thousand rows)."""
+
     def queries(n: int) -> tuple[int, int]:
         Visit.objects.all().delete()
         for _ in range(n):
@@ -204,12 +229,20 @@ def test_account_manager_visit_needs_the_approved_plan(agent, manager):
     plan.submit(by=agent, route="Plant north, city hall, lecture hall", appointments="")
     plan.decide(by=manager, approve=True)
     assert list(plan.events.values_list("action", flat=True)) == ["submitted", "returned", "submitted", "approved"]
-    visit.record(by=agent, method="door_visit", checklist={"policy_notice": True, "bogus": True},
-                 feedback="Satisfied; asks for the new policy text")
+    visit.record(
+        by=agent,
+        method="door_visit",
+        checklist={"policy_notice": True, "bogus": True},
+        feedback="Satisfied; asks for the new policy text",
+    )
     visit.refresh_from_db()
     assert visit.status == VisitStatus.DONE and visit.visitor == agent and visit.recorded_by == agent
-    assert visit.checklist == {"policy_notice": True, "company_news": False, "magazine": False,
-                               "lecture_or_trip": False}
+    assert visit.checklist == {
+        "policy_notice": True,
+        "company_news": False,
+        "magazine": False,
+        "lecture_or_trip": False,
+    }
     with pytest.raises(ValidationError, match="cannot be recorded"):
         visit.record(by=agent, method="phone", checklist={}, feedback="")
 
@@ -219,6 +252,7 @@ def test_plan_rules(agent, make_user):
     other = make_user("agent")
     plan = VisitPlan.objects.create(account_manager=agent, month=date(2027, 1, 1))
     from django.core.exceptions import PermissionDenied
+
     with pytest.raises(PermissionDenied):
         plan.submit(by=other, route="x", appointments="")
     with pytest.raises(ValidationError, match="route"):

@@ -1,5 +1,6 @@
 """Satisfaction surveys (R-CU6), service level: opening a round, recording answers, and the
 results per customer tier (R-CU1) aggregated in the database."""
+
 from datetime import timedelta
 
 import pytest
@@ -17,8 +18,12 @@ QUESTIONS = ["Are you satisfied with our service?", "Is the wastewater treatment
 
 
 def counts():
-    return (SurveyRound.objects.count(), SurveyQuestion.objects.count(), SurveyResponse.objects.count(),
-            SurveyAnswer.objects.count())
+    return (
+        SurveyRound.objects.count(),
+        SurveyQuestion.objects.count(),
+        SurveyResponse.objects.count(),
+        SurveyAnswer.objects.count(),
+    )
 
 
 def new_round(by, customers, questions=QUESTIONS, **kwargs):
@@ -27,8 +32,14 @@ def new_round(by, customers, questions=QUESTIONS, **kwargs):
 
 def answer(survey, customer, by, *scores, channel="phone", comments=""):
     questions = list(survey.questions.order_by("position"))
-    return surveys.record_response(round=survey, customer=customer, by=by, channel=channel, comments=comments,
-                                   scores={q.pk: s for q, s in zip(questions, scores, strict=True)})
+    return surveys.record_response(
+        round=survey,
+        customer=customer,
+        by=by,
+        channel=channel,
+        comments=comments,
+        scores={q.pk: s for q, s in zip(questions, scores, strict=True)},
+    )
 
 
 def error_messages(excinfo) -> list[str]:
@@ -41,9 +52,13 @@ def test_a_round_numbers_its_questions_and_lists_its_customers(manager):
     a, b = CustomerFactory(tier="A"), CustomerFactory(tier="B")
     CustomerFactory(tier="C")
     # when
-    survey = surveys.create_round(title="  Spring 2025 ", questions=[" First? ", "Second?"],
-                                  customers=Customer.objects.filter(tier__in=["A", "B"]), by=manager,
-                                  closes_on=timezone.localdate() + timedelta(days=30))
+    survey = surveys.create_round(
+        title="  Spring 2025 ",
+        questions=[" First? ", "Second?"],
+        customers=Customer.objects.filter(tier__in=["A", "B"]),
+        by=manager,
+        closes_on=timezone.localdate() + timedelta(days=30),
+    )
     # then
     survey.refresh_from_db()
     assert survey.title == "Spring 2025" and survey.created_by == manager
@@ -59,17 +74,20 @@ def test_customers_may_be_given_as_ids_or_instances_and_are_counted_once(manager
     assert sorted(survey.customers.values_list("pk", flat=True)) == sorted([a.pk, c.pk])
 
 
-@pytest.mark.parametrize(("kwargs", "field", "message"), [
-    ({"questions": []}, "questions", "Add at least one question."),
-    ({"questions": ["Fine?", "   "]}, "questions", "Question 2 is blank."),
-    ({"questions": ["Fine?", "fine?"]}, "questions", "Question 2 repeats an earlier question."),
-    ({"questions": ["x" * 301]}, "questions", "Question 1 is too long (at most 300 characters)."),
-    ({"title": "  "}, "title", "Give the survey a title."),
-    ({"customers": []}, "customers", "Choose at least one customer to survey."),
-    ({"customers": "empty queryset"}, "customers", "Choose at least one customer to survey."),
-    ({"customers": [999_999]}, "customers", "Unknown customer: 999999."),
-    ({"closes_on": "yesterday"}, "closes_on", "The closing date cannot be in the past."),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field", "message"),
+    [
+        ({"questions": []}, "questions", "Add at least one question."),
+        ({"questions": ["Fine?", "   "]}, "questions", "Question 2 is blank."),
+        ({"questions": ["Fine?", "fine?"]}, "questions", "Question 2 repeats an earlier question."),
+        ({"questions": ["x" * 301]}, "questions", "Question 1 is too long (at most 300 characters)."),
+        ({"title": "  "}, "title", "Give the survey a title."),
+        ({"customers": []}, "customers", "Choose at least one customer to survey."),
+        ({"customers": "empty queryset"}, "customers", "Choose at least one customer to survey."),
+        ({"customers": [999_999]}, "customers", "Unknown customer: 999999."),
+        ({"closes_on": "yesterday"}, "closes_on", "The closing date cannot be in the past."),
+    ],
+)
 def test_bad_rounds_are_refused_with_a_clear_message_and_nothing_saved(manager, kwargs, field, message):
     # given
     customer = CustomerFactory()
@@ -103,7 +121,12 @@ def test_a_response_stores_one_score_per_question(manager, info_user):
     # then
     response.refresh_from_db()
     assert (response.round, response.customer, response.channel, response.comments, response.recorded_by) == (
-        survey, customer, "door_visit", "Keep it up.", info_user)
+        survey,
+        customer,
+        "door_visit",
+        "Keep it up.",
+        info_user,
+    )
     assert list(response.answers.order_by("question__position").values_list("score", flat=True)) == [4, 5]
 
 
@@ -122,24 +145,28 @@ def bad_scores(survey, case):
     }[case]
 
 
-@pytest.mark.parametrize(("case", "message"), [
-    ("missing", "Question 2 is not answered."),
-    ("zero", "Question 1: the score must be a whole number from 1 to 5."),
-    ("six", "Question 1: the score must be a whole number from 1 to 5."),
-    ("text", "Question 1: the score must be a whole number from 1 to 5."),
-    ("numeric string", "Question 1: the score must be a whole number from 1 to 5."),
-    ("fraction", "Question 1: the score must be a whole number from 1 to 5."),
-    ("boolean", "Question 1: the score must be a whole number from 1 to 5."),
-    ("none", "Question 1: the score must be a whole number from 1 to 5."),
-    ("other round's question", "“999999” is not a question of this survey."),
-])
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("missing", "Question 2 is not answered."),
+        ("zero", "Question 1: the score must be a whole number from 1 to 5."),
+        ("six", "Question 1: the score must be a whole number from 1 to 5."),
+        ("text", "Question 1: the score must be a whole number from 1 to 5."),
+        ("numeric string", "Question 1: the score must be a whole number from 1 to 5."),
+        ("fraction", "Question 1: the score must be a whole number from 1 to 5."),
+        ("boolean", "Question 1: the score must be a whole number from 1 to 5."),
+        ("none", "Question 1: the score must be a whole number from 1 to 5."),
+        ("other round's question", "“999999” is not a question of this survey."),
+    ],
+)
 def test_every_question_needs_a_whole_score_from_1_to_5(manager, case, message):
     customer = CustomerFactory()
     survey = new_round(manager, [customer])
     before = counts()
     with pytest.raises(ValidationError) as excinfo:
-        surveys.record_response(round=survey, customer=customer, scores=bad_scores(survey, case),
-                                channel="phone", comments="", by=manager)
+        surveys.record_response(
+            round=survey, customer=customer, scores=bad_scores(survey, case), channel="phone", comments="", by=manager
+        )
     assert excinfo.value.message_dict["scores"] == [message]
     assert counts() == before
 
@@ -270,12 +297,17 @@ def test_a_round_without_answers_has_empty_results(manager):
     results = surveys.results_by_tier(survey)
     assert [(q.average, q.answers) for q in results.questions] == [(None, 0), (None, 0)]
     assert [(t.tier, t.invited, t.responded, t.rate) for t in results.tiers] == [
-        ("A", 1, 0, 0), ("B", 0, 0, None), ("C", 0, 0, None)]
+        ("A", 1, 0, 0),
+        ("B", 0, 0, None),
+        ("C", 0, 0, None),
+    ]
 
 
 def test_rounds_with_counts_counts_in_sql(spring, manager, django_assert_num_queries):
     with django_assert_num_queries(1):
-        rounds = {r.pk: (r.invited, r.responded, r.question_count, r.created_by.username)
-                  for r in surveys.rounds_with_counts()}
+        rounds = {
+            r.pk: (r.invited, r.responded, r.question_count, r.created_by.username)
+            for r in surveys.rounds_with_counts()
+        }
     assert rounds[spring.pk] == (7, 5, 2, manager.username)
     assert sorted(rounds.values())[0][:3] == (3, 3, 2)

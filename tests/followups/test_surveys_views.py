@@ -1,6 +1,7 @@
 """Satisfaction surveys (R-CU6) through HTTP: the list of rounds, a new round, a round's
 results per tier with its responses, recording answers; permissions per role, bad input
 answered with 400 and nothing saved, and query counts that do not grow with the rows."""
+
 from datetime import timedelta
 
 import pytest
@@ -25,8 +26,12 @@ DETAIL_MAX_QUERIES = 12
 
 
 def counts():
-    return (SurveyRound.objects.count(), SurveyQuestion.objects.count(), SurveyResponse.objects.count(),
-            SurveyAnswer.objects.count())
+    return (
+        SurveyRound.objects.count(),
+        SurveyQuestion.objects.count(),
+        SurveyResponse.objects.count(),
+        SurveyAnswer.objects.count(),
+    )
 
 
 def detail_url(survey):
@@ -43,8 +48,14 @@ def new_round(by, customers, questions=("Satisfied with our service?", "Wastewat
 
 def answer(survey, customer, by, *scores):
     questions = survey.questions.order_by("position")
-    return surveys.record_response(round=survey, customer=customer, by=by, channel="letter", comments="",
-                                   scores={q.pk: s for q, s in zip(questions, scores, strict=True)})
+    return surveys.record_response(
+        round=survey,
+        customer=customer,
+        by=by,
+        channel="letter",
+        comments="",
+        scores={q.pk: s for q, s in zip(questions, scores, strict=True)},
+    )
 
 
 def response_data(survey, customer, *scores, channel="phone", comments="All good."):
@@ -67,14 +78,24 @@ MATRIX = {
     "survey_detail": dict(supervisor=OK, manager=OK, customer_info=OK),
     "survey_record_response": dict(manager=OK, customer_info=OK),
 }
-MAY = {"survey_list": "supervisor", "survey_create": "customer_info", "survey_detail": "supervisor",
-       "survey_record_response": "manager"}
+MAY = {
+    "survey_list": "supervisor",
+    "survey_create": "customer_info",
+    "survey_detail": "supervisor",
+    "survey_record_response": "manager",
+}
 
 
 @pytest.fixture
 def users(agent, supervisor, handler, manager, info_user):
-    return {"agent": agent, "supervisor": supervisor, "department_handler": handler, "manager": manager,
-            "customer_info": info_user, "anonymous": None}
+    return {
+        "agent": agent,
+        "supervisor": supervisor,
+        "department_handler": handler,
+        "manager": manager,
+        "customer_info": info_user,
+        "anonymous": None,
+    }
 
 
 @pytest.mark.parametrize("name", list(MATRIX))
@@ -174,16 +195,21 @@ def test_a_round_is_created_for_ticked_tiers_and_chosen_customers(client, info_u
     client.force_login(info_user)
     closes_on = timezone.localdate() + timedelta(days=14)
     # when
-    response = client.post(CREATE_URL, {
-        "title": "Spring 2025", "questions": "Satisfied with our service?\n\n  Running normally?  \r\n",
-        "tiers": ["A", "B"], "customers": [str(c_chosen.pk), str(a1.pk)], "closes_on": closes_on.isoformat(),
-    })
+    response = client.post(
+        CREATE_URL,
+        {
+            "title": "Spring 2025",
+            "questions": "Satisfied with our service?\n\n  Running normally?  \r\n",
+            "tiers": ["A", "B"],
+            "customers": [str(c_chosen.pk), str(a1.pk)],
+            "closes_on": closes_on.isoformat(),
+        },
+    )
     # then
     survey = SurveyRound.objects.get()
     assert response.status_code == 302 and response["Location"] == detail_url(survey)
     assert set(survey.customers.all()) == {a1, a2, b, c_chosen}
-    assert list(survey.questions.values_list("text", flat=True)) == ["Satisfied with our service?",
-                                                                      "Running normally?"]
+    assert list(survey.questions.values_list("text", flat=True)) == ["Satisfied with our service?", "Running normally?"]
     assert (survey.closes_on, survey.created_by) == (closes_on, info_user)
     assert success_messages(response) == ["Survey “Spring 2025” created and sent to 4 customers."]
 
@@ -199,18 +225,21 @@ def test_the_create_form_renders(client, manager):
     assert b'class="customer-picker customer-adder"' in response.content
 
 
-@pytest.mark.parametrize(("data", "field", "message"), [
-    ({"questions": " \n \n"}, "questions", "Add at least one question."),
-    ({"questions": "Same?\nsame?"}, "questions", "Question 2 repeats an earlier question."),
-    ({"title": ""}, "title", "Give the survey a title."),
-    ({"tiers": [], "customers": []}, "customers", "Tick at least one tier or choose customers to survey."),
-    ({"tiers": ["B"]}, "customers", "Choose at least one customer to survey."),  # nobody in tier B
-    ({"tiers": ["Z"]}, "tiers", None),
-    ({"customers": ["999999"]}, "customers", None),
-    ({"customers": ["abc"]}, "customers", None),
-    ({"closes_on": "not a date"}, "closes_on", None),
-    ({"closes_on": "2000-01-01"}, "closes_on", "The closing date cannot be in the past."),
-])
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"questions": " \n \n"}, "questions", "Add at least one question."),
+        ({"questions": "Same?\nsame?"}, "questions", "Question 2 repeats an earlier question."),
+        ({"title": ""}, "title", "Give the survey a title."),
+        ({"tiers": [], "customers": []}, "customers", "Tick at least one tier or choose customers to survey."),
+        ({"tiers": ["B"]}, "customers", "Choose at least one customer to survey."),  # nobody in tier B
+        ({"tiers": ["Z"]}, "tiers", None),
+        ({"customers": ["999999"]}, "customers", None),
+        ({"customers": ["abc"]}, "customers", None),
+        ({"closes_on": "not a date"}, "closes_on", None),
+        ({"closes_on": "2000-01-01"}, "closes_on", "The closing date cannot be in the past."),
+    ],
+)
 def test_bad_rounds_are_shown_again_with_400_and_nothing_saved(client, manager, data, field, message):
     # given
     CustomerFactory(tier="A")
@@ -311,22 +340,29 @@ def test_answers_are_recorded_and_the_clerk_is_sent_back_to_the_round(client, in
     assert response.status_code == 302 and response["Location"] == detail_url(survey)
     saved = SurveyResponse.objects.get()
     assert (saved.customer, saved.channel, saved.comments, saved.recorded_by) == (
-        customer, "door_visit", "All good.", info_user)
+        customer,
+        "door_visit",
+        "All good.",
+        info_user,
+    )
     assert sorted(saved.answers.values_list("question__position", "score")) == [(1, 4), (2, 2)]
     assert success_messages(response) == ["Answers of Riverside Plant recorded."]
 
 
-@pytest.mark.parametrize(("case", "field"), [
-    ("non-numeric score", "question"),
-    ("score 0", "question"),
-    ("score 6", "question"),
-    ("missing score", "question"),
-    ("customer not in the round", "customer"),
-    ("unknown customer", "customer"),
-    ("no customer", "customer"),
-    ("second response", "customer"),
-    ("unknown channel", "channel"),
-])
+@pytest.mark.parametrize(
+    ("case", "field"),
+    [
+        ("non-numeric score", "question"),
+        ("score 0", "question"),
+        ("score 6", "question"),
+        ("missing score", "question"),
+        ("customer not in the round", "customer"),
+        ("unknown customer", "customer"),
+        ("no customer", "customer"),
+        ("second response", "customer"),
+        ("unknown channel", "channel"),
+    ],
+)
 def test_bad_answers_are_shown_again_with_400_and_nothing_saved(client, manager, case, field):
     # given
     invited, outsider = CustomerFactory(), CustomerFactory()
@@ -336,16 +372,18 @@ def test_bad_answers_are_shown_again_with_400_and_nothing_saved(client, manager,
     if case == "second response":
         answer(survey, invited, manager, 3, 3)
     else:
-        data.update({
-            "non-numeric score": {f"question_{q1.pk}": "abc"},
-            "score 0": {f"question_{q1.pk}": "0"},
-            "score 6": {f"question_{q1.pk}": "6"},
-            "missing score": {f"question_{q1.pk}": ""},
-            "customer not in the round": {"customer": str(outsider.pk)},
-            "unknown customer": {"customer": "999999"},
-            "no customer": {"customer": ""},
-            "unknown channel": {"channel": "fax"},
-        }[case])
+        data.update(
+            {
+                "non-numeric score": {f"question_{q1.pk}": "abc"},
+                "score 0": {f"question_{q1.pk}": "0"},
+                "score 6": {f"question_{q1.pk}": "6"},
+                "missing score": {f"question_{q1.pk}": ""},
+                "customer not in the round": {"customer": str(outsider.pk)},
+                "unknown customer": {"customer": "999999"},
+                "no customer": {"customer": ""},
+                "unknown channel": {"channel": "fax"},
+            }[case]
+        )
     client.force_login(manager)
     before = counts()
     # when
@@ -393,6 +431,7 @@ def test_a_rule_broken_between_form_and_save_is_a_form_error(client, manager, mo
     # then
     assert response.status_code == 400
     assert response.context["form"].non_field_errors() == [
-        "This survey closed on 2025-01-01; no more responses can be recorded."]
+        "This survey closed on 2025-01-01; no more responses can be recorded."
+    ]
     assert b"no more responses can be recorded" in response.content
     assert SurveyResponse.objects.count() == 0

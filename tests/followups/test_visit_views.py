@@ -1,5 +1,6 @@
 """Visit pages: the agenda per person and per customer, recording a visit, the monthly visit
 plan submitted by the account manager and approved or returned by the manager."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -51,15 +52,19 @@ def test_supervisor_sees_the_agenda_of_a_customer_and_of_any_person(client, supe
     by_customer = client.get(AGENDA, {"customer": my_customer.pk})
     roles = {v.visitor_role for _d, vs in by_customer.context["days"] for v in vs}
     assert roles == {"account_manager", "department_manager", "division_head"} | (
-        {"president"} if my_customer.visits.filter(visitor_role="president",
-                                                    due_on__lte=timezone.localdate() + timedelta(days=90)).exists()
-        else set())
+        {"president"}
+        if my_customer.visits.filter(
+            visitor_role="president", due_on__lte=timezone.localdate() + timedelta(days=90)
+        ).exists()
+        else set()
+    )
     by_person = client.get(AGENDA, {"person": agent.pk})
     assert {v.visitor_id for _d, vs in by_person.context["days"] for v in vs} == {agent.pk}
 
 
-@pytest.mark.parametrize("params", [{"start": "someday"}, {"start": "2027-02-01", "end": "2027-01-01"},
-                                    {"status": "lost"}])
+@pytest.mark.parametrize(
+    "params", [{"start": "someday"}, {"start": "2027-02-01", "end": "2027-01-01"}, {"status": "lost"}]
+)
 def test_agenda_bad_filters_are_400(client, agent, params):
     client.force_login(agent)
     assert client.get(AGENDA, params).status_code == 400
@@ -131,8 +136,7 @@ def test_the_plan_workflow_through_the_pages(client, agent, manager, my_customer
     assert client.post(record_url, data).status_code == 302
     visit.refresh_from_db()
     assert visit.status == VisitStatus.DONE
-    assert visit.checklist == {"policy_notice": True, "company_news": False, "magazine": False,
-                               "lecture_or_trip": True}
+    assert visit.checklist == {"policy_notice": True, "company_news": False, "magazine": False, "lecture_or_trip": True}
     assert client.post(record_url, data).status_code == 400  # recorded once
 
 
@@ -156,8 +160,12 @@ def test_supervisor_assigns_and_cancels_a_visit(client, supervisor, agent, my_cu
     assigned = client.post(reverse("followups:assign_visit", args=[visit.pk]), {"visitor": supervisor.pk})
     assert assigned.status_code == 302
     assert client.post(reverse("followups:cancel_visit", args=[visit.pk]), {"reason": ""}).status_code == 400
-    assert client.post(reverse("followups:cancel_visit", args=[visit.pk]),
-                       {"reason": "Customer closed for renovation"}).status_code == 302
+    assert (
+        client.post(
+            reverse("followups:cancel_visit", args=[visit.pk]), {"reason": "Customer closed for renovation"}
+        ).status_code
+        == 302
+    )
     visit.refresh_from_db()
     assert (visit.visitor, visit.status) == (supervisor, VisitStatus.CANCELLED)
     assert Visit.objects.filter(pk=visit.pk, cancelled_reason="Customer closed for renovation").exists()

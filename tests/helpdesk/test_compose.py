@@ -1,5 +1,6 @@
 """docker-compose.yml (for our users; no Docker engine runs here) stays valid: the production
 shape with PostgreSQL, Redis, web, worker and beat sharing one app definition."""
+
 from pathlib import Path
 
 import yaml

@@ -1,4 +1,5 @@
 """Settings: production refuses to start without secrets; check --deploy is clean."""
+
 import os
 import subprocess
 import sys
@@ -15,8 +16,14 @@ PROD_ENV = {
 
 def _manage(*args, env):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_deploy_with_production_env_reports_nothing():

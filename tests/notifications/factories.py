@@ -1,4 +1,5 @@
 """Factories of the notifications tests (SubFactory chain: recipient → office)."""
+
 import factory
 
 from notifications.models import EmailStatus, Kind, Notification

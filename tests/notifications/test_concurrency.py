@@ -3,6 +3,7 @@ wait, no mail), so a notification is never e-mailed twice.
 
 PostgreSQL only (SQLite ignores `select_for_update`). Committed data (`transaction=True`)
 with a `serialized_rollback`, so the seeded role groups are there; every wait is bounded."""
+
 import threading
 
 import pytest
@@ -16,8 +17,9 @@ from notifications.models import EmailStatus, Notification
 from .factories import NotificationFactory
 
 pytestmark = [
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="row locks need PostgreSQL (SQLite ignores select_for_update)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite ignores select_for_update)"
+    ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

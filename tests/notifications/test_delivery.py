@@ -1,6 +1,7 @@
 """E-mail delivery: sent once, translated, retried on transient errors with backoff, failed
 after the last try, skipped without an address. Celery runs for real in-process
 (`task.apply`, whose retries run at once), not hidden behind eager mode."""
+
 import smtplib
 from datetime import timedelta
 from unittest import mock
@@ -45,8 +46,9 @@ def fails_then_sends(failures: int, error=None):
 # ------------------------------------------------------------------------ sending
 def test_a_pending_notification_is_emailed_and_marked_sent(agent):
     complaint = ComplaintFactory(office=agent.office)
-    note = NotificationFactory(recipient=agent, complaint=complaint, kind=Kind.MOVED_UP,
-                               data={"to_level": 1, "cause": "emotional"})
+    note = NotificationFactory(
+        recipient=agent, complaint=complaint, kind=Kind.MOVED_UP, data={"to_level": 1, "cause": "emotional"}
+    )
 
     counts = run([note.pk])
 
@@ -146,15 +148,17 @@ def test_a_transient_error_records_the_attempt_and_the_error_and_raises_for_a_re
 def test_the_task_retries_after_an_smtp_error_then_sends(agent):
     note = NotificationFactory(recipient=agent)
 
-    with mock.patch(SEND_MAIL, side_effect=fails_then_sends(2)), \
-            mock.patch.object(deliver_emails, "retry", wraps=deliver_emails.retry) as retry:
+    with (
+        mock.patch(SEND_MAIL, side_effect=fails_then_sends(2)),
+        mock.patch.object(deliver_emails, "retry", wraps=deliver_emails.retry) as retry,
+    ):
         counts = run([note.pk])
 
     assert counts["sent"] == 1
     assert retry.call_count == 2
     # exponential backoff (with jitter): the n-th retry waits at most 2**n seconds
     for n, call in enumerate(retry.call_args_list):
-        assert 0 <= call.kwargs["countdown"] <= 2 ** n
+        assert 0 <= call.kwargs["countdown"] <= 2**n
     note.refresh_from_db()
     assert note.email_status == EmailStatus.SENT
     assert note.email_attempts == 3
@@ -233,4 +237,3 @@ def test_a_permanent_error_fails_at_once_without_retrying(agent):
     note.refresh_from_db()
     assert note.email_status == EmailStatus.FAILED and note.email_attempts == 1
     assert "bad template" in note.email_last_error
-

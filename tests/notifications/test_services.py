@@ -1,5 +1,6 @@
 """notify / notify_bulk / supervisors_of: one INSERT, enqueue only after commit, a broker
 that is down never breaks the caller, supervisors found in one query."""
+
 import logging
 from datetime import timedelta
 from unittest import mock
@@ -28,8 +29,12 @@ def test_notify_creates_one_row_per_recipient_in_one_insert(make_user, django_as
 
     # When they are notified
     with django_assert_num_queries(1) as captured:
-        created = notify([u.pk for u in users], kind=Kind.REPLY_OVERDUE, complaint_id=complaint.pk,
-                         data={"to_level": 1, "due_at": timezone.now()})
+        created = notify(
+            [u.pk for u in users],
+            kind=Kind.REPLY_OVERDUE,
+            complaint_id=complaint.pk,
+            data={"to_level": 1, "due_at": timezone.now()},
+        )
 
     # Then one INSERT made five pending, unread notifications
     assert created == 5
@@ -57,11 +62,14 @@ def test_notify_bulk_writes_every_complaint_in_one_insert(make_user, django_asse
     c1, c2 = ComplaintFactory(), ComplaintFactory()
 
     with django_assert_num_queries(1):
-        created = notify_bulk(kind=Kind.COMPLETION_OVERDUE, entries=[
-            (c1.pk, [first.pk, second.pk], {"due_at": "2026-01-02T03:04:00+00:00"}),
-            (c2.pk, [first.pk], None),
-            (c2.pk, [], {}),
-        ])
+        created = notify_bulk(
+            kind=Kind.COMPLETION_OVERDUE,
+            entries=[
+                (c1.pk, [first.pk, second.pk], {"due_at": "2026-01-02T03:04:00+00:00"}),
+                (c2.pk, [first.pk], None),
+                (c2.pk, [], {}),
+            ],
+        )
 
     assert created == 3
     assert Notification.objects.filter(recipient=first).count() == 2
@@ -115,7 +123,8 @@ def test_large_notifications_are_enqueued_in_chunks(office, django_capture_on_co
 
 # ------------------------------------------------------------------ broker down
 def test_a_broker_failure_is_logged_and_the_row_waits_for_the_periodic_redelivery(
-        agent, django_capture_on_commit_callbacks, caplog):
+    agent, django_capture_on_commit_callbacks, caplog
+):
     # Given a broker that refuses the message
     with mock.patch(DELAY, side_effect=OperationalError("Error 111 connecting to redis")) as delay:
         # When a notification is created and its transaction commits
@@ -151,7 +160,8 @@ def test_network_errors_of_the_broker_are_caught_too(agent, django_capture_on_co
 
 
 def test_even_an_unexpected_broker_client_error_does_not_reach_the_caller(
-        agent, django_capture_on_commit_callbacks, caplog):
+    agent, django_capture_on_commit_callbacks, caplog
+):
     with mock.patch(DELAY, side_effect=RuntimeError("Acquire on closed pool")):
         with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
             assert notify([agent.pk], kind=Kind.REASSIGNED) == 1
@@ -161,7 +171,8 @@ def test_even_an_unexpected_broker_client_error_does_not_reach_the_caller(
 
 # ---------------------------------------------------------------- supervisors_of
 def test_supervisors_of_finds_active_supervisors_per_office_in_one_query(
-        make_user, office, other_office, django_assert_num_queries):
+    make_user, office, other_office, django_assert_num_queries
+):
     # Given supervisors in two offices, plus people who must not be found
     s1 = make_user("supervisor", username="s1")
     s2 = make_user("supervisor", username="s2")

@@ -1,5 +1,6 @@
 """Through HTTP: the bell, the list (own rows only, newest first, fixed query count),
 marking read (another user's notification is a 404), login required, the managers' admin."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -30,9 +31,14 @@ def read_url(note):
 
 
 # ---------------------------------------------------------------------- access
-@pytest.mark.parametrize("method, url", [
-    ("get", LIST_URL), ("post", READ_ALL_URL), ("post", reverse("notifications:mark_read", args=[1])),
-])
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("get", LIST_URL),
+        ("post", READ_ALL_URL),
+        ("post", reverse("notifications:mark_read", args=[1])),
+    ],
+)
 def test_anonymous_is_sent_to_login(client, method, url):
     response = getattr(client, method)(url)
     assert response.status_code == 302
@@ -105,10 +111,16 @@ def test_no_bell_for_anonymous(client):
 # --------------------------------------------------------------------- the list
 def test_the_list_shows_only_the_users_notifications_newest_first(client, agent, supervisor):
     complaint = ComplaintFactory(office=agent.office)
-    older = NotificationFactory(recipient=agent, complaint=complaint, kind=Kind.REASSIGNED,
-                                created_at=timezone.now() - timedelta(hours=2), read_at=timezone.now())
-    newer = NotificationFactory(recipient=agent, complaint=complaint, kind=Kind.PROGRESS_REPORT_DUE,
-                                data={"due_at": timezone.now().isoformat()})
+    older = NotificationFactory(
+        recipient=agent,
+        complaint=complaint,
+        kind=Kind.REASSIGNED,
+        created_at=timezone.now() - timedelta(hours=2),
+        read_at=timezone.now(),
+    )
+    newer = NotificationFactory(
+        recipient=agent, complaint=complaint, kind=Kind.PROGRESS_REPORT_DUE, data={"due_at": timezone.now().isoformat()}
+    )
     NotificationFactory(recipient=supervisor, complaint=complaint)
     client.force_login(agent)
 
@@ -129,9 +141,13 @@ def test_the_list_shows_only_the_users_notifications_newest_first(client, agent,
 def test_the_list_query_count_does_not_grow_with_rows(client, agent, django_assert_max_num_queries):
     def add(n):
         for i in range(n):
-            NotificationFactory(recipient=agent, complaint=complaint, kind=Kind.values[i % len(Kind.values)],
-                                data={"to_level": 1, "due_at": timezone.now(), "newer_complaint": complaint.pk},
-                                read_at=timezone.now() if i % 2 else None)
+            NotificationFactory(
+                recipient=agent,
+                complaint=complaint,
+                kind=Kind.values[i % len(Kind.values)],
+                data={"to_level": 1, "due_at": timezone.now(), "newer_complaint": complaint.pk},
+                read_at=timezone.now() if i % 2 else None,
+            )
 
     complaint = ComplaintFactory(office=agent.office)
     client.force_login(agent)
@@ -228,22 +244,28 @@ def test_the_referring_page_is_the_way_back(client, agent):
 def test_the_message_is_rendered_at_display_time_in_local_time(agent):
     complaint = ComplaintFactory(office=agent.office)
     due = datetime(2026, 3, 1, 2, 30, tzinfo=UTC)
-    note = NotificationFactory(recipient=agent, complaint=complaint, kind=Kind.REPLY_OVERDUE,
-                               data={"to_level": 2, "due_at": due})
+    note = NotificationFactory(
+        recipient=agent, complaint=complaint, kind=Kind.REPLY_OVERDUE, data={"to_level": 2, "due_at": due}
+    )
     note.refresh_from_db()  # data as stored (JSON)
 
     with translation.override("en"):
-        assert note.message == (f"Complaint #{complaint.pk} missed its reply deadline (2026-03-01 10:30) and was "
-                                f"moved up to level 2 — responsible department head.")
+        assert note.message == (
+            f"Complaint #{complaint.pk} missed its reply deadline (2026-03-01 10:30) and was "
+            f"moved up to level 2 — responsible department head."
+        )
 
 
-@pytest.mark.parametrize("kind, data, expected", [
-    (Kind.COMPLETION_OVERDUE, {}, "is past its committed completion date (—)"),
-    (Kind.NEWER_COMPLAINT_LINKED, {"newer_complaint": 42}, "made a newer complaint, #42."),
-    (Kind.NEWER_COMPLAINT_LINKED, {"newer_complaint_id": 43}, "made a newer complaint, #43."),
-    (Kind.MOVED_UP, {"to_level": 1, "cause": "solution_rejected"}, "Cause: Solution rejected."),
-    (Kind.MOVED_UP, {"to_level": "x"}, "was moved up to you (level —)."),
-])
+@pytest.mark.parametrize(
+    "kind, data, expected",
+    [
+        (Kind.COMPLETION_OVERDUE, {}, "is past its committed completion date (—)"),
+        (Kind.NEWER_COMPLAINT_LINKED, {"newer_complaint": 42}, "made a newer complaint, #42."),
+        (Kind.NEWER_COMPLAINT_LINKED, {"newer_complaint_id": 43}, "made a newer complaint, #43."),
+        (Kind.MOVED_UP, {"to_level": 1, "cause": "solution_rejected"}, "Cause: Solution rejected."),
+        (Kind.MOVED_UP, {"to_level": "x"}, "was moved up to you (level —)."),
+    ],
+)
 def test_every_kind_has_a_sentence_even_with_missing_data(agent, kind, data, expected):
     note = NotificationFactory(recipient=agent, kind=kind, data=data)
     with translation.override("en"):
@@ -254,8 +276,13 @@ def test_every_kind_has_a_sentence_even_with_missing_data(agent, kind, data, exp
 # ------------------------------------------------------------------------ admin
 def test_managers_read_notifications_in_the_admin(client, manager, agent, django_assert_max_num_queries):
     complaint = ComplaintFactory(office=agent.office)
-    NotificationFactory.create_batch(3, recipient=agent, complaint=complaint, email_status=EmailStatus.FAILED,
-                                     email_last_error="SMTPServerDisconnected: gone")
+    NotificationFactory.create_batch(
+        3,
+        recipient=agent,
+        complaint=complaint,
+        email_status=EmailStatus.FAILED,
+        email_last_error="SMTPServerDisconnected: gone",
+    )
     client.force_login(manager)
     url = reverse("admin:notifications_notification_changelist")
 
@@ -274,8 +301,10 @@ def test_managers_read_notifications_in_the_admin(client, manager, agent, django
     change = client.get(reverse("admin:notifications_notification_change", args=[note.pk]))
     assert change.status_code == 200 and b'name="_save"' not in change.content  # read-only
     assert client.get(reverse("admin:notifications_notification_add")).status_code == 403
-    assert client.post(reverse("admin:notifications_notification_delete", args=[note.pk]),
-                       {"post": "yes"}).status_code == 403
+    assert (
+        client.post(reverse("admin:notifications_notification_delete", args=[note.pk]), {"post": "yes"}).status_code
+        == 403
+    )
     assert Notification.objects.filter(pk=note.pk).exists()
 
 

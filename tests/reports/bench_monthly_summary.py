@@ -7,6 +7,7 @@ Times monthly_figures (read-only) for a month on the configured database: every 
 best and the median, the number of queries and the slowest ones; --files also times the XLSX
 and the CSV, --explain prints EXPLAIN ANALYZE of each query (PostgreSQL).
 """
+
 import argparse
 import os
 import statistics
@@ -39,8 +40,10 @@ def main() -> None:
     args = parser.parse_args()
     month = parse_month(args.month) if args.month else previous_month()
 
-    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}, "
-          f"{Complaint.objects.count():,} complaints; month {month:%Y-%m}")
+    print(
+        f"database: {connection.vendor} {connection.settings_dict['NAME']}, "
+        f"{Complaint.objects.count():,} complaints; month {month:%Y-%m}"
+    )
     times, captured, figures = [], None, None
     for run in range(args.runs):
         with CaptureQueriesContext(connection) as ctx:
@@ -48,11 +51,15 @@ def main() -> None:
             figures = monthly_figures(month=month)
             times.append(time.perf_counter() - started)
         captured = ctx.captured_queries
-        print(f"  run {run + 1}: {times[-1]:.3f} s, {len(captured)} queries, "
-              f"{sum(float(q['time']) for q in captured):.3f} s in the database")
-    print(f"monthly_figures: best {min(times):.3f} s, median {statistics.median(times):.3f} s, "
-          f"{len(captured)} queries; {figures['current']['received']:,} complaints in the month, "
-          f"{len(figures['complaints']):,} rows in the list")
+        print(
+            f"  run {run + 1}: {times[-1]:.3f} s, {len(captured)} queries, "
+            f"{sum(float(q['time']) for q in captured):.3f} s in the database"
+        )
+    print(
+        f"monthly_figures: best {min(times):.3f} s, median {statistics.median(times):.3f} s, "
+        f"{len(captured)} queries; {figures['current']['received']:,} complaints in the month, "
+        f"{len(figures['complaints']):,} rows in the list"
+    )
     print("slowest queries of the last run:")
     for q in sorted(captured, key=lambda q: -float(q["time"]))[:5]:
         print(f"  {float(q['time']):.3f} s  {q['sql'][:110]}…")

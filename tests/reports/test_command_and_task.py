@@ -1,5 +1,6 @@
 """`manage.py monthly_summary` writes a valid file and refuses bad input; the Celery task
 e-mails the previous month's XLSX to the managers when enabled, and nothing otherwise."""
+
 import csv
 import io
 import os
@@ -39,8 +40,18 @@ def test_command_writes_a_valid_xlsx(october, tmp_path):
 
 def test_command_writes_a_csv_for_one_office_in_chinese(october, tmp_path):
     target = tmp_path / "october.csv"
-    _, err = run("2026-10", "--format", "csv", "-o", str(target), "--office", october.other_office.code,
-                 "--language", "zh-hans", "--timing")
+    _, err = run(
+        "2026-10",
+        "--format",
+        "csv",
+        "-o",
+        str(target),
+        "--office",
+        october.other_office.code,
+        "--language",
+        "zh-hans",
+        "--timing",
+    )
     content = target.read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
@@ -54,13 +65,16 @@ def test_command_default_file_name(db, tmp_path, monkeypatch):
     assert (tmp_path / f"complaint-summary-{month_label(previous_month())}.csv").exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["2026-13"], "YYYY-MM"),
-    (["last-month"], "YYYY-MM"),
-    (["2026-10", "--office", "nowhere"], "No office with the code"),
-    (["2026-10", "--department", "Nowhere"], "No department"),
-    (["2026-10", "-o", "/nonexistent-dir/x.xlsx"], "Cannot write"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["2026-13"], "YYYY-MM"),
+        (["last-month"], "YYYY-MM"),
+        (["2026-10", "--office", "nowhere"], "No office with the code"),
+        (["2026-10", "--department", "Nowhere"], "No department"),
+        (["2026-10", "-o", "/nonexistent-dir/x.xlsx"], "Cannot write"),
+    ],
+)
 def test_command_rejects_bad_input(db, args, message):
     with pytest.raises(CommandError, match=message):
         run(*args)
@@ -92,7 +106,7 @@ def test_task_emails_the_previous_month_to_the_managers(managers, settings):
     message = mail.outbox[0]
     assert sorted(message.to) == ["m1@example.com", "m2@example.com"]
     assert month in message.subject
-    (name, content, mimetype), = message.attachments
+    ((name, content, mimetype),) = message.attachments
     assert name == f"complaint-summary-{month}.xlsx"
     assert mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert "Headline figures" in load_workbook(io.BytesIO(content)).sheetnames
@@ -126,10 +140,11 @@ def test_beat_schedule_runs_it_on_the_first_at_seven(settings):
 
 def test_celery_autodiscovery_finds_the_task():
     """In a fresh process, as a worker starts: autodiscovery imports complaints.tasks only."""
-    code = ("import django; django.setup(); from helpdesk.celery import app; "
-            "app.loader.import_default_modules(); print('complaints.reports.tasks.send_monthly_summary' in app.tasks)")
+    code = (
+        "import django; django.setup(); from helpdesk.celery import app; "
+        "app.loader.import_default_modules(); print('complaints.reports.tasks.send_monthly_summary' in app.tasks)"
+    )
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(DJANGO_SETTINGS_MODULE="helpdesk.settings.test", CELERY_BROKER_URL="memory://")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip().splitlines()[-1] == "True", result.stderr

@@ -1,5 +1,6 @@
 """monthly_figures against the hand-built October 2026 of conftest.py (known answers), its
 month boundaries in local time, scoping and filters, and a fixed number of queries."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -56,8 +57,12 @@ def test_headline_figures_of_the_hand_built_month(october):
     assert current["received"] == 7  # c1 … c7: Oct 1 00:00:00 and Oct 31 23:59:59 local are in
     assert current["closed"] == 4  # c6 closed on Nov 1 08:00: still open at the end of October
     assert current["still_open"] == 3
-    assert (current["closed_on_the_spot"], current["closed_after_callback"], current["auto_closed"],
-            current["closed_no_callback_needed"]) == (1, 2, 1, 0)
+    assert (
+        current["closed_on_the_spot"],
+        current["closed_after_callback"],
+        current["auto_closed"],
+        current["closed_no_callback_needed"],
+    ) == (1, 2, 1, 0)
     # replied or due by NOW: c1 c2 c3 c6 c7 replied, c4 overdue; c5's reply time has not come yet
     assert current["reply_measured"] == 6
     assert current["replied_in_time"] == 4
@@ -90,10 +95,17 @@ def test_escalations_and_callbacks_come_from_the_events_of_the_month(october):
     assert [(r["level"], r["count"]) for r in f["escalations"]["by_level"]] == [(1, 3), (2, 1)]
     assert str(f["escalations"]["by_level"][0]["label"]) == "1 — service-centre supervisor"
     assert {row["cause"]: row["count"] for row in f["escalations"]["by_cause"]} == {
-        EscalationCause.EMOTIONAL: 1, EscalationCause.DEADLINE_MISSED: 1, EscalationCause.BEYOND_AUTHORITY: 1,
-        EscalationCause.CALLBACK_UNSATISFIED: 1}
+        EscalationCause.EMOTIONAL: 1,
+        EscalationCause.DEADLINE_MISSED: 1,
+        EscalationCause.BEYOND_AUTHORITY: 1,
+        EscalationCause.CALLBACK_UNSATISFIED: 1,
+    }
     assert {(r["level"], r["cause"]): r["count"] for r in f["escalations"]["by_level_cause"]} == {
-        (1, "emotional"): 1, (1, "deadline_missed"): 1, (2, "beyond_authority"): 1, (1, "callback_unsatisfied"): 1}
+        (1, "emotional"): 1,
+        (1, "deadline_missed"): 1,
+        (2, "beyond_authority"): 1,
+        (1, "callback_unsatisfied"): 1,
+    }
     # c2, c7 satisfied; p1 (a September complaint) unsatisfied then satisfied — by event time
     assert f["callbacks"] == {"total": 4, "satisfied": 3, "satisfaction_pct": 75.0}
 
@@ -125,11 +137,22 @@ def test_per_agent_figures(october):
     agents = {row["user_id"]: row for row in figures()["agents"]}
     one, two = agents[october.agent1.pk], agents[october.agent2.pk]
     assert one["label"] == "Li Na"
-    assert (one["received"], one["replied_in_time"], one["reply_measured"], one["escalated_complaints"],
-            one["closed"]) == (6, 3, 5, 2, 3)
+    assert (
+        one["received"],
+        one["replied_in_time"],
+        one["reply_measured"],
+        one["escalated_complaints"],
+        one["closed"],
+    ) == (6, 3, 5, 2, 3)
     assert (one["callbacks"], one["callbacks_satisfied"], one["callback_satisfaction_pct"]) == (3, 2, 66.7)
-    assert (two["received"], two["replied_in_time"], two["escalated_complaints"], two["closed"],
-            two["callbacks"], two["callback_satisfaction_pct"]) == (1, 1, 0, 1, 1, 100.0)
+    assert (
+        two["received"],
+        two["replied_in_time"],
+        two["escalated_complaints"],
+        two["closed"],
+        two["callbacks"],
+        two["callback_satisfaction_pct"],
+    ) == (1, 1, 0, 1, 1, 100.0)
 
 
 def test_an_agent_with_call_backs_but_no_complaint_this_month_is_listed(october, make_user):
@@ -139,7 +162,11 @@ def test_an_agent_with_call_backs_but_no_complaint_this_month_is_listed(october,
 
     row = {r["user_id"]: r for r in figures()["agents"]}[agent3.pk]
     assert (row["label"], row["received"], row["callbacks"], row["callback_satisfaction_pct"]) == (
-        "Sun Li", 0, 1, 100.0)
+        "Sun Li",
+        0,
+        1,
+        100.0,
+    )
 
 
 def test_breakdowns(october):
@@ -161,7 +188,9 @@ def test_breakdowns(october):
     assert {r["key"]: r["received"] for r in f["by_level"]["rows"]} == {0: 5, 1: 1, 2: 1}
     departments = f["by_department"]["rows"]
     assert [(str(r["label"]), r["received"]) for r in departments] == [
-        ("Engineering and repairs", 1), ("No department assigned", 6)]
+        ("Engineering and repairs", 1),
+        ("No department assigned", 6),
+    ]
 
 
 def test_trend_of_the_last_twelve_months(october):
@@ -181,7 +210,11 @@ def test_complaint_list_with_outcomes(october):
     first = rows[0]
     assert first["received_at"] == local(2026, 10, 1) and first["received_at"].utcoffset() == timedelta(hours=8)
     assert (first["channel"], first["status"], first["close_reason"], first["level"]) == (
-        "phone", "closed", "on_the_spot", 0)
+        "phone",
+        "closed",
+        "on_the_spot",
+        0,
+    )
     assert str(first["category"]) == "Repairs" and first["office"] == october.office.name
     assert figures(include_complaints=False)["complaints"] is None
 
@@ -247,8 +280,13 @@ def test_events_written_by_the_lifecycle_are_counted(agent, supervisor):
 def _month_of(n, office, agent):
     for i in range(n):
         at = local(2026, 10, 1 + i % 28, 9)
-        ComplaintFactory(office=office, received_by=agent, received_at=at, contact_phone=f"1390000{i % 7:04d}",
-                         first_replied_at=at + timedelta(hours=i % 5) if i % 3 else None)
+        ComplaintFactory(
+            office=office,
+            received_by=agent,
+            received_at=at,
+            contact_phone=f"1390000{i % 7:04d}",
+            first_replied_at=at + timedelta(hours=i % 5) if i % 3 else None,
+        )
 
 
 def _queries(**kwargs):

@@ -1,5 +1,6 @@
 """The dashboard and the downloads through HTTP: a permission matrix (each denial followed by
 the same request from a role that may), bad months, filters, files, language, query counts."""
+
 import csv
 import io
 
@@ -25,20 +26,44 @@ def download(month="2026-10", fmt="xlsx"):
 ROLES = ["agent", "supervisor", "department_handler", "manager", "customer_info", "no_role", "anonymous"]
 OK, DENIED, LOGIN = 200, 403, 302
 MATRIX = {
-    DASHBOARD: dict(agent=DENIED, supervisor=OK, department_handler=DENIED, manager=OK, customer_info=DENIED,
-                    no_role=DENIED, anonymous=LOGIN),
-    download(fmt="xlsx"): dict(agent=DENIED, supervisor=DENIED, department_handler=DENIED, manager=OK,
-                               customer_info=DENIED, no_role=DENIED, anonymous=LOGIN),
-    download(fmt="csv"): dict(agent=DENIED, supervisor=DENIED, department_handler=DENIED, manager=OK,
-                              customer_info=DENIED, no_role=DENIED, anonymous=LOGIN),
+    DASHBOARD: dict(
+        agent=DENIED,
+        supervisor=OK,
+        department_handler=DENIED,
+        manager=OK,
+        customer_info=DENIED,
+        no_role=DENIED,
+        anonymous=LOGIN,
+    ),
+    download(fmt="xlsx"): dict(
+        agent=DENIED,
+        supervisor=DENIED,
+        department_handler=DENIED,
+        manager=OK,
+        customer_info=DENIED,
+        no_role=DENIED,
+        anonymous=LOGIN,
+    ),
+    download(fmt="csv"): dict(
+        agent=DENIED,
+        supervisor=DENIED,
+        department_handler=DENIED,
+        manager=OK,
+        customer_info=DENIED,
+        no_role=DENIED,
+        anonymous=LOGIN,
+    ),
 }
 PROVER = {DASHBOARD: "supervisor"}
 
 
 @pytest.fixture
 def users(make_user):
-    return {role: make_user(None if role == "no_role" else role, username=f"r-{role}")
-            for role in ROLES if role != "anonymous"}
+    return {
+        role: make_user(None if role == "no_role" else role, username=f"r-{role}")
+        for role in ROLES
+        if role != "anonymous"
+    }
 
 
 @pytest.mark.parametrize("url", list(MATRIX))
@@ -169,4 +194,3 @@ def test_dashboard_query_count_does_not_grow_with_complaints(client, manager, dj
         ComplaintFactory(office=manager.office, received_by=manager, received_at=OCTOBER_NOON)
     with django_assert_max_num_queries(few):
         assert client.get(DASHBOARD, {"month": "2026-10"}).context["figures"]["current"]["received"] == 30
-

@@ -1,7 +1,8 @@
 """The monthly complaint summary as a file, for head-office automation (R-C11):
 
-    python manage.py monthly_summary 2026-10 --format xlsx -o summary.xlsx [--office CODE]
+python manage.py monthly_summary 2026-10 --format xlsx -o summary.xlsx [--office CODE]
 """
+
 import time
 from pathlib import Path
 
@@ -20,27 +21,48 @@ from helpdesk.dates import last_complete_month
 
 
 class Command(BaseCommand):
-    help = ("Write the monthly complaint summary (the complaint classification record table) of a month as "
-            "XLSX or CSV.")
+    help = "Write the monthly complaint summary (the complaint classification record table) of a month as XLSX or CSV."
 
     def add_arguments(self, parser):
         parser.add_argument("month", nargs="?", help="The month, YYYY-MM (default: the previous month).")
-        parser.add_argument("--format", dest="fmt", choices=exports.FORMATS, default="xlsx",
-                            help="xlsx (default) or csv.")
-        parser.add_argument("-o", "--output", help="The file to write (default: complaint-summary-YYYY-MM.<format> "
-                                                   "in the current directory).")
+        parser.add_argument(
+            "--format", dest="fmt", choices=exports.FORMATS, default="xlsx", help="xlsx (default) or csv."
+        )
+        parser.add_argument(
+            "-o",
+            "--output",
+            help="The file to write (default: complaint-summary-YYYY-MM.<format> in the current directory).",
+        )
         parser.add_argument("--office", help="Only this office (its code).")
         parser.add_argument("--department", help="Only this department (its id or name).")
         parser.add_argument("--channel", choices=Channel.values, help="Only this intake channel.")
         parser.add_argument("--tier", choices=Tier.values, help="Only customers of this tier.")
-        parser.add_argument("--language", default=settings.LANGUAGE_CODE,
-                            choices=[code for code, _name in settings.LANGUAGES],
-                            help="Language of the headings (default: %(default)s).")
-        parser.add_argument("--timing", action="store_true",
-                            help="Report on standard error how long the figures took and how many queries they used.")
+        parser.add_argument(
+            "--language",
+            default=settings.LANGUAGE_CODE,
+            choices=[code for code, _name in settings.LANGUAGES],
+            help="Language of the headings (default: %(default)s).",
+        )
+        parser.add_argument(
+            "--timing",
+            action="store_true",
+            help="Report on standard error how long the figures took and how many queries they used.",
+        )
 
-    def handle(self, *args, month=None, fmt="xlsx", output=None, office=None, department=None, channel=None,
-               tier=None, language=None, timing=False, **options):
+    def handle(
+        self,
+        *args,
+        month=None,
+        fmt="xlsx",
+        output=None,
+        office=None,
+        department=None,
+        channel=None,
+        tier=None,
+        language=None,
+        timing=False,
+        **options,
+    ):
         try:
             month = parse_report_month(month) if month else last_complete_month()
         except ValueError as error:
@@ -64,17 +86,28 @@ class Command(BaseCommand):
 
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as queries:
-            figures = monthly_figures(month=month, office=office_obj, department=department_obj, channel=channel,
-                                      tier=tier, include_complaints=fmt == "xlsx")
+            figures = monthly_figures(
+                month=month,
+                office=office_obj,
+                department=department_obj,
+                channel=channel,
+                tier=tier,
+                include_complaints=fmt == "xlsx",
+            )
         elapsed = time.perf_counter() - started
         content = exports.build(figures, fmt, language=language)
         if timing:
-            self.stderr.write(f"monthly_figures({figures['month_label']}): {elapsed:.3f} s, "
-                              f"{len(queries.captured_queries)} queries, {figures['current']['received']} complaints")
+            self.stderr.write(
+                f"monthly_figures({figures['month_label']}): {elapsed:.3f} s, "
+                f"{len(queries.captured_queries)} queries, {figures['current']['received']} complaints"
+            )
         try:
             path.write_bytes(content)
         except OSError as error:
             raise CommandError(f"Cannot write “{path}”: {error.strerror or error}.") from None
-        self.stdout.write(self.style.SUCCESS(
-            f"Wrote {path} ({fmt.upper()}, {len(content):,} bytes): {figures['current']['received']} complaints "
-            f"received in {figures['month_label']}."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Wrote {path} ({fmt.upper()}, {len(content):,} bytes): {figures['current']['received']} complaints "
+                f"received in {figures['month_label']}."
+            )
+        )

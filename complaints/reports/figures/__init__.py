@@ -22,6 +22,7 @@ order), `counts` (the shared conditional aggregates and the breakdowns), `percen
 `queries` (event log, trend, the list of complaints); months and their local bounds are
 helpdesk.dates.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -70,8 +71,19 @@ from .percentiles import (
 from .queries import complaint_list, event_figures, trend_of
 from .types import CategoryRow, Filters, MonthlyFigures
 
-__all__ = ["AGENT_COLUMNS", "BREAKDOWN_COLUMNS", "HEADLINE", "MonthlyFigures", "add_months", "month_bounds",
-           "month_label", "monthly_figures", "parse_month", "parse_report_month", "previous_month"]
+__all__ = [
+    "AGENT_COLUMNS",
+    "BREAKDOWN_COLUMNS",
+    "HEADLINE",
+    "MonthlyFigures",
+    "add_months",
+    "month_bounds",
+    "month_label",
+    "monthly_figures",
+    "parse_month",
+    "parse_report_month",
+    "previous_month",
+]
 
 TOP_CATEGORIES = 5
 FIRST_MONTH = date(2000, 1, 1)
@@ -131,8 +143,17 @@ def _filters_description(*, office, department, channel, tier, user=None) -> Fil
 
 
 # -------------------------------------------------------------- the figures
-def monthly_figures(*, month: date, office=None, department=None, channel=None, tier=None, user=None,
-                    now: datetime | None = None, include_complaints: bool = True) -> MonthlyFigures:
+def monthly_figures(
+    *,
+    month: date,
+    office=None,
+    department=None,
+    channel=None,
+    tier=None,
+    user=None,
+    now: datetime | None = None,
+    include_complaints: bool = True,
+) -> MonthlyFigures:
     """Every figure of the monthly summary of `month` (any day of it), optionally narrowed
     to an office, department, channel or customer tier. With `user`, only the complaints
     that user may see (complaints_visible_to). `now` is the moment the report is made
@@ -144,8 +165,16 @@ def monthly_figures(*, month: date, office=None, department=None, channel=None, 
     2 more for the percentiles; 1 more to name an office or department given by id (or the
     office of a user who sees only theirs)."""
     with _reporting_transaction():
-        return _monthly_figures(month=month, office=office, department=department, channel=channel, tier=tier,
-                                user=user, now=now, include_complaints=include_complaints)
+        return _monthly_figures(
+            month=month,
+            office=office,
+            department=department,
+            channel=channel,
+            tier=tier,
+            user=user,
+            now=now,
+            include_complaints=include_complaints,
+        )
 
 
 @contextmanager
@@ -161,8 +190,9 @@ def _reporting_transaction():
         yield
 
 
-def _monthly_figures(*, month: date, office, department, channel, tier, user, now: datetime | None,
-                     include_complaints: bool) -> MonthlyFigures:
+def _monthly_figures(
+    *, month: date, office, department, channel, tier, user, now: datetime | None, include_complaints: bool
+) -> MonthlyFigures:
     now = now or timezone.now()
     month = month.replace(day=1)
     prev = add_months(month, -1)
@@ -182,11 +212,15 @@ def _monthly_figures(*, month: date, office, department, channel, tier, user, no
     postgres = connection.vendor == "postgresql"
 
     # 1. headline counts of this month and the previous one (+ percentiles on PostgreSQL)
-    aggregates = {**count_aggregates(closed_q=closed_both, now=now),
-                  "reply_given": Count("id", filter=Q(first_replied_at__isnull=False))}
+    aggregates = {
+        **count_aggregates(closed_q=closed_both, now=now),
+        "reply_given": Count("id", filter=Q(first_replied_at__isnull=False)),
+    }
     if postgres:
-        for prefix, field, condition in (("reply", "first_replied_at", Q(first_replied_at__isnull=False)),
-                                         ("close", "closed_at", closed_both)):
+        for prefix, field, condition in (
+            ("reply", "first_replied_at", Q(first_replied_at__isnull=False)),
+            ("close", "closed_at", closed_both),
+        ):
             seconds = EpochSeconds(duration_since_received(field))
             for fraction, suffix in zip(PERCENTILES, SUFFIXES, strict=True):
                 aggregates[f"{prefix}_hours_{suffix}"] = PercentileCont(seconds, fraction, filter=condition)
@@ -201,22 +235,36 @@ def _monthly_figures(*, month: date, office, department, channel, tier, user, no
     # side of each percentile fetched (a window query per duration)
     if not postgres:
         for prefix, field, condition, count_key in (
-                ("reply", "first_replied_at", Q(first_replied_at__isnull=False), "reply_given"),
-                ("close", "closed_at", closed_both, "closed")):
-            percentiles_by_sorting(both.filter(condition), field=field, period=period, prefix=prefix,
-                                    headline=headline, count_key=count_key)
+            ("reply", "first_replied_at", Q(first_replied_at__isnull=False), "reply_given"),
+            ("close", "closed_at", closed_both, "closed"),
+        ):
+            percentiles_by_sorting(
+                both.filter(condition),
+                field=field,
+                period=period,
+                prefix=prefix,
+                headline=headline,
+                count_key=count_key,
+            )
 
     # 4. repeat complainants (a GROUP BY complainant … HAVING, counted in an outer query)
     who = Case(
         When(customer_id__isnull=False, then=Concat(Value("c:"), Cast("customer_id", CharField()))),
-        default=Concat(Value("p:"), F("contact_phone")), output_field=CharField())
-    repeat = (both.filter(is_anonymous=False).filter(Q(customer_id__isnull=False) | ~Q(contact_phone=""))
-              .values(who=who)
-              .annotate(n_cur=Count("id", filter=in_current), n_prev=Count("id", filter=in_previous))
-              .aggregate(cur_people=Count("who", filter=Q(n_cur__gte=2)),
-                         cur_complaints=Sum("n_cur", filter=Q(n_cur__gte=2), default=0),
-                         prev_people=Count("who", filter=Q(n_prev__gte=2)),
-                         prev_complaints=Sum("n_prev", filter=Q(n_prev__gte=2), default=0)))
+        default=Concat(Value("p:"), F("contact_phone")),
+        output_field=CharField(),
+    )
+    repeat = (
+        both.filter(is_anonymous=False)
+        .filter(Q(customer_id__isnull=False) | ~Q(contact_phone=""))
+        .values(who=who)
+        .annotate(n_cur=Count("id", filter=in_current), n_prev=Count("id", filter=in_previous))
+        .aggregate(
+            cur_people=Count("who", filter=Q(n_cur__gte=2)),
+            cur_complaints=Sum("n_cur", filter=Q(n_cur__gte=2), default=0),
+            prev_people=Count("who", filter=Q(n_prev__gte=2)),
+            prev_complaints=Sum("n_prev", filter=Q(n_prev__gte=2), default=0),
+        )
+    )
     headline[CURRENT].update(repeat_complainants=repeat["cur_people"], repeat_complaints=repeat["cur_complaints"])
     headline[PREVIOUS].update(repeat_complainants=repeat["prev_people"], repeat_complaints=repeat["prev_complaints"])
 
@@ -225,53 +273,98 @@ def _monthly_figures(*, month: date, office, department, channel, tier, user, no
     for p in (CURRENT, PREVIOUS):
         esc = escalations[p]
         cb = callbacks[p]
-        headline[p].update(escalations=sum(esc["by_level"].values()), callbacks=cb["total"],
-                             callbacks_satisfied=cb["satisfied"],
-                             callback_satisfaction_pct=pct(cb["satisfied"], cb["total"]))
+        headline[p].update(
+            escalations=sum(esc["by_level"].values()),
+            callbacks=cb["total"],
+            callbacks_satisfied=cb["satisfied"],
+            callback_satisfaction_pct=pct(cb["satisfied"], cb["total"]),
+        )
 
     counts = count_aggregates(closed_q=closed_current, now=now)
 
     # 6. category × channel
     cat_rows: dict[int, CategoryRow] = {}
     for row in current.values("category_id", "category__name", "channel").annotate(n=Count("id")):
-        cat_row = cat_rows.setdefault(row["category_id"], {
-            "category_id": row["category_id"], "label": catalogue_name(row["category__name"]),
-            "name": row["category__name"], "counts": {code: 0 for code in Channel.values}, "total": 0})
+        cat_row = cat_rows.setdefault(
+            row["category_id"],
+            {
+                "category_id": row["category_id"],
+                "label": catalogue_name(row["category__name"]),
+                "name": row["category__name"],
+                "counts": {code: 0 for code in Channel.values},
+                "total": 0,
+            },
+        )
         cat_row["counts"][row["channel"]] = row["n"]
         cat_row["total"] += row["n"]
     categories = sorted(cat_rows.values(), key=lambda r: (-r["total"], r["name"]))
     channel_totals = {code: sum(r["counts"][code] for r in categories) for code in Channel.values}
 
     # 7-10. breakdowns by office, department, tier and current escalation level
-    by_office = breakdown(current, counts, fields=["office_id", "office__name"],
-                           label=lambda r: r["office__name"], order=lambda r: r["office__name"])
-    by_department = breakdown(current, counts, fields=["department_id", "department__name"],
-                               label=lambda r: catalogue_name(r["department__name"]) if r["department_id"]
-                               else _("No department assigned"),
-                               order=lambda r: (r["department_id"] is None, r["department__name"] or ""))
-    by_tier = breakdown(current, counts, fields=["customer__tier"], label=lambda r: tier_label(r["customer__tier"]),
-                         order=lambda r: (r["customer__tier"] is None, r["customer__tier"] or ""))
-    by_level = breakdown(current, counts, fields=["escalation_level"],
-                          label=lambda r: level_label(r["escalation_level"]), order=lambda r: r["escalation_level"])
+    by_office = breakdown(
+        current,
+        counts,
+        fields=["office_id", "office__name"],
+        label=lambda r: r["office__name"],
+        order=lambda r: r["office__name"],
+    )
+    by_department = breakdown(
+        current,
+        counts,
+        fields=["department_id", "department__name"],
+        label=lambda r: catalogue_name(r["department__name"]) if r["department_id"] else _("No department assigned"),
+        order=lambda r: (r["department_id"] is None, r["department__name"] or ""),
+    )
+    by_tier = breakdown(
+        current,
+        counts,
+        fields=["customer__tier"],
+        label=lambda r: tier_label(r["customer__tier"]),
+        order=lambda r: (r["customer__tier"] is None, r["customer__tier"] or ""),
+    )
+    by_level = breakdown(
+        current,
+        counts,
+        fields=["escalation_level"],
+        label=lambda r: level_label(r["escalation_level"]),
+        order=lambda r: r["escalation_level"],
+    )
 
     # 11. per agent (received_by), with the call-backs of their complaints
     agents: dict[int, dict] = {}
-    agent_rows = current.values("received_by_id", "received_by__username", "received_by__first_name",
-                                "received_by__last_name").annotate(**counts)
+    agent_rows = current.values(
+        "received_by_id", "received_by__username", "received_by__first_name", "received_by__last_name"
+    ).annotate(**counts)
     for row in agent_rows:
         agents[row["received_by_id"]] = {
             "user_id": row["received_by_id"],
-            "label": person_label(row["received_by__first_name"], row["received_by__last_name"],
-                                   row["received_by__username"]),
-            **finish_counts({k: row[k] for k in counts}), "callbacks": 0, "callbacks_satisfied": 0}
+            "label": person_label(
+                row["received_by__first_name"], row["received_by__last_name"], row["received_by__username"]
+            ),
+            **finish_counts({k: row[k] for k in counts}),
+            "callbacks": 0,
+            "callbacks_satisfied": 0,
+        }
     # 12. the names of agents with call-backs this month but no complaint received in it (always
     # run, so that the number of queries does not depend on the data)
     missing = sorted(set(agent_callbacks) - set(agents)) or [0]
-    names = {pk: person_label(first, last, username) for pk, username, first, last in
-             get_user_model().objects.filter(pk__in=missing).values_list("pk", "username", "first_name", "last_name")}
+    names = {
+        pk: person_label(first, last, username)
+        for pk, username, first, last in get_user_model()
+        .objects.filter(pk__in=missing)
+        .values_list("pk", "username", "first_name", "last_name")
+    }
     for user_id, cb in agent_callbacks.items():
-        entry = agents.setdefault(user_id, {"user_id": user_id, "label": names.get(user_id, f"#{user_id}"),
-                                            **empty_counts(), "callbacks": 0, "callbacks_satisfied": 0})
+        entry = agents.setdefault(
+            user_id,
+            {
+                "user_id": user_id,
+                "label": names.get(user_id, f"#{user_id}"),
+                **empty_counts(),
+                "callbacks": 0,
+                "callbacks_satisfied": 0,
+            },
+        )
         entry["callbacks"], entry["callbacks_satisfied"] = cb["total"], cb["satisfied"]
     for entry in agents.values():
         entry["callback_satisfaction_pct"] = pct(entry["callbacks_satisfied"], entry["callbacks"])
@@ -291,38 +384,68 @@ def _monthly_figures(*, month: date, office, department, channel, tier, user, no
         "previous_month_label": month_label(prev),
         "period": {"start": start, "end": end},
         "generated_at": now,
-        "filters": _filters_description(office=office, department=department, channel=channel, tier=tier,
-                                        user=user),
+        "filters": _filters_description(office=office, department=department, channel=channel, tier=tier, user=user),
         "current": headline[CURRENT],
         "previous": headline[PREVIOUS],
-        "headline": [{"key": key, "label": label, "kind": kind, "current": headline[CURRENT][key],
-                      "previous": headline[PREVIOUS][key]} for key, label, kind in HEADLINE],
+        "headline": [
+            {
+                "key": key,
+                "label": label,
+                "kind": kind,
+                "current": headline[CURRENT][key],
+                "previous": headline[PREVIOUS][key],
+            }
+            for key, label, kind in HEADLINE
+        ],
         "by_category_channel": {
             "channels": [{"code": code, "label": label} for code, label in Channel.choices],
-            "rows": categories, "totals": channel_totals, "total": sum(channel_totals.values())},
-        "top_categories": [{"category_id": r["category_id"], "label": r["label"], "received": r["total"]}
-                           for r in categories[:TOP_CATEGORIES]],
-        "by_channel": [{"code": code, "label": label, "received": channel_totals[code]}
-                       for code, label in Channel.choices],
+            "rows": categories,
+            "totals": channel_totals,
+            "total": sum(channel_totals.values()),
+        },
+        "top_categories": [
+            {"category_id": r["category_id"], "label": r["label"], "received": r["total"]}
+            for r in categories[:TOP_CATEGORIES]
+        ],
+        "by_channel": [
+            {"code": code, "label": label, "received": channel_totals[code]} for code, label in Channel.choices
+        ],
         "by_office": by_office,
         "by_department": by_department,
         "by_tier": by_tier,
         "by_level": by_level,
         "escalations": {
             "total": headline[CURRENT]["escalations"],
-            "by_level": [{"level": level, "label": level_label(level), "count": n}
-                         for level, n in sorted(esc["by_level"].items())],
-            "by_cause": [{"cause": cause, "label": cause_label(cause), "count": n}
-                         for cause, n in sorted(esc["by_cause"].items(), key=lambda kv: (-kv[1], kv[0] or ""))],
-            "by_level_cause": [{"level": level, "level_label": level_label(level), "cause": cause,
-                                "cause_label": cause_label(cause), "count": n}
-                               for (level, cause), n in sorted(esc["by_level_cause"].items(),
-                                                               key=lambda kv: (kv[0][0], kv[0][1] or ""))],
+            "by_level": [
+                {"level": level, "label": level_label(level), "count": n}
+                for level, n in sorted(esc["by_level"].items())
+            ],
+            "by_cause": [
+                {"cause": cause, "label": cause_label(cause), "count": n}
+                for cause, n in sorted(esc["by_cause"].items(), key=lambda kv: (-kv[1], kv[0] or ""))
+            ],
+            "by_level_cause": [
+                {
+                    "level": level,
+                    "level_label": level_label(level),
+                    "cause": cause,
+                    "cause_label": cause_label(cause),
+                    "count": n,
+                }
+                for (level, cause), n in sorted(
+                    esc["by_level_cause"].items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+                )
+            ],
         },
-        "callbacks": {"total": headline[CURRENT]["callbacks"], "satisfied": headline[CURRENT]["callbacks_satisfied"],
-                      "satisfaction_pct": headline[CURRENT]["callback_satisfaction_pct"]},
-        "repeat": {"complainants": headline[CURRENT]["repeat_complainants"],
-                   "complaints": headline[CURRENT]["repeat_complaints"]},
+        "callbacks": {
+            "total": headline[CURRENT]["callbacks"],
+            "satisfied": headline[CURRENT]["callbacks_satisfied"],
+            "satisfaction_pct": headline[CURRENT]["callback_satisfaction_pct"],
+        },
+        "repeat": {
+            "complainants": headline[CURRENT]["repeat_complainants"],
+            "complaints": headline[CURRENT]["repeat_complaints"],
+        },
         "agents": agent_list,
         "trend": trend,
         "complaints": complaints,

@@ -1,5 +1,6 @@
 """The conditional aggregates shared by the headline, every breakdown and the agents, the
 figures derived from them, and the breakdowns (one GROUP BY each)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -47,8 +48,17 @@ def finish_counts(row: dict) -> dict:
 
 
 def empty_counts() -> dict:
-    row = {key: 0 for key in ("received", "closed", "escalated_complaints", "replied_in_time", "reply_measured",
-                              *CLOSE_REASON_KEYS.values())}
+    row = {
+        key: 0
+        for key in (
+            "received",
+            "closed",
+            "escalated_complaints",
+            "replied_in_time",
+            "reply_measured",
+            *CLOSE_REASON_KEYS.values(),
+        )
+    }
     return finish_counts(row)
 
 

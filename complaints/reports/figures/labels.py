@@ -1,6 +1,7 @@
 """What the monthly summary's figures are called: the headline figures and the columns of
 the breakdowns and of the per-agent table, in the order every presenter (dashboard, XLSX,
 CSV) shows them, and the labels of channels, levels, causes, tiers and people."""
+
 from __future__ import annotations
 
 from django.utils.functional import lazy

@@ -2,6 +2,7 @@
 ordered-set aggregate percentile_cont runs inside the headline query; elsewhere the database
 numbers each period's durations in order (ROW_NUMBER) and only the rows either side of each
 percentile are fetched, interpolated as percentile_cont does."""
+
 from __future__ import annotations
 
 import math
@@ -71,10 +72,12 @@ def percentiles_by_sorting(qs, *, field, period, prefix, headline, count_key) ->
             if n:
                 lo, hi, _weight = _percentile_positions(n, fraction)
                 positions.update((lo, hi))
-    rows = (qs.annotate(period=period, d=duration_since_received(field))
-            .annotate(rn=Window(RowNumber(), partition_by=[F("period")], order_by=[F("d").asc(), F("id").asc()]))
-            .filter(rn__in=sorted(positions))
-            .values_list("period", "rn", "d"))
+    rows = (
+        qs.annotate(period=period, d=duration_since_received(field))
+        .annotate(rn=Window(RowNumber(), partition_by=[F("period")], order_by=[F("d").asc(), F("id").asc()]))
+        .filter(rn__in=sorted(positions))
+        .values_list("period", "rn", "d")
+    )
     values: dict[int, dict[int, float]] = {CURRENT: {}, PREVIOUS: {}}
     for p, rn, d in rows:
         values[p][rn] = d.total_seconds() if isinstance(d, timedelta) else float(d) / 1e6

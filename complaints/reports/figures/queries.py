@@ -1,5 +1,6 @@
 """The monthly summary's queries over the event log, over the last twelve months and over
 the month's complaints (the list, the only part that grows with their number)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -27,23 +28,31 @@ def event_figures(base, *, prev_start, start, end):
     is_callback = Q(events__kind=cb_kind)
     is_escalation = Q(events__to_level__gt=F("events__from_level"))
     rows = (
-        base.filter(Q(events__created_at__gte=prev_start, events__created_at__lt=end,
-                      events__kind__in=EventKind.values)  # every kind: lets the (kind, created_at) index serve
-                    & (is_callback | is_escalation))
+        base.filter(
+            Q(
+                events__created_at__gte=prev_start, events__created_at__lt=end, events__kind__in=EventKind.values
+            )  # every kind: lets the (kind, created_at) index serve
+            & (is_callback | is_escalation)
+        )
         .values(
-            period=Case(When(events__created_at__gte=start, then=Value(CURRENT)), default=Value(PREVIOUS),
-                        output_field=IntegerField()),
+            period=Case(
+                When(events__created_at__gte=start, then=Value(CURRENT)),
+                default=Value(PREVIOUS),
+                output_field=IntegerField(),
+            ),
             callback=Case(When(is_callback, then=Value(1)), default=Value(0), output_field=IntegerField()),
             escalation=Case(When(is_escalation, then=Value(1)), default=Value(0), output_field=IntegerField()),
             level=F("events__to_level"),
             cause=KeyTextTransform(ESCALATION_CAUSE, "events__data"),
             agent=F("received_by_id"),  # named afterwards: narrow GROUP BY keys keep the sort in memory
         )
-        .annotate(n=Count("events__id"),
-                  satisfied=Count("events__id", filter=Q(**{f"events__data__{SATISFIED}": True})))
+        .annotate(
+            n=Count("events__id"), satisfied=Count("events__id", filter=Q(**{f"events__data__{SATISFIED}": True}))
+        )
     )
-    escalations: dict[int, dict[str, dict]] = {p: {"by_level": {}, "by_cause": {}, "by_level_cause": {}}
-                                               for p in (CURRENT, PREVIOUS)}
+    escalations: dict[int, dict[str, dict]] = {
+        p: {"by_level": {}, "by_cause": {}, "by_level_cause": {}} for p in (CURRENT, PREVIOUS)
+    }
     callbacks = {p: {"total": 0, "satisfied": 0} for p in (CURRENT, PREVIOUS)}
     agent_callbacks: dict[int, dict] = {}
     for row in rows:
@@ -70,14 +79,19 @@ def trend_of(base, *, month: date, now: datetime, tz) -> list[TrendMonth]:
     start, _ = month_bounds(first)
     _, end = month_bounds(month)
     received_month = TruncMonth("received_at", tzinfo=tz)
-    rows = (base.filter(received_at__gte=start, received_at__lt=end)
-            .annotate(m=received_month, closed_m=TruncMonth("closed_at", tzinfo=tz))
-            .values("m")
-            .annotate(received=Count("id"),
-                      closed=Count("id", filter=Q(closed_at__isnull=False, closed_m=F("m"))),
-                      replied_in_time=Count("id", filter=Q(first_replied_at__isnull=False,
-                                                           first_replied_at__lte=F("reply_due_at"))),
-                      reply_measured=Count("id", filter=Q(first_replied_at__isnull=False) | Q(reply_due_at__lt=now))))
+    rows = (
+        base.filter(received_at__gte=start, received_at__lt=end)
+        .annotate(m=received_month, closed_m=TruncMonth("closed_at", tzinfo=tz))
+        .values("m")
+        .annotate(
+            received=Count("id"),
+            closed=Count("id", filter=Q(closed_at__isnull=False, closed_m=F("m"))),
+            replied_in_time=Count(
+                "id", filter=Q(first_replied_at__isnull=False, first_replied_at__lte=F("reply_due_at"))
+            ),
+            reply_measured=Count("id", filter=Q(first_replied_at__isnull=False) | Q(reply_due_at__lt=now)),
+        )
+    )
     found = {}
     for row in rows:
         m = row["m"]
@@ -87,17 +101,33 @@ def trend_of(base, *, month: date, now: datetime, tz) -> list[TrendMonth]:
     for i in range(TREND_MONTHS):
         m = add_months(first, i)
         row = found.get(m, {"received": 0, "closed": 0, "replied_in_time": 0, "reply_measured": 0})
-        trend.append({"month": m, "label": month_label(m), "received": row["received"], "closed": row["closed"],
-                      "replied_in_time": row["replied_in_time"], "reply_measured": row["reply_measured"],
-                      "reply_compliance_pct": pct(row["replied_in_time"], row["reply_measured"])})
+        trend.append(
+            {
+                "month": m,
+                "label": month_label(m),
+                "received": row["received"],
+                "closed": row["closed"],
+                "replied_in_time": row["replied_in_time"],
+                "reply_measured": row["reply_measured"],
+                "reply_compliance_pct": pct(row["replied_in_time"], row["reply_measured"]),
+            }
+        )
     return trend
 
 
 def complaint_list(qs, *, tz) -> list[ComplaintRow]:
     """ONE query (values_list with the joins), in order of receipt."""
     rows = qs.order_by("received_at", "id").values_list(
-        "id", "received_at", "channel", "category__name", "office__name", "department__name", "status",
-        "close_reason", "escalation_level")
+        "id",
+        "received_at",
+        "channel",
+        "category__name",
+        "office__name",
+        "department__name",
+        "status",
+        "close_reason",
+        "escalation_level",
+    )
     channel_labels = {code: label for code, label in Channel.choices}
     status_labels = {code: label for code, label in Status.choices}
     reason_labels = {code: label for code, label in CloseReason.choices}
@@ -110,11 +140,21 @@ def complaint_list(qs, *, tz) -> list[ComplaintRow]:
             names[value] = catalogue_name(value)
         return names[value]
 
-    return [{
-        "id": pk, "reference": f"#{pk}", "received_at": received_at.astimezone(tz),
-        "channel": channel, "channel_label": channel_labels.get(channel, channel),
-        "category": name(category), "office": office, "department": name(department),
-        "status": status, "status_label": status_labels.get(status, status),
-        "close_reason": reason, "close_reason_label": reason_labels.get(reason, "") if reason else "",
-        "level": level,
-    } for pk, received_at, channel, category, office, department, status, reason, level in rows]
+    return [
+        {
+            "id": pk,
+            "reference": f"#{pk}",
+            "received_at": received_at.astimezone(tz),
+            "channel": channel,
+            "channel_label": channel_labels.get(channel, channel),
+            "category": name(category),
+            "office": office,
+            "department": name(department),
+            "status": status,
+            "status_label": status_labels.get(status, status),
+            "close_reason": reason,
+            "close_reason_label": reason_labels.get(reason, "") if reason else "",
+            "level": level,
+        }
+        for pk, received_at, channel, category, office, department, status, reason, level in rows
+    ]

@@ -2,6 +2,7 @@
 exports and tests read it as figures["headline"]), declared here for readers and type
 checkers. Labels are translatable (lazy) strings; "pct" figures are None when there is
 nothing to measure, "hours" figures when there is no duration."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
