@@ -1,10 +1,15 @@
 """How each action's validated input becomes a call of the lifecycle method: one table used
 by the HTML forms and the REST API alike (so both run the very same rule)."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .models import Complaint
+
+if TYPE_CHECKING:
+    from .types import Actor
 
 Data = dict[str, Any]
 
@@ -57,6 +62,6 @@ CALLS: dict[str, Callable[[Complaint, Any, Data], None]] = {
 }
 
 
-def perform(name: str, complaint: Complaint, actor, data: Data) -> None:
+def perform(name: str, complaint: Complaint, actor: Actor, data: Data) -> None:
     """Apply action `name` with validated `data`; raises InvalidTransition / ValidationError."""
     CALLS[name](complaint, actor, data)

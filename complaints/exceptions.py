@@ -1,8 +1,15 @@
 """The one domain error of the complaint lifecycle."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.exceptions import DomainConflict
+
+if TYPE_CHECKING:
+    from .rules import Action
 
 
 class InvalidTransition(DomainConflict):
@@ -13,7 +20,7 @@ class InvalidTransition(DomainConflict):
     code = "invalid_transition"
 
 
-def not_allowed(action, status: str) -> InvalidTransition:
+def not_allowed(action: Action, status: str) -> InvalidTransition:
     """`action` is a rules.Action; `status` the complaint's current status value."""
     from .choices import Status
 

@@ -19,7 +19,7 @@ then written in one transaction, or nothing is.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,7 +31,10 @@ from . import deadlines
 from .choices import Channel, EscalationCause, EventKind, Outcome, Status
 
 if TYPE_CHECKING:
-    from .models import Complaint
+    from customers.models import Customer
+
+    from .models import Category, Complaint
+    from .types import Actor, OfficeT, Staff
 
 INCIDENT_CLOCK_SKEW = timedelta(minutes=5)  # a device clock a little ahead is not "the future"
 
@@ -77,16 +80,16 @@ class ComplaintIntake:
         *,
         channel: str,
         outcome: str | None,
-        customer=None,
+        customer: Customer | None = None,
         complainant_name: str = "",
         is_anonymous: bool = False,
         incident_at: datetime | None = None,
-        category=None,
+        category: Category | None = None,
         reply_due_at: datetime | None = None,
         resolution: str = "",
         signoff_name: str = "",
         satisfied: bool = False,
-        supervisor=None,
+        supervisor: Staff | None = None,
         received_at: datetime | None = None,
         now: datetime | None = None,
     ) -> dict[str, list[str]]:
@@ -132,8 +135,8 @@ class ComplaintIntake:
     def receive(
         cls,
         *,
-        actor,
-        office,
+        actor: Actor,
+        office: OfficeT | None,
         channel: str,
         outcome: str | None = None,
         reply_due_at: datetime | None = None,
@@ -141,7 +144,7 @@ class ComplaintIntake:
         signoff_name: str = "",
         satisfied: bool = False,
         apologised: bool = False,
-        supervisor=None,
+        supervisor: Staff | None = None,
         handover_note: str = "",
         **fields: Any,
     ) -> Complaint:
@@ -175,16 +178,20 @@ class ComplaintIntake:
         if outcome == Outcome.MOVE_UP:
             fields["is_emotional"] = True
         with transaction.atomic():
-            complaint: Complaint = cls(  # type: ignore[call-arg]
-                office=office,
-                received_by=actor,
-                assignee=actor,
-                received_at=now,
-                status=Status.RECEIVED,
-                channel=channel,
-                **fields,
+            complaint = cast(
+                "Complaint",
+                cls(  # type: ignore[call-arg]
+                    office=office,
+                    received_by=actor,
+                    assignee=actor,
+                    received_at=now,
+                    status=Status.RECEIVED,
+                    channel=channel,
+                    **fields,
+                ),
             )
-            tier = complaint.customer.tier if complaint.customer_id else None
+            customer = complaint.customer if complaint.customer_id else None
+            tier = customer.tier if customer is not None else None
             complaint.reply_due_at = deadlines.reply_deadline(now, tier)
             complaint.progress_due_at = deadlines.progress_deadline(now)
             try:
@@ -204,7 +211,7 @@ class ComplaintIntake:
                 now=now,
                 data={"channel": complaint.channel},
             )
-            if outcome == Outcome.REPLY_TIME:
+            if outcome == Outcome.REPLY_TIME and reply_due_at is not None:  # checked above
                 complaint.agree_reply_time(actor=actor, reply_due_at=reply_due_at)
             elif outcome == Outcome.ON_THE_SPOT:
                 complaint.resolve_on_the_spot(
@@ -219,6 +226,6 @@ class ComplaintIntake:
         return complaint
 
     @classmethod
-    def log(cls, *, actor, office, **fields: Any) -> Complaint:
+    def log(cls, *, actor: Actor, office: OfficeT | None, **fields: Any) -> Complaint:
         """Received, with the reply due by the reply deadline: `receive()` without an outcome."""
         return cls.receive(actor=actor, office=office, **fields)

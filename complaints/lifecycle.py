@@ -9,6 +9,7 @@ Views, admin, API and periodic jobs call these methods and nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -34,11 +35,13 @@ from .intake import ComplaintIntake, on_the_spot_errors, reply_time_error
 from .periodic import PeriodicTransitions, raised_level
 
 if TYPE_CHECKING:
-    from .models import ComplaintEvent
+    from .models import Complaint, ComplaintEvent, Department
+    from .types import Actor, Staff
 
 
-def _tier(complaint) -> str | None:
-    return complaint.customer.tier if complaint.customer_id else None
+def _tier(complaint: Complaint) -> str | None:
+    customer = complaint.customer if complaint.customer_id else None
+    return customer.tier if customer is not None else None
 
 
 def _required(value: str, field: str, message: str) -> str:
@@ -54,7 +57,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
 
     # ----------------------------------------------------------------- helpers
     @contextmanager
-    def _transition(self, action_name: str):
+    def _transition(self, action_name: str) -> Iterator[Complaint]:
         """Lock and re-read the row; the methods take `now` inside the block, after the lock,
         so that a step that waited for another is timed (and its event ordered) after it."""
         act = rules.action(action_name)
@@ -65,7 +68,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             yield locked
         self._copy_from(locked)
 
-    def _copy_from(self, other) -> None:
+    def _copy_from(self, other: Complaint) -> None:
         for field in self._meta.concrete_fields:
             setattr(self, field.attname, getattr(other, field.attname))
 
@@ -80,16 +83,16 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
     def _log(
         self,
         *,
-        actor,
+        actor: Actor,
         kind: str,
         from_status: str,
         from_level: int | None,
         now: datetime,
         note: str = "",
-        data: dict | None = None,
+        data: Mapping[str, Any] | None = None,
     ) -> ComplaintEvent:
         # the event model through the relation (complaints.models imports this module)
-        return self.events.model.objects.create(
+        event: ComplaintEvent = self.events.model.objects.create(
             complaint=self,
             actor=actor,
             created_at=now,
@@ -101,8 +104,9 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             note=note,
             data=data or {},
         )
+        return event
 
-    def _escalate(self, *, cause: str, to_user=None) -> dict:
+    def _escalate(self, *, cause: str, to_user: Staff | None = None) -> dict[str, Any]:
         """Raise the level by one (R-C8); the caller saves and logs. Returns event data."""
         if cause not in EscalationCause.values:
             raise ValidationError({"cause": _("Choose a valid escalation cause.")})
@@ -113,20 +117,20 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             )
         self._check_staff(to_user, "to_user")
         self.escalation_level = raised_level(self.escalation_level)
-        data = {"escalation_cause": cause}
+        data: dict[str, Any] = {"escalation_cause": cause}
         if to_user is not None:
             # The person it is moved up to becomes its first receiver at that level.
             self.assignee = to_user
             data.update(to_user=to_user.pk, to_user_name=str(to_user))
         return data
 
-    def _check_staff(self, user, field: str) -> None:
+    def _check_staff(self, user: Staff | None, field: str) -> None:
         if user is None:
             return
         if not user.is_active or (user.office_id != self.office_id and not sees_every_office(user)):
             raise ValidationError({field: _("Choose an active member of staff of this complaint's office.")})
 
-    def _notify(self, *, kind: str, user, actor, data: dict) -> None:
+    def _notify(self, *, kind: str, user: Staff | None, actor: Actor, data: dict[str, Any]) -> None:
         """Tell the person a complaint was handed to (in-app + e-mail after commit)."""
         if user is None or (actor is not None and user.pk == actor.pk):
             return
@@ -144,7 +148,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
         return ["first_replied_at", "last_progress_at", "progress_due_at", "progress_flagged_at"]
 
     # ------------------------------------------------------- reply and timing
-    def agree_reply_time(self, *, actor, reply_due_at: datetime, note: str = "") -> None:
+    def agree_reply_time(self, *, actor: Actor, reply_due_at: datetime, note: str = "") -> None:
         """R-C5: agree a reply time no later than 24 hours after receipt."""
         with self._transition("agree_reply_time") as c:
             now = timezone.now()
@@ -167,7 +171,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 data={"reply_due_at": reply_due_at.isoformat()},
             )
 
-    def reply(self, *, actor, note: str) -> None:
+    def reply(self, *, actor: Actor, note: str) -> None:
         """Reply to the complainant (stops the R-T1 reply clock)."""
         note = _required(note, "note", _("Write what was replied."))
         with self._transition("reply") as c:
@@ -181,7 +185,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 actor=actor, kind=EventKind.REPLIED, from_status=old, from_level=c.escalation_level, now=now, note=note
             )
 
-    def report_progress(self, *, actor, note: str) -> None:
+    def report_progress(self, *, actor: Actor, note: str) -> None:
         """R-C5/R-C9: tell the complainant the progress; departments feed it back."""
         note = _required(note, "note", _("Write the progress reported."))
         with self._transition("report_progress") as c:
@@ -199,7 +203,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
 
     # --------------------------------------------------------- on the spot
     def resolve_on_the_spot(
-        self, *, actor, resolution: str, signoff_name: str, satisfied: bool, apologised: bool = False
+        self, *, actor: Actor, resolution: str, signoff_name: str, satisfied: bool, apologised: bool = False
     ) -> None:
         """R-C4: explained/resolved at once; the complainant's sign-off closes it."""
         errors = on_the_spot_errors(resolution=resolution, signoff_name=signoff_name, satisfied=satisfied)
@@ -225,7 +229,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             )
 
     # ---------------------------------------------------------- escalation
-    def move_up(self, *, actor, cause: str, to_user=None, note: str = "") -> None:
+    def move_up(self, *, actor: Actor, cause: str, to_user: Staff | None = None, note: str = "") -> None:
         """R-C8 服務上移: one level up; `to_user` becomes the receiver at that level."""
         with self._transition("move_up") as c:
             now = timezone.now()
@@ -256,7 +260,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             )
             c._notify(kind="moved_up", user=to_user, actor=actor, data={"to_level": c.escalation_level, "cause": cause})
 
-    def reassign(self, *, actor, assignee, note: str = "") -> None:
+    def reassign(self, *, actor: Actor, assignee: Staff | None, note: str = "") -> None:
         if assignee is None:
             raise ValidationError({"assignee": _("Choose who takes the complaint over.")})
         with self._transition("reassign") as c:
@@ -279,7 +283,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             c._notify(kind="reassigned", user=assignee, actor=actor, data={})
 
     # -------------------------------------------------------- investigation
-    def assign_department(self, *, actor, department, note: str = "") -> None:
+    def assign_department(self, *, actor: Actor, department: Department | None, note: str = "") -> None:
         """R-C6: make the responsible department head investigate."""
         if department is None or not department.is_active:
             raise ValidationError({"department": _("Choose an active department.")})
@@ -302,7 +306,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 data={"department": department.pk, "department_name": department.name},
             )
 
-    def record_findings(self, *, actor, findings: str, apologised_in_person: bool = False) -> None:
+    def record_findings(self, *, actor: Actor, findings: str, apologised_in_person: bool = False) -> None:
         """R-C6: the investigation's findings; a serious fault gets an in-person apology."""
         findings = _required(findings, "findings", _("Record the findings."))
         with self._transition("record_findings") as c:
@@ -321,7 +325,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             )
 
     # ------------------------------------------------------------ solution
-    def propose_solution(self, *, actor, solution: str) -> None:
+    def propose_solution(self, *, actor: Actor, solution: str) -> None:
         """R-C7: put a solution to the complainant."""
         solution = _required(solution, "solution", _("Describe the proposed solution."))
         with self._transition("propose_solution") as c:
@@ -340,7 +344,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 note=solution,
             )
 
-    def record_answer(self, *, actor, accepted: bool, note: str = "", to_user=None) -> None:
+    def record_answer(self, *, actor: Actor, accepted: bool, note: str = "", to_user: Staff | None = None) -> None:
         """R-C7: accepted → handling (R-C9); rejected → back in progress, moved up (R-C8)."""
         with self._transition("record_answer") as c:
             now = timezone.now()
@@ -364,7 +368,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                     data={"to_level": c.escalation_level, "cause": EscalationCause.SOLUTION_REJECTED},
                 )
 
-    def commit_completion(self, *, actor, completion_at: datetime, note: str = "") -> None:
+    def commit_completion(self, *, actor: Actor, completion_at: datetime, note: str = "") -> None:
         """R-C9: cannot finish today — tell the customer and commit a completion date."""
         if completion_at is None or completion_at <= timezone.now():
             raise ValidationError({"completion_at": _("The committed completion time must be in the future.")})
@@ -386,7 +390,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 data={"committed_completion_at": completion_at.isoformat()},
             )
 
-    def mark_handled(self, *, actor, note: str) -> None:
+    def mark_handled(self, *, actor: Actor, note: str) -> None:
         """R-C9 done → resolved, awaiting call-back; closed at once when no call-back is
         needed (R-C10: anonymous, unreachable or sensitive)."""
         note = _required(note, "note", _("Describe what was done."))
@@ -413,7 +417,14 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
 
     # ------------------------------------------------------------- call-back
     def record_callback(
-        self, *, actor, method: str, satisfied: bool, note: str = "", answers: dict | None = None, to_user=None
+        self,
+        *,
+        actor: Actor,
+        method: str,
+        satisfied: bool,
+        note: str = "",
+        answers: Mapping[str, str] | None = None,
+        to_user: Staff | None = None,
     ) -> None:
         """R-C10: satisfied → closed; unsatisfied → moved up again and back in progress."""
         if method not in CallbackMethod.values:
@@ -421,7 +432,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
         with self._transition("record_callback") as c:
             now = timezone.now()
             old, old_level = c.status, c.escalation_level
-            data: dict[str, Any] = {"method": method, "satisfied": satisfied, "answers": answers or {}}
+            data: dict[str, Any] = {"method": method, "satisfied": satisfied, "answers": dict(answers or {})}
             if satisfied:
                 c.close_reason, c.closed_at = CloseReason.CALLBACK_SATISFIED, now
                 c._set_status(Status.CLOSED)
@@ -458,7 +469,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                     data={"to_level": c.escalation_level, "cause": EscalationCause.CALLBACK_UNSATISFIED},
                 )
 
-    def decline_callback(self, *, actor, note: str = "") -> None:
+    def decline_callback(self, *, actor: Actor, note: str = "") -> None:
         """R-C10: the customer declines a call-back; closes after 7 quiet days (R-T4)."""
         with self._transition("decline_callback") as c:
             now = timezone.now()
@@ -477,7 +488,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             )
 
     # -------------------------------------------------------------- training
-    def mark_training_case(self, *, actor, lesson: str) -> None:
+    def mark_training_case(self, *, actor: Actor, lesson: str) -> None:
         """R-C11: a valuable closed case becomes a training case, with its lesson."""
         lesson = _required(lesson, "lesson", _("Write the lesson staff should learn from this case."))
         with self._transition("mark_training_case") as c:
@@ -496,7 +507,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             )
 
     # ----------------------------------------------------------------- notes
-    def add_note(self, *, actor, note: str) -> None:
+    def add_note(self, *, actor: Actor, note: str) -> None:
         note = _required(note, "note", _("Write a note."))
         with self._transition("add_note") as c:
             now = timezone.now()

@@ -1,5 +1,9 @@
 """Complaints, their departments and categories, and the append-only event log."""
 
+from __future__ import annotations
+
+from datetime import datetime
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -57,10 +61,10 @@ class Category(models.Model):
 
 
 class ComplaintQuerySet(models.QuerySet):
-    def open(self):
+    def open(self) -> ComplaintQuerySet:
         return self.exclude(status=Status.CLOSED)
 
-    def overdue_q(self, now=None) -> Q:
+    def overdue_q(self, now: datetime | None = None) -> Q:
         """Open and past the agreed reply time without a reply (R-T1), or past the
         committed completion date while still being handled (R-T3)."""
         now = now or timezone.now()
@@ -69,14 +73,14 @@ class ComplaintQuerySet(models.QuerySet):
             | Q(status=Status.HANDLING, committed_completion_at__lt=now)
         )
 
-    def overdue(self, now=None):
+    def overdue(self, now: datetime | None = None) -> ComplaintQuerySet:
         return self.filter(self.overdue_q(now))
 
-    def with_overdue(self, now=None):
+    def with_overdue(self, now: datetime | None = None) -> ComplaintQuerySet:
         """Annotate `overdue_now` from the one overdue rule (read by `Complaint.is_overdue()`)."""
         return self.annotate(overdue_now=ExpressionWrapper(self.overdue_q(now), output_field=BooleanField()))
 
-    def with_list_relations(self):
+    def with_list_relations(self) -> ComplaintQuerySet:
         return self.select_related("office", "category", "department", "assignee", "customer").with_overdue()
 
 

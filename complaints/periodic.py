@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db.models import F, Value
 from django.db.models.functions import Least
@@ -20,6 +20,9 @@ from django.utils import timezone
 
 from . import event_data, rules
 from .choices import MAX_ESCALATION_LEVEL, CloseReason, EscalationCause, EventKind, Status
+
+if TYPE_CHECKING:
+    from .types import Actor
 
 BATCH = 500
 
@@ -48,7 +51,7 @@ class PeriodicTransitions:
     """Mixed into `Complaint` (through `ComplaintLifecycle`)."""
 
     @classmethod
-    def _guarded(cls, action: str, rows: Sequence[RowLike]):
+    def _guarded(cls, action: str, rows: Sequence[RowLike]) -> tuple[rules.Action, Any]:
         act = rules.bulk_action(action)
         return act, cls.objects.filter(pk__in=[r.pk for r in rows], status__in=act.from_statuses)  # type: ignore[attr-defined]
 
@@ -62,7 +65,7 @@ class PeriodicTransitions:
         to_status: str | None = None,
         to_level: Callable[[RowLike], int] | None = None,
         data: Callable[[RowLike], Mapping[str, object]] | None = None,
-        actor=None,
+        actor: Actor = None,
         note: str = "",
     ) -> None:
         ComplaintEvent = cls._meta.get_field("events").related_model  # type: ignore[attr-defined]
@@ -88,7 +91,7 @@ class PeriodicTransitions:
     # ------------------------------------------------------------------ R-T1
     @classmethod
     def mark_reply_overdue_many(
-        cls, rows: Sequence[RowLike], *, now: datetime, deadline: Callable[[RowLike], datetime | None]
+        cls, rows: Sequence[RowLike], *, now: datetime, deadline: Callable[[Any], datetime | None]
     ) -> None:
         """Past the reply time with no reply: marked overdue and moved up one level."""
         _, qs = cls._guarded("mark_reply_overdue", rows)
@@ -104,7 +107,7 @@ class PeriodicTransitions:
     # ------------------------------------------------------------------ R-T2
     @classmethod
     def flag_progress_report_many(
-        cls, rows: Sequence[RowLike], *, now: datetime, deadline: Callable[[RowLike], datetime | None]
+        cls, rows: Sequence[RowLike], *, now: datetime, deadline: Callable[[Any], datetime | None]
     ) -> None:
         _, qs = cls._guarded("flag_progress_report", rows)
         qs.update(progress_flagged_at=now, updated_at=now)
@@ -117,7 +120,7 @@ class PeriodicTransitions:
     # ------------------------------------------------------------------ R-T3
     @classmethod
     def flag_completion_overdue_many(
-        cls, rows: Sequence[RowLike], *, now: datetime, deadline: Callable[[RowLike], datetime | None]
+        cls, rows: Sequence[RowLike], *, now: datetime, deadline: Callable[[Any], datetime | None]
     ) -> None:
         _, qs = cls._guarded("flag_completion_overdue", rows)
         qs.update(completion_overdue_at=now, updated_at=now)
@@ -147,13 +150,13 @@ class PeriodicTransitions:
         cls._log_many([r for r, _ in links], kind=EventKind.NEWER_COMPLAINT_LINKED, now=now, data=data)
 
     @classmethod
-    def auto_close_many(cls, rows: Sequence[RowLike], *, now: datetime, actor=None, note: str = "") -> None:
+    def auto_close_many(cls, rows: Sequence[RowLike], *, now: datetime, actor: Actor = None, note: str = "") -> None:
         """R-T4: closed (auto_closed) 7 days after a declined call-back."""
         act, qs = cls._guarded("auto_close", rows)
         qs.update(status=act.to_status, close_reason=CloseReason.AUTO_CLOSED, closed_at=now, updated_at=now)
         cls._log_many(rows, kind=EventKind.AUTO_CLOSED, now=now, to_status=act.to_status, actor=actor, note=note)
 
-    def auto_close(self, *, actor=None, note: str = "") -> None:
+    def auto_close(self, *, actor: Actor = None, note: str = "") -> None:
         """R-T4 for one complaint: the same transition as the sweep's, after locking the row."""
         with self._transition("auto_close") as c:  # type: ignore[attr-defined]
             now = timezone.now()

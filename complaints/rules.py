@@ -5,11 +5,19 @@ The `Complaint` methods enforce these tables; templates (and the API) read them 
 only the actions that are valid now. See SPEC R-C2 … R-C10.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from .choices import OPEN_STATUSES, WORKING_STATUSES, Status
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
+
+    from .types import Visitor
 
 S = Status
 
@@ -39,7 +47,7 @@ DOWNLOAD_SUMMARY = "complaints.download_summary"
 @dataclass(frozen=True)
 class Action:
     name: str
-    label: str
+    label: _StrOrPromise
     from_statuses: tuple[str, ...]
     permissions: tuple[str, ...]  # any one of them suffices
     to_status: str | None = None  # for the periodic (bulk) actions: the status they set, if any
@@ -47,7 +55,7 @@ class Action:
     def allowed_in(self, status: str) -> bool:
         return status in self.from_statuses
 
-    def permitted_for(self, user) -> bool:
+    def permitted_for(self, user: Visitor) -> bool:
         return any(user.has_perm(p) for p in self.permissions)
 
 
@@ -123,6 +131,6 @@ def bulk_action(name: str) -> Action:
     return act
 
 
-def available_actions(user, status: str) -> list[Action]:
+def available_actions(user: Visitor, status: str) -> list[Action]:
     """Actions valid in `status` that `user` may take, in display order."""
     return [a for a in ACTIONS.values() if a.allowed_in(status) and a.permitted_for(user)]

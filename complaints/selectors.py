@@ -1,6 +1,10 @@
 """Read queries, scoped through one permission-aware selector (a complaint of another
 office is a 404 everywhere)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -8,13 +12,16 @@ from accounts.access import sees_every_office
 from helpdesk.phones import phone_search_digits
 
 from .choices import Status
-from .models import Complaint, ComplaintEvent
+from .models import Complaint, ComplaintEvent, ComplaintQuerySet
+
+if TYPE_CHECKING:
+    from .types import Visitor
 
 
-def complaints_visible_to(user) -> QuerySet[Complaint]:
+def complaints_visible_to(user: Visitor) -> ComplaintQuerySet:
     """Agents, handlers and supervisors see their own office; managers (head office,
     R-C11) see every office; anyone else sees nothing."""
-    qs = Complaint.objects.all()
+    qs: ComplaintQuerySet = Complaint.objects.all()
     if not user.is_authenticated or not user.is_active:
         return qs.none()
     if sees_every_office(user):
@@ -24,13 +31,14 @@ def complaints_visible_to(user) -> QuerySet[Complaint]:
     return qs.filter(office_id=user.office_id)
 
 
-def complaint_for(user, pk, *, for_update: bool = False) -> Complaint:
+def complaint_for(user: Visitor, pk: int | str, *, for_update: bool = False) -> Complaint:
     qs = (
         complaints_visible_to(user)
         .select_related("office", "category", "department", "assignee", "received_by", "customer")
         .with_overdue()
     )
-    return get_object_or_404(qs, pk=pk)
+    complaint: Complaint = get_object_or_404(qs, pk=pk)
+    return complaint
 
 
 def timeline(complaint: Complaint) -> QuerySet[ComplaintEvent]:
@@ -63,7 +71,7 @@ def text_search_q(text: str) -> Q:
     return q
 
 
-def callbacks_due(user, *, whole_office: bool = False) -> QuerySet[Complaint]:
+def callbacks_due(user: Visitor, *, whole_office: bool = False) -> QuerySet[Complaint]:
     """R-C10 "call-backs due": resolved complaints waiting for their final receiver's call-back
     — the assignee, or the receiver when nobody was assigned (or, for a supervisor, everyone's
     in the office). Complaints that need no call-back are closed when handled, so never here."""

@@ -50,7 +50,8 @@ def _iso(value: datetime | None) -> str | None:
 
 def due(rule: SweepRule, now: datetime) -> QuerySet[Complaint]:
     """The rows `rule` would handle at `now` (its partial index serves this filter)."""
-    return Complaint.objects.filter(rule.due(now))
+    queryset: QuerySet[Complaint] = Complaint.objects.filter(rule.due(now))
+    return queryset
 
 
 def _sweep(
@@ -91,7 +92,7 @@ def enforce_reply_deadlines(*, now: datetime | None = None) -> Counts:
     now = now or timezone.now()
     rule = sweep_rules.REPLY_OVERDUE
 
-    def apply(rows) -> Counts:
+    def apply(rows: list[Any]) -> Counts:
         Complaint.mark_reply_overdue_many(rows, now=now, deadline=lambda r: r.reply_due_at)
         supervisors = supervisors_of({r.office_id for r in rows})
         sent = notify_bulk(
@@ -123,7 +124,7 @@ def flag_missing_progress_reports(*, now: datetime | None = None) -> Counts:
     now = now or timezone.now()
     rule = sweep_rules.PROGRESS_DUE
 
-    def apply(rows) -> Counts:
+    def apply(rows: list[Any]) -> Counts:
         Complaint.flag_progress_report_many(rows, now=now, deadline=lambda r: r.progress_due_at)
         sent = notify_bulk(
             kind="progress_report_due",
@@ -145,7 +146,7 @@ def flag_missed_completion_dates(*, now: datetime | None = None) -> Counts:
     now = now or timezone.now()
     rule = sweep_rules.COMPLETION_OVERDUE
 
-    def apply(rows) -> Counts:
+    def apply(rows: list[Any]) -> Counts:
         Complaint.flag_completion_overdue_many(rows, now=now, deadline=lambda r: r.committed_completion_at)
         supervisors = supervisors_of({r.office_id for r in rows})
         sent = notify_bulk(
@@ -160,7 +161,7 @@ def flag_missed_completion_dates(*, now: datetime | None = None) -> Counts:
 
 
 # ---------------------------------------------------------------------- R-T4
-def newer_complaint_subquery():
+def newer_complaint_subquery() -> Coalesce:
     """The first complaint from the same complainant received after this one was handled:
     the same customer, else the same phone, else the same e-mail.
 
@@ -189,7 +190,7 @@ def auto_close_after_declined_callback(*, now: datetime | None = None) -> Counts
     now = now or timezone.now()
     rule = sweep_rules.AUTO_CLOSE
 
-    def apply(rows) -> Counts:
+    def apply(rows: list[Any]) -> Counts:
         close = [r for r in rows if r.newer_id is None]
         link = [r for r in rows if r.newer_id is not None]
         if close:
