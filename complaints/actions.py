@@ -6,12 +6,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
+
 from .models import Complaint
 
 if TYPE_CHECKING:
     from .types import Actor
 
 Data = dict[str, Any]
+
+
+def _signature(complaint: Complaint, data: Data) -> str:
+    """Store the complainant's signature (PNG bytes from the form's pad, or the PNG data URL the
+    API takes) and return its stored name for the event, or "" when there is none."""
+    value = data.get("signature") or b""
+    if isinstance(value, str):  # the API: checked like the form's field
+        from helpdesk.signature import SignatureField
+
+        try:
+            value = SignatureField(required=False).clean(value)  # type: ignore[no-untyped-call]
+        except ValidationError as error:
+            raise ValidationError({"signature": error.messages}) from None
+    if not value:
+        return ""
+    from .intake import store_signature
+
+    return store_signature(value, complaint=complaint)
+
+
+# The steps whose signed form is filed in the linked customer's archive (R-CU2).
+SIGNED_FORMS = {"resolve_on_the_spot": "complaint_form", "record_callback": "visit_form"}
 
 CALLS: dict[str, Callable[[Complaint, Any, Data], None]] = {
     "reply": lambda c, actor, d: c.reply(actor=actor, note=d["note"]),
@@ -24,12 +48,16 @@ CALLS: dict[str, Callable[[Complaint, Any, Data], None]] = {
         signoff_name=d["signoff_name"],
         satisfied=d["satisfied"],
         apologised=d.get("apologised", False),
+        signature=_signature(c, d),
     ),
     "assign_department": lambda c, actor, d: c.assign_department(
         actor=actor, department=d["department"], note=d.get("note", "")
     ),
     "record_findings": lambda c, actor, d: c.record_findings(
-        actor=actor, findings=d["findings"], apologised_in_person=d.get("apologised_in_person", False)
+        actor=actor,
+        findings=d["findings"],
+        apologised_in_person=d.get("apologised_in_person", False),
+        attachments=d.get("attachments") or (),
     ),
     "report_progress": lambda c, actor, d: c.report_progress(actor=actor, note=d["note"]),
     "propose_solution": lambda c, actor, d: c.propose_solution(actor=actor, solution=d["solution"]),
@@ -39,7 +67,9 @@ CALLS: dict[str, Callable[[Complaint, Any, Data], None]] = {
     "commit_completion": lambda c, actor, d: c.commit_completion(
         actor=actor, completion_at=d["completion_at"], note=d.get("note", "")
     ),
-    "mark_handled": lambda c, actor, d: c.mark_handled(actor=actor, note=d["note"]),
+    "mark_handled": lambda c, actor, d: c.mark_handled(
+        actor=actor, note=d["note"], attachments=d.get("attachments") or ()
+    ),
     "record_callback": lambda c, actor, d: c.record_callback(
         actor=actor,
         method=d["method"],
@@ -51,6 +81,8 @@ CALLS: dict[str, Callable[[Complaint, Any, Data], None]] = {
             if d.get(k)
         },
         to_user=d.get("to_user"),
+        attachments=d.get("attachments") or (),
+        signature=_signature(c, d),
     ),
     "decline_callback": lambda c, actor, d: c.decline_callback(actor=actor, note=d.get("note", "")),
     "move_up": lambda c, actor, d: c.move_up(
@@ -65,3 +97,7 @@ CALLS: dict[str, Callable[[Complaint, Any, Data], None]] = {
 def perform(name: str, complaint: Complaint, actor: Actor, data: Data) -> None:
     """Apply action `name` with validated `data`; raises InvalidTransition / ValidationError."""
     CALLS[name](complaint, actor, data)
+    if name in SIGNED_FORMS and data.get("signature"):
+        from .intake import file_signed_form_quietly
+
+        file_signed_form_quietly(complaint, kind=SIGNED_FORMS[name], by=actor)

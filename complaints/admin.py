@@ -26,7 +26,7 @@ from helpdesk.phones import phone_search_digits
 from . import rules
 from .choices import EscalationCause
 from .exceptions import InvalidTransition
-from .models import Category, Complaint, ComplaintEvent, Department
+from .models import Category, Complaint, ComplaintAttachment, ComplaintEvent, Department
 from .selectors import complaints_visible_to
 
 User = get_user_model()
@@ -107,6 +107,33 @@ class ComplaintEventInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
+class ComplaintAttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Photos and documents of the steps (issue 11), read-only: never deleted, a wrong one is
+    withdrawn from the complaint page (a new event). Files are opened there, never from here."""
+
+    model = ComplaintAttachment
+    fk_name = "complaint"
+    fields = [
+        "uploaded_at",
+        "event",
+        "kind",
+        "original_name",
+        "size",
+        "sha256",
+        "safe_for_training",
+        "withdrawn_by_event",
+    ]
+    readonly_fields = fields
+    ordering = ["event_id", "id"]
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("event", "withdrawn_by_event")
+
+
 # --------------------------------------------------------------- complaints
 @admin.register(Complaint)
 class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -130,7 +157,7 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_help_text = _("Complainant, phone, customer, subject, description or #reference.")
     ordering = ["-received_at", "-id"]
     actions = ["reassign_selected", "move_up_selected"]
-    inlines = [ComplaintEventInline]
+    inlines = [ComplaintEventInline, ComplaintAttachmentInline]
     fieldsets = [
         (_("Intake"), {"fields": ["reference_display", "office", "channel", "received_by", "received_at"]}),
         (

@@ -15,16 +15,21 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from accounts.models import Role
+from accounts.security import IdFilter
+from helpdesk.bounds import NAME_MAX, NOTE_MAX, TEXT_MAX
 from helpdesk.drf import (
     BlankableEmailField,
+    BoundedDateTimeSerializerField,
     ErrorSerializer,
     ModelPermissionsWithView,
     SafeIsoDateTimeFilter,
     TransitionErrorSerializer,
 )
+from helpdesk.signature import SignatureField
 
 from . import rules, selectors
 from .actions import perform
+from .attachments import MultipleFileField, check_uploads
 from .choices import Channel, CloseReason, EventKind, Outcome
 from .filters import ComplaintFilter
 from .forms import ACTION_FORMS, staff_of
@@ -104,6 +109,20 @@ class ComplaintSerializer(serializers.ModelSerializer):
         return [a.name.replace("_", "-") for a in rules.available_actions(user, obj.status)]
 
 
+class AttachmentsSerializerField(serializers.ListField):
+    """Photos and documents of one step (multipart/form-data, repeated `attachments` parts),
+    checked like the forms' (complaints.attachments.check_uploads)."""
+
+    child = serializers.FileField()
+
+    def to_internal_value(self, data):
+        files = super().to_internal_value(data)
+        errors = check_uploads(files)
+        if errors:
+            raise serializers.ValidationError([message for e in errors for message in e.messages])
+        return files
+
+
 class ComplaintIntakeSerializer(serializers.ModelSerializer):
     """R-C1 intake from another system (web form, call-centre software), with the outcome
     chosen at intake as on the desk forms: none (received, reply due within 24 hours or the
@@ -112,14 +131,14 @@ class ComplaintIntakeSerializer(serializers.ModelSerializer):
 
     channel = serializers.ChoiceField(choices=Channel.choices)
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, allow_null=True, default=None)
-    reply_due_at = serializers.DateTimeField(
+    reply_due_at = BoundedDateTimeSerializerField(
         required=False,
         allow_null=True,
         default=None,
         help_text="The reply time agreed with the complainant (outcome reply_time).",
     )
-    resolution = serializers.CharField(required=False, allow_blank=True, default="")
-    signoff_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
+    resolution = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX)
+    signoff_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=NAME_MAX)
     satisfied = serializers.BooleanField(required=False, default=False)
     apologised = serializers.BooleanField(required=False, default=False)
     supervisor = serializers.PrimaryKeyRelatedField(
@@ -129,7 +148,15 @@ class ComplaintIntakeSerializer(serializers.ModelSerializer):
         default=None,
         help_text="The supervisor taking over (outcome move_up).",
     )
-    handover_note = serializers.CharField(required=False, allow_blank=True, default="")
+    handover_note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
+    attachments = AttachmentsSerializerField(required=False, help_text="Photos and documents (multipart).")
+    received_at = BoundedDateTimeSerializerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When a letter or field-visit complaint arrived, if before now (at most "
+        "HELPDESK_BACKDATE_DAYS ago); the reply deadline counts from then. Other channels: now.",
+    )
 
     outcome_fields = [
         "outcome",
@@ -169,8 +196,18 @@ class ComplaintIntakeSerializer(serializers.ModelSerializer):
             "apologised",
             "supervisor",
             "handover_note",
+            "received_at",
+            "attachments",
         ]
         extra_kwargs = {"category": {"queryset": Category.objects.filter(is_active=True)}}
+
+    def to_internal_value(self, data):
+        """No input is silently ignored: a field this endpoint does not take is a 400."""
+        if hasattr(data, "keys"):
+            unknown = sorted(str(k) for k in data.keys() if k not in self.fields and k != "csrfmiddlewaretoken")
+            if unknown:
+                raise serializers.ValidationError({key: [_("This field is not accepted here.")] for key in unknown})
+        return super().to_internal_value(data)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -194,10 +231,30 @@ class ComplaintIntakeSerializer(serializers.ModelSerializer):
             signoff_name=attrs.get("signoff_name", ""),
             satisfied=attrs.get("satisfied", False),
             supervisor=attrs.get("supervisor"),
+            received_at=attrs.get("received_at"),
         )
+        # Nothing is silently ignored: a field of another outcome than the one chosen is a 400.
+        outcome = attrs.get("outcome")
+        for field, wanted in OUTCOME_OF_FIELD.items():
+            if field in self.initial_data and outcome != wanted and self.initial_data[field] not in ("", None, False):
+                errors.setdefault(field, []).append(
+                    _("This field only goes with the outcome “%(outcome)s”.") % {"outcome": wanted}
+                )
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
+
+
+# The outcome each outcome-specific intake field belongs to.
+OUTCOME_OF_FIELD = {
+    "reply_due_at": Outcome.REPLY_TIME,
+    "resolution": Outcome.ON_THE_SPOT,
+    "signoff_name": Outcome.ON_THE_SPOT,
+    "satisfied": Outcome.ON_THE_SPOT,
+    "apologised": Outcome.ON_THE_SPOT,
+    "supervisor": Outcome.MOVE_UP,
+    "handover_note": Outcome.MOVE_UP,
+}
 
 
 class ComplaintEventSerializer(serializers.ModelSerializer):
@@ -259,9 +316,15 @@ def _serializer_field(field: forms.Field) -> serializers.Field:
     if isinstance(field, forms.ChoiceField):
         return serializers.ChoiceField(choices=field.choices, **common)
     if isinstance(field, forms.DateTimeField):
-        return serializers.DateTimeField(**common)
+        return BoundedDateTimeSerializerField(**common)
     if isinstance(field, forms.BooleanField):
         return serializers.BooleanField(default=False, **{**common, "required": False})
+    if isinstance(field, MultipleFileField):  # multipart: repeated `attachments` parts
+        return AttachmentsSerializerField(required=False, help_text=str(field.help_text))
+    if isinstance(field, SignatureField):  # a PNG data URL, checked like the form's pad
+        return serializers.CharField(
+            required=False, allow_blank=True, max_length=600_000, help_text="The signature as data:image/png;base64,…"
+        )
     return serializers.CharField(allow_blank=not field.required, max_length=field.max_length, **common)
 
 
@@ -363,6 +426,7 @@ for _name in rules.ACTIONS:
 
 
 class ComplaintEventFilter(df.FilterSet):
+    complaint = IdFilter("complaint_id")  # an unknown id and a hidden complaint's id: the same empty list
     created_after = SafeIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = SafeIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 

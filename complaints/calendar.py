@@ -32,6 +32,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.bounds import validate_day_in_range
+
 MAX_DAYS = 3 * 366  # the day-by-day search gives up (ImproperlyConfigured) after about 3 years
 DEFAULT_WEEK = [(time(9, 0), time(12, 0)), (time(13, 30), time(18, 0))]  # Monday to Friday
 
@@ -102,7 +104,7 @@ class CalendarHoliday(models.Model):
     although it falls on a weekend or holiday week, with the hours of `works_like_weekday`
     (Monday when empty). Not the visit-holiday list (`followups.VisitHoliday`)."""
 
-    date = models.DateField(_("date"), unique=True)
+    date = models.DateField(_("date"), unique=True, validators=[validate_day_in_range])
     name = models.CharField(_("name"), max_length=120)
     is_working_day = models.BooleanField(
         _("make-up working day"),

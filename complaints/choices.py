@@ -45,6 +45,7 @@ class Outcome(models.TextChoices):
     REPLY_TIME = "reply_time", _("Agree a reply time (within 24 hours)")  # R-C5
     ON_THE_SPOT = "on_the_spot", _("Resolved on the spot, complainant signs off")  # R-C4
     MOVE_UP = "move_up", _("Still agitated or not satisfied: move up to the supervisor now")  # R-C2
+    DEADLINE = "deadline", _("No time agreed yet: reply by the reply deadline")  # online, letters (R-C5)
 
 
 class EscalationLevel(models.IntegerChoices):

@@ -14,10 +14,12 @@ ESCALATION_CAUSE: Final = "escalation_cause"  # on every event that raised the l
 SATISFIED: Final = "satisfied"  # callback_recorded, resolved_on_the_spot
 ANSWERS: Final = "answers"  # callback_recorded: the script's questions and answers
 METHOD: Final = "method"  # callback_recorded
+SIGNATURE: Final = "signature"  # resolved_on_the_spot, callback_recorded: the stored signature's name
 
 
 class Received(TypedDict):
     channel: str
+    received_at: NotRequired[str]  # a letter or field visit that arrived before it was logged
 
 
 class ReplyTimeAgreed(TypedDict):
@@ -28,6 +30,7 @@ class ResolvedOnTheSpot(TypedDict):
     signoff_name: str
     apologised: bool
     satisfied: bool
+    signature: NotRequired[str]  # complaints.paper.store_signature
 
 
 class Escalation(TypedDict):
@@ -73,6 +76,7 @@ class CallbackRecorded(Escalation, total=False):
     method: str
     satisfied: bool
     answers: dict[str, str]
+    signature: str  # a door-visit call-back signed on a tablet
 
 
 class ReplyOverdue(TypedDict):

@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as df
 
+from accounts.security import IdFilter
 from helpdesk.drf import SafeIsoDateTimeFilter
 
 from . import selectors
@@ -26,6 +27,13 @@ class ComplaintFilter(df.FilterSet):
     received_before = SafeIsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
     overdue = df.BooleanFilter(method="filter_overdue")
     search = df.CharFilter(method="filter_search", help_text="Text, phone number or #id.")
+    # By id, never revealing whether the id exists: an unknown id and another office's id
+    # both give an empty list (accounts.security.IdFilter).
+    department = IdFilter("department_id")
+    assignee = IdFilter("assignee_id")
+    office = IdFilter("office_id")
+    category = IdFilter("category_id")
+    customer = IdFilter("customer_id")
 
     class Meta:
         model = Complaint
@@ -84,6 +92,7 @@ class ComplaintListFilter(ComplaintFilter):
     open_only = CheckboxFilter(label=_("Open only"), method="filter_open_only")
     # not on the page
     search = received_after = received_before = None
+    assignee = office = category = customer = None
 
     class Meta(ComplaintFilter.Meta):
         fields = []  # only the filters declared here

@@ -6,17 +6,22 @@ from datetime import timedelta
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from accounts.staff import StaffChoiceField, staff_of
 from customers.models import Customer
 from customers.widgets import CustomerChoiceField
+from helpdesk.bounds import NAME_MAX, NOTE_MAX, TEXT_MAX, BoundedDateTimeField
+from helpdesk.signature import SignatureField
 from helpdesk.widgets import DateTimeLocalInput
 
 from .actions import perform
+from .attachments import MultipleFileField
 from .choices import CallbackMethod, Channel, EscalationCause, Outcome
 from .deadlines import reply_window_for
+from .intake import CHANNEL_OUTCOMES
 from .models import Category, Complaint, Department
 
 
@@ -31,6 +36,7 @@ class IntakeForm(forms.ModelForm):
     OUTCOME_ON_THE_SPOT = Outcome.ON_THE_SPOT
     OUTCOME_MOVE_UP = Outcome.MOVE_UP
     channel: str = ""
+    hint: str | Promise | None = None  # the outcome section's guidance, when the channel needs its own
 
     outcome = forms.ChoiceField(
         label=_("Outcome now"),
@@ -40,18 +46,23 @@ class IntakeForm(forms.ModelForm):
             (Outcome.ON_THE_SPOT.value, Outcome.ON_THE_SPOT.label),
         ],
     )
-    reply_due_at = forms.DateTimeField(
+    reply_due_at = BoundedDateTimeField(
         label=_("Agreed reply time"),
         required=False,
         widget=DateTimeLocalInput(),
         help_text=_("No later than 24 hours from now."),
     )
     resolution = forms.CharField(
-        label=_("Explanation / resolution"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Explanation / resolution"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     apologised = forms.BooleanField(label=_("Apologised (the company was at fault)"), required=False)
-    signoff_name = forms.CharField(label=_("Signed off by (complainant's name)"), required=False, max_length=120)
+    signoff_name = forms.CharField(label=_("Signed off by (complainant's name)"), required=False, max_length=NAME_MAX)
     satisfied = forms.BooleanField(label=_("The complainant confirms satisfaction"), required=False)
+    signature = SignatureField(label=_("Complainant's signature"), required=False)
+    attachments = MultipleFileField()
 
     class Meta:
         model = Complaint
@@ -73,13 +84,13 @@ class IntakeForm(forms.ModelForm):
             "is_sensitive",
         ]
         widgets = {"incident_at": DateTimeLocalInput(), "description": forms.Textarea(attrs={"rows": 5})}
-        field_classes = {"customer": CustomerChoiceField}
+        field_classes = {"customer": CustomerChoiceField, "incident_at": BoundedDateTimeField}
         help_texts = {
             "persons_involved": _("Staff or other people involved, if any."),
             "subject": _("What happened, in one line."),
         }
 
-    outcome_fields = ["reply_due_at", "resolution", "apologised", "signoff_name", "satisfied"]
+    outcome_fields = ["reply_due_at", "resolution", "apologised", "signoff_name", "satisfied", "signature"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,7 +99,9 @@ class IntakeForm(forms.ModelForm):
         self.fields["customer"].queryset = Customer.objects.order_by("name")
         self.fields["category"].queryset = Category.objects.filter(is_active=True)
         self.fields["incident_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
-        self.fields["outcome"].initial = Outcome.REPLY_TIME
+        outcomes = CHANNEL_OUTCOMES[self.channel]  # the outcomes this channel may choose (R-C1)
+        self.fields["outcome"].choices = [(o, Outcome(o).label) for o in outcomes]
+        self.fields["outcome"].initial = outcomes[0]
         latest = timezone.localtime() + reply_window_for(None) - timedelta(minutes=5)
         self.fields["reply_due_at"].initial = latest.replace(second=0, microsecond=0)
 
@@ -109,7 +122,10 @@ class IntakeForm(forms.ModelForm):
         data = self.cleaned_data
         arguments = {name: data.get(name) for name in self.outcome_fields}
         arguments.update(
-            outcome=data.get("outcome"), supervisor=data.get("supervisor"), handover_note=data.get("handover_note", "")
+            outcome=data.get("outcome"),
+            supervisor=data.get("supervisor"),
+            handover_note=data.get("handover_note", ""),
+            received_at=data.get("received_at"),
         )
         return arguments
 
@@ -131,6 +147,7 @@ class IntakeForm(forms.ModelForm):
             signoff_name=arguments["signoff_name"] or "",
             satisfied=bool(arguments["satisfied"]),
             supervisor=arguments["supervisor"],
+            received_at=arguments["received_at"],
         )
         for field, messages in errors.items():
             for message in messages:
@@ -139,12 +156,14 @@ class IntakeForm(forms.ModelForm):
 
     def log(self) -> Complaint:
         """Create the complaint with its outcome (`Complaint.receive`), in one transaction."""
-        fields = {name: self.cleaned_data[name] for name in self._meta.fields}
+        fields = {name: self.cleaned_data[name] for name in self._meta.fields if name != "received_at"}
         arguments = self._intake_arguments()
         arguments["resolution"] = arguments["resolution"] or ""
         arguments["signoff_name"] = arguments["signoff_name"] or ""
         arguments["satisfied"] = bool(arguments["satisfied"])
         arguments["apologised"] = bool(arguments["apologised"])
+        arguments["signature"] = arguments["signature"] or b""
+        arguments["attachments"] = self.cleaned_data.get("attachments") or []
         return Complaint.receive(actor=self.user, office=self.user.office, channel=self.channel, **arguments, **fields)
 
 
@@ -157,15 +176,61 @@ class WalkInIntakeForm(IntakeForm):
 
     channel = Channel.WALK_IN
     supervisor = StaffChoiceField(label=_("Supervisor taking over"), queryset=None, required=False)
-    handover_note = forms.CharField(label=_("Handover note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    handover_note = forms.CharField(
+        label=_("Handover note"), required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        self.fields["outcome"].choices = [
-            *self.fields["outcome"].choices,
-            (Outcome.MOVE_UP.value, Outcome.MOVE_UP.label),
-        ]
         self.fields["supervisor"].queryset = staff_of(user.office_id, role=Role.SUPERVISOR)
+
+
+class OnlineIntakeForm(IntakeForm):
+    """R-C1 online: a web message, an e-mail or a chat message the agent copies in."""
+
+    channel = Channel.ONLINE
+    hint = _(
+        "Copy the message in as the complainant wrote it. Reply within the reply window (24 hours); if they "
+        "proposed a time, record it as the agreed reply time."
+    )
+
+
+class LetterIntakeForm(IntakeForm):
+    """R-C1 letter: logged with the day it arrived; the reply deadline counts from then."""
+
+    channel = Channel.LETTER
+    hint = _(
+        "The reply window counts from when the letter arrived: a letter that arrived before a weekend may "
+        "already be late. Reply as soon as you log it."
+    )
+    received_at = BoundedDateTimeField(
+        label=_("Arrived on (arrival or postmark date)"),
+        widget=DateTimeLocalInput(),
+        help_text=_("The 24-hour reply window counts from when the letter arrived."),
+    )
+    case_fields = ["received_at", *IntakeForm.case_fields]
+
+
+class FieldVisitIntakeForm(IntakeForm):
+    """R-C1 field visit: logged by the staff member on site, from a phone."""
+
+    channel = Channel.FIELD_VISIT
+    hint = _(
+        "Restate the key points on site. Then resolve on the spot with the complainant's sign-off, "
+        "or agree a reply time."
+    )
+    received_at = BoundedDateTimeField(
+        label=_("Received on site at"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        help_text=_("Leave empty if you are logging it now, on site."),
+    )
+    case_fields = ["received_at", *IntakeForm.case_fields]
+
+
+INTAKE_FORMS: dict[str, type[IntakeForm]] = {
+    f.channel: f for f in [WalkInIntakeForm, PhoneIntakeForm, OnlineIntakeForm, LetterIntakeForm, FieldVisitIntakeForm]
+}
 
 
 # -------------------------------------------------------------------------- actions
@@ -188,7 +253,9 @@ class ActionForm(forms.Form):
 
 
 def _note(label=None, required=True):
-    return forms.CharField(label=label or _("Note"), required=required, widget=forms.Textarea(attrs={"rows": 2}))
+    return forms.CharField(
+        label=label or _("Note"), required=required, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 def _staff(label):
@@ -209,16 +276,19 @@ class ReplyForm(ActionForm):
 
 class AgreeReplyTimeForm(ActionForm):
     action = "agree_reply_time"
-    reply_due_at = forms.DateTimeField(label=_("Agreed reply time"), widget=DateTimeLocalInput())
+    reply_due_at = BoundedDateTimeField(label=_("Agreed reply time"), widget=DateTimeLocalInput())
     note = _note(required=False)
 
 
 class ResolveOnTheSpotForm(ActionForm):
     action = "resolve_on_the_spot"
-    resolution = forms.CharField(label=_("Explanation / resolution"), widget=forms.Textarea(attrs={"rows": 3}))
+    resolution = forms.CharField(
+        label=_("Explanation / resolution"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
     apologised = forms.BooleanField(label=_("Apologised (the company was at fault)"), required=False)
-    signoff_name = forms.CharField(label=_("Signed off by (complainant's name)"), max_length=120)
+    signoff_name = forms.CharField(label=_("Signed off by (complainant's name)"), max_length=NAME_MAX)
     satisfied = forms.BooleanField(label=_("The complainant confirms satisfaction"))
+    signature = SignatureField(label=_("Complainant's signature"), required=False)
 
 
 class AssignDepartmentForm(ActionForm):
@@ -229,8 +299,9 @@ class AssignDepartmentForm(ActionForm):
 
 class RecordFindingsForm(ActionForm):
     action = "record_findings"
-    findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}))
+    findings = forms.CharField(label=_("Findings"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
     apologised_in_person = forms.BooleanField(label=_("Apologised in person"), required=False)
+    attachments = MultipleFileField()
 
 
 class ReportProgressForm(ActionForm):
@@ -240,7 +311,9 @@ class ReportProgressForm(ActionForm):
 
 class ProposeSolutionForm(ActionForm):
     action = "propose_solution"
-    solution = forms.CharField(label=_("Proposed solution"), widget=forms.Textarea(attrs={"rows": 3}))
+    solution = forms.CharField(
+        label=_("Proposed solution"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class RecordAnswerForm(ActionForm):
@@ -253,13 +326,14 @@ class RecordAnswerForm(ActionForm):
 
 class CommitCompletionForm(ActionForm):
     action = "commit_completion"
-    completion_at = forms.DateTimeField(label=_("Committed completion time"), widget=DateTimeLocalInput())
+    completion_at = BoundedDateTimeField(label=_("Committed completion time"), widget=DateTimeLocalInput())
     note = _note(_("What the customer was told"), required=False)
 
 
 class MarkHandledForm(ActionForm):
     action = "mark_handled"
     note = _note(_("What was done"))
+    attachments = MultipleFileField()
 
 
 class RecordCallbackForm(ActionForm):
@@ -268,16 +342,22 @@ class RecordCallbackForm(ActionForm):
     action = "record_callback"
     staff_fields = ("to_user",)
     method = forms.ChoiceField(label=_("Method"), choices=CallbackMethod.choices)
-    about_process = forms.CharField(label=_("Opinion of how the complaint was handled"), required=False)
-    about_measures = forms.CharField(label=_("Opinion of the measures taken"), required=False)
-    about_result = forms.CharField(label=_("Opinion of the result"), required=False)
-    operation_normal = forms.CharField(
-        label=_("Is the customer's operation (e.g. sewage treatment) running normally?"), required=False
+    about_process = forms.CharField(
+        label=_("Opinion of how the complaint was handled"), required=False, max_length=NOTE_MAX
     )
-    suggestions = forms.CharField(label=_("Opinions and suggestions"), required=False)
+    about_measures = forms.CharField(label=_("Opinion of the measures taken"), required=False, max_length=NOTE_MAX)
+    about_result = forms.CharField(label=_("Opinion of the result"), required=False, max_length=NOTE_MAX)
+    operation_normal = forms.CharField(
+        label=_("Is the customer's operation (e.g. sewage treatment) running normally?"),
+        required=False,
+        max_length=NOTE_MAX,
+    )
+    suggestions = forms.CharField(label=_("Opinions and suggestions"), required=False, max_length=NOTE_MAX)
     satisfied = _yes_no(_("Is the complainant satisfied?"))
     note = _note(required=False)
     to_user = _staff(_("If unsatisfied, move up to"))
+    attachments = MultipleFileField()
+    signature = SignatureField(label=_("Complainant's signature (door visit)"), required=False)
 
 
 class DeclineCallbackForm(ActionForm):
@@ -307,7 +387,7 @@ class AddNoteForm(ActionForm):
 
 class MarkTrainingCaseForm(ActionForm):
     action = "mark_training_case"
-    lesson = forms.CharField(label=_("Lesson for staff"), widget=forms.Textarea(attrs={"rows": 3}))
+    lesson = forms.CharField(label=_("Lesson for staff"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {

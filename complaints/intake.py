@@ -18,25 +18,67 @@ then written in one transaction, or nothing is.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import deadlines
+from . import deadlines, event_data
+from .attachments import store_attachments
 from .choices import Channel, EscalationCause, EventKind, Outcome, Status
 
 if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
     from customers.models import Customer
 
     from .models import Category, Complaint
     from .types import Actor, OfficeT, Staff
 
+logger = logging.getLogger(__name__)
+
 INCIDENT_CLOCK_SKEW = timedelta(minutes=5)  # a device clock a little ahead is not "the future"
+
+# R-C1: the outcomes each channel may choose at intake. A complainant present (walk-in) or on
+# the line (phone, or the staff member on a field visit) can be answered at once; a message or
+# a letter is answered later, by an agreed time if the complainant gave one, else by the deadline.
+CHANNEL_OUTCOMES: dict[str, tuple[str, ...]] = {
+    Channel.WALK_IN: (Outcome.REPLY_TIME, Outcome.ON_THE_SPOT, Outcome.MOVE_UP),
+    Channel.PHONE: (Outcome.REPLY_TIME, Outcome.ON_THE_SPOT),
+    Channel.ONLINE: (Outcome.DEADLINE, Outcome.REPLY_TIME),
+    Channel.LETTER: (Outcome.DEADLINE, Outcome.REPLY_TIME),
+    Channel.FIELD_VISIT: (Outcome.REPLY_TIME, Outcome.ON_THE_SPOT, Outcome.DEADLINE),
+}
+# The channels whose complaint may have arrived before it is logged: a letter (its arrival
+# or postmark date) and a field visit (noted on site, logged back at the desk). The reply
+# deadline counts from that time (R-C5), so a letter that arrived before the weekend may be
+# late when it is logged: the complaint shows it at once and R-T1 moves it up.
+BACKDATED_CHANNELS = (Channel.LETTER, Channel.FIELD_VISIT)
+
+
+def backdate_limit() -> timedelta:
+    """How far back a letter or field visit may be dated (HELPDESK_BACKDATE_DAYS, default 14)."""
+    return timedelta(days=settings.HELPDESK_BACKDATE_DAYS)
+
+
+def received_at_error(*, channel: str, received_at: datetime, now: datetime) -> str | None:
+    """R-C1: when the complaint arrived — now, or for letters and field visits up to the limit."""
+    if received_at > now + INCIDENT_CLOCK_SKEW:
+        return _("The time the complaint arrived cannot be in the future.")
+    if received_at < now - INCIDENT_CLOCK_SKEW and channel not in BACKDATED_CHANNELS:
+        return _("Only a letter or a field visit can be logged with an earlier arrival time.")
+    if received_at < now - backdate_limit():
+        return _("A complaint that arrived more than %(days)s days ago cannot be logged here; ask a supervisor.") % {
+            "days": settings.HELPDESK_BACKDATE_DAYS
+        }
+    return None
 
 
 def reply_time_error(*, reply_due_at: datetime, received_at: datetime, tier: str | None, now: datetime) -> str | None:
@@ -69,6 +111,30 @@ def on_the_spot_errors(*, resolution: str, signoff_name: str, satisfied: bool) -
             "Only a complainant who confirms satisfaction can close on the spot; otherwise agree a reply time."
         )
     return errors
+
+
+def received_data(channel: str, received_at: datetime | None) -> event_data.Received:
+    data: event_data.Received = {"channel": channel}
+    if received_at is not None:
+        data["received_at"] = received_at.isoformat()  # arrived before it was logged
+    return data
+
+
+def store_signature(png: bytes, *, complaint: Complaint) -> str:
+    from .paper import store_signature as store  # PDF rendering is loaded only when needed
+
+    return store(png, complaint=complaint)
+
+
+def file_signed_form_quietly(complaint: Complaint, *, kind: str, by: Actor) -> None:
+    """File the signed complaint / visit form in the linked customer's archive (R-CU2). The
+    step itself is done and kept even if the PDF cannot be made; the failure is logged."""
+    from .paper import file_signed_form
+
+    try:
+        file_signed_form(complaint, kind=kind, by=by)
+    except Exception:  # a filing failure must not undo the complainant's sign-off
+        logger.exception("Could not file the signed %s of complaint %s", kind, complaint.pk)
 
 
 class ComplaintIntake:
@@ -109,8 +175,16 @@ class ComplaintIntake:
             add("incident_at", _("The time of the incident cannot be in the future."))
         if category is not None and not category.is_active:
             add("category", _("Choose an active category."))
+        if received_at != now and (message := received_at_error(channel=channel, received_at=received_at, now=now)):
+            add("received_at", message)
         if outcome is not None and outcome not in Outcome.values:
             add("outcome", _("Choose what happens now."))
+        elif outcome is not None and channel in CHANNEL_OUTCOMES and outcome not in CHANNEL_OUTCOMES[channel]:
+            add(
+                "outcome",
+                _("“%(outcome)s” is not possible for a complaint received this way.")
+                % {"outcome": Outcome(outcome).label},
+            )
         elif outcome == Outcome.REPLY_TIME:
             if reply_due_at is None:
                 add("reply_due_at", _("Enter the reply time agreed with the complainant."))
@@ -125,8 +199,6 @@ class ComplaintIntake:
             ).items():
                 add(field, message)
         elif outcome == Outcome.MOVE_UP:
-            if channel != Channel.WALK_IN:
-                add("outcome", _("Only a walk-in complainant is moved up at intake."))
             if supervisor is None:
                 add("supervisor", _("Choose the supervisor who takes over."))
         return errors
@@ -146,6 +218,9 @@ class ComplaintIntake:
         apologised: bool = False,
         supervisor: Staff | None = None,
         handover_note: str = "",
+        received_at: datetime | None = None,
+        attachments: Sequence[UploadedFile] = (),
+        signature: bytes = b"",
         **fields: Any,
     ) -> Complaint:
         """R-C1: record a new complaint as received, then apply the outcome chosen at intake:
@@ -153,7 +228,15 @@ class ComplaintIntake:
         - None: received, its reply due by the reply deadline (the API's default);
         - Outcome.REPLY_TIME: the reply time agreed with the complainant (R-C5);
         - Outcome.ON_THE_SPOT: resolved and signed off, closed at once (R-C4);
-        - Outcome.MOVE_UP: a walk-in complainant moved up to `supervisor` now (R-C2).
+        - Outcome.MOVE_UP: a walk-in complainant moved up to `supervisor` now (R-C2);
+        - Outcome.DEADLINE: as None (a message or a letter with no time agreed).
+
+        `attachments` (photos, documents) belong to the received event; `signature` (PNG bytes
+        from the sign-off pad) is kept with an on-the-spot sign-off and the signed complaint
+        form is filed in the linked customer's archive.
+
+        `received_at` is when the complaint arrived: now, unless a letter or a field visit
+        arrived earlier (within HELPDESK_BACKDATE_DAYS); its deadlines count from then.
 
         Raises ValidationError ({field: messages}) before writing anything if a rule fails.
         """
@@ -173,8 +256,10 @@ class ComplaintIntake:
             signoff_name=signoff_name,
             satisfied=satisfied,
             supervisor=supervisor,
+            received_at=received_at,
             now=now,
         )
+        arrived = received_at or now
         if outcome == Outcome.MOVE_UP:
             fields["is_emotional"] = True
         with transaction.atomic():
@@ -184,7 +269,7 @@ class ComplaintIntake:
                     office=office,
                     received_by=actor,
                     assignee=actor,
-                    received_at=now,
+                    received_at=arrived,
                     status=Status.RECEIVED,
                     channel=channel,
                     **fields,
@@ -192,8 +277,8 @@ class ComplaintIntake:
             )
             customer = complaint.customer if complaint.customer_id else None
             tier = customer.tier if customer is not None else None
-            complaint.reply_due_at = deadlines.reply_deadline(now, tier)
-            complaint.progress_due_at = deadlines.progress_deadline(now)
+            complaint.reply_due_at = deadlines.reply_deadline(arrived, tier)
+            complaint.progress_due_at = deadlines.progress_deadline(arrived)
             try:
                 complaint.full_clean()
             except ValidationError as error:
@@ -203,14 +288,15 @@ class ComplaintIntake:
             if errors:
                 raise ValidationError(errors)
             complaint.save()
-            complaint._log(
+            received = complaint._log(
                 actor=actor,
                 kind=EventKind.RECEIVED,
                 from_status="",
                 from_level=None,
                 now=now,
-                data={"channel": complaint.channel},
+                data=received_data(complaint.channel, received_at),
             )
+            store_attachments(received, attachments, by=actor)
             if outcome == Outcome.REPLY_TIME and reply_due_at is not None:  # checked above
                 complaint.agree_reply_time(actor=actor, reply_due_at=reply_due_at)
             elif outcome == Outcome.ON_THE_SPOT:
@@ -220,9 +306,12 @@ class ComplaintIntake:
                     signoff_name=signoff_name,
                     satisfied=satisfied,
                     apologised=apologised,
+                    signature=store_signature(signature, complaint=complaint) if signature else "",
                 )
             elif outcome == Outcome.MOVE_UP:
                 complaint.move_up(actor=actor, cause=EscalationCause.EMOTIONAL, to_user=supervisor, note=handover_note)
+        if outcome == Outcome.ON_THE_SPOT and signature:
+            file_signed_form_quietly(complaint, kind="complaint_form", by=actor)
         return complaint
 
     @classmethod

@@ -9,7 +9,7 @@ Views, admin, API and periodic jobs call these methods and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from accounts.access import sees_every_office
 
-from . import deadlines, rules
+from . import deadlines, event_data, rules
+from .attachments import store_attachments
 from .choices import (
     MAX_ESCALATION_LEVEL,
     CallbackMethod,
@@ -35,6 +36,8 @@ from .intake import ComplaintIntake, on_the_spot_errors, reply_time_error
 from .periodic import PeriodicTransitions, raised_level
 
 if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
     from .models import Complaint, ComplaintEvent, Department
     from .types import Actor, Staff
 
@@ -203,9 +206,17 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
 
     # --------------------------------------------------------- on the spot
     def resolve_on_the_spot(
-        self, *, actor: Actor, resolution: str, signoff_name: str, satisfied: bool, apologised: bool = False
+        self,
+        *,
+        actor: Actor,
+        resolution: str,
+        signoff_name: str,
+        satisfied: bool,
+        apologised: bool = False,
+        signature: str = "",
     ) -> None:
-        """R-C4: explained/resolved at once; the complainant's sign-off closes it."""
+        """R-C4: explained/resolved at once; the complainant's sign-off closes it. `signature`
+        is the stored name of the complainant's signature (complaints.paper.store_signature)."""
         errors = on_the_spot_errors(resolution=resolution, signoff_name=signoff_name, satisfied=satisfied)
         if errors:
             raise ValidationError(errors)
@@ -225,7 +236,12 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 from_level=c.escalation_level,
                 now=now,
                 note=resolution,
-                data={"signoff_name": signoff_name, "apologised": apologised, "satisfied": True},
+                data={
+                    "signoff_name": signoff_name,
+                    "apologised": apologised,
+                    "satisfied": True,
+                    **({event_data.SIGNATURE: signature} if signature else {}),
+                },
             )
 
     # ---------------------------------------------------------- escalation
@@ -306,7 +322,14 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 data={"department": department.pk, "department_name": department.name},
             )
 
-    def record_findings(self, *, actor: Actor, findings: str, apologised_in_person: bool = False) -> None:
+    def record_findings(
+        self,
+        *,
+        actor: Actor,
+        findings: str,
+        apologised_in_person: bool = False,
+        attachments: Sequence[UploadedFile] = (),
+    ) -> None:
         """R-C6: the investigation's findings; a serious fault gets an in-person apology."""
         findings = _required(findings, "findings", _("Record the findings."))
         with self._transition("record_findings") as c:
@@ -314,7 +337,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             c.findings = findings
             c.apologised = c.apologised or apologised_in_person
             c.save(update_fields=["findings", "apologised", "updated_at"])
-            c._log(
+            event = c._log(
                 actor=actor,
                 kind=EventKind.FINDINGS_RECORDED,
                 from_status=c.status,
@@ -323,6 +346,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 note=findings,
                 data={"apologised_in_person": apologised_in_person},
             )
+            store_attachments(event, attachments, by=actor)  # photos of the site, reports (issue 11)
 
     # ------------------------------------------------------------ solution
     def propose_solution(self, *, actor: Actor, solution: str) -> None:
@@ -390,7 +414,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 data={"committed_completion_at": completion_at.isoformat()},
             )
 
-    def mark_handled(self, *, actor: Actor, note: str) -> None:
+    def mark_handled(self, *, actor: Actor, note: str, attachments: Sequence[UploadedFile] = ()) -> None:
         """R-C9 done → resolved, awaiting call-back; closed at once when no call-back is
         needed (R-C10: anonymous, unreachable or sensitive)."""
         note = _required(note, "note", _("Describe what was done."))
@@ -405,7 +429,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 c.close_reason, c.closed_at = CloseReason.NO_CALLBACK_NEEDED, now
                 c._set_status(Status.CLOSED)
             c.save(update_fields=["resolved_at", "status", "close_reason", "closed_at", "updated_at"])
-            c._log(
+            event = c._log(
                 actor=actor,
                 kind=EventKind.HANDLED,
                 from_status=old,
@@ -414,6 +438,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 note=note,
                 data={"needs_callback": needs_callback},
             )
+            store_attachments(event, attachments, by=actor)
 
     # ------------------------------------------------------------- call-back
     def record_callback(
@@ -425,14 +450,19 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
         note: str = "",
         answers: Mapping[str, str] | None = None,
         to_user: Staff | None = None,
+        attachments: Sequence[UploadedFile] = (),
+        signature: str = "",
     ) -> None:
-        """R-C10: satisfied → closed; unsatisfied → moved up again and back in progress."""
+        """R-C10: satisfied → closed; unsatisfied → moved up again and back in progress. A
+        door-visit call-back may carry the complainant's signature (its stored name)."""
         if method not in CallbackMethod.values:
             raise ValidationError({"method": _("Choose how the call-back was made.")})
         with self._transition("record_callback") as c:
             now = timezone.now()
             old, old_level = c.status, c.escalation_level
             data: dict[str, Any] = {"method": method, "satisfied": satisfied, "answers": dict(answers or {})}
+            if signature:
+                data[event_data.SIGNATURE] = signature
             if satisfied:
                 c.close_reason, c.closed_at = CloseReason.CALLBACK_SATISFIED, now
                 c._set_status(Status.CLOSED)
@@ -452,7 +482,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                     "updated_at",
                 ]
             )
-            c._log(
+            event = c._log(
                 actor=actor,
                 kind=EventKind.CALLBACK_RECORDED,
                 from_status=old,
@@ -461,6 +491,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 note=note,
                 data=data,
             )
+            store_attachments(event, attachments, by=actor)
             if c.escalation_level > old_level:
                 c._notify(
                     kind="moved_up",

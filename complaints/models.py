@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.fields import PhoneField
+from helpdesk.bounds import TEXT_MAX, text_limit, validate_day_in_range
+from helpdesk.fields import EmailAddressField, PhoneField
 from helpdesk.validators import validate_qq, validate_wechat
 
 from .choices import (
@@ -104,7 +105,7 @@ class Complaint(ComplaintLifecycle, models.Model):
         on_delete=models.PROTECT,
         related_name="received_complaints",
     )
-    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, validators=[validate_day_in_range])
 
     # Complainant: a linked customer, or a free-text person; anonymous allowed.
     customer = models.ForeignKey(
@@ -118,16 +119,16 @@ class Complaint(ComplaintLifecycle, models.Model):
     complainant_name = models.CharField(_("complainant"), max_length=120, blank=True)
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     contact_phone = PhoneField(_("phone"), max_length=40, blank=True)  # stored normalised, validate_phone
-    contact_email = models.EmailField(_("e-mail"), blank=True)
+    contact_email = EmailAddressField(_("e-mail"), blank=True)
     contact_qq = models.CharField(_("QQ"), max_length=20, blank=True, validators=[validate_qq])
     contact_wechat = models.CharField(_("WeChat"), max_length=40, blank=True, validators=[validate_wechat])
 
     # Case file: time, place, person, event (時間、地點、人物、事件)
-    incident_at = models.DateTimeField(_("time of incident"))
+    incident_at = models.DateTimeField(_("time of incident"), validators=[validate_day_in_range])
     incident_place = models.CharField(_("place"), max_length=200)
     persons_involved = models.CharField(_("persons involved"), max_length=200, blank=True)
     subject = models.CharField(_("event"), max_length=200)
-    description = models.TextField(_("description"))
+    description = models.TextField(_("description"), **text_limit(TEXT_MAX))
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="complaints"
     )
@@ -156,10 +157,12 @@ class Complaint(ComplaintLifecycle, models.Model):
         on_delete=models.PROTECT,
         related_name="complaints",
     )
-    reply_due_at = models.DateTimeField(_("reply due at"))
+    reply_due_at = models.DateTimeField(_("reply due at"), validators=[validate_day_in_range])
     first_replied_at = models.DateTimeField(_("first replied at"), null=True, blank=True)
     last_progress_at = models.DateTimeField(_("last progress report at"), null=True, blank=True)
-    committed_completion_at = models.DateTimeField(_("committed completion at"), null=True, blank=True)
+    committed_completion_at = models.DateTimeField(
+        _("committed completion at"), null=True, blank=True, validators=[validate_day_in_range]
+    )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     callback_declined_at = models.DateTimeField(_("call-back declined at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -182,15 +185,15 @@ class Complaint(ComplaintLifecycle, models.Model):
     )
 
     # Outcome records
-    resolution = models.TextField(_("explanation / resolution"), blank=True)
+    resolution = models.TextField(_("explanation / resolution"), blank=True, **text_limit(TEXT_MAX))
     apologised = models.BooleanField(_("apologised"), default=False)
     signoff_name = models.CharField(_("signed off by"), max_length=120, blank=True)
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
-    findings = models.TextField(_("findings"), blank=True)
-    solution = models.TextField(_("proposed solution"), blank=True)
+    findings = models.TextField(_("findings"), blank=True, **text_limit(TEXT_MAX))
+    solution = models.TextField(_("proposed solution"), blank=True, **text_limit(TEXT_MAX))
 
     is_training_case = models.BooleanField(_("training case"), default=False)  # R-C11
-    training_lesson = models.TextField(_("lesson for training"), blank=True)
+    training_lesson = models.TextField(_("lesson for training"), blank=True, **text_limit(TEXT_MAX))
     training_marked_at = models.DateTimeField(_("marked as training case at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -226,6 +229,15 @@ class Complaint(ComplaintLifecycle, models.Model):
             ),
             models.Index(fields=["contact_phone", "received_at"], name="complaint_phone_received"),
             models.Index(fields=["contact_email", "received_at"], name="complaint_email_received"),
+            # the complainant's history and search by QQ / WeChat (most complaints have neither)
+            models.Index(
+                fields=["contact_qq", "received_at"], name="complaint_qq_received", condition=~Q(contact_qq="")
+            ),
+            models.Index(
+                fields=["contact_wechat", "received_at"],
+                name="complaint_wechat_received",
+                condition=~Q(contact_wechat=""),
+            ),
             models.Index(fields=["-received_at", "-id"], name="complaint_recent"),
         ]
         constraints = [
@@ -323,7 +335,7 @@ class ComplaintEvent(models.Model):
     to_status = models.CharField(_("to status"), max_length=20, choices=Status.choices, blank=True)
     from_level = models.PositiveSmallIntegerField(_("from level"), null=True, blank=True)
     to_level = models.PositiveSmallIntegerField(_("to level"), null=True, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, **text_limit(TEXT_MAX))
     data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
     objects = ComplaintEventQuerySet.as_manager()
@@ -349,4 +361,5 @@ class ComplaintEvent(models.Model):
         raise PermissionError("Complaint events are append-only.")
 
 
+from .attachments import ComplaintAttachment  # noqa: E402,F401  (photos and documents of a step, issue 11)
 from .calendar import CalendarHoliday, WorkingHours  # noqa: E402,F401  (models of the working calendar)

@@ -3,13 +3,17 @@ office is a 404 everywhere)."""
 
 from __future__ import annotations
 
+import operator
+from dataclasses import dataclass
+from functools import reduce
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.access import sees_every_office
-from helpdesk.phones import phone_search_digits
+from helpdesk.fields import normalize_email
+from helpdesk.phones import normalize_phone, phone_search_digits
 
 from .choices import Status
 from .models import Complaint, ComplaintEvent, ComplaintQuerySet
@@ -68,7 +72,74 @@ def text_search_q(text: str) -> Q:
         q |= Q(contact_phone__contains=digits)
     if text.lstrip("#").isdigit():
         q |= Q(pk=int(text.lstrip("#")))
+    # E-mail, QQ and WeChat as stored (e-mails lower-cased): exact matches, each on its index.
+    if "@" in text:
+        q |= Q(contact_email=normalize_email(text))
+    elif text.isdigit() and 5 <= len(text) <= 12:
+        q |= Q(contact_qq=text)
+    if " " not in text and 6 <= len(text) <= 40:
+        q |= Q(contact_wechat=text)
     return q
+
+
+HISTORY_LIMIT = 20  # the complaint page lists this many of the complainant's other complaints
+
+
+@dataclass(frozen=True)
+class Complainant:
+    """Who complained, as the history matches them (stored values, see helpdesk.phones)."""
+
+    customer_id: int | None = None
+    phone: str = ""
+    email: str = ""
+    qq: str = ""
+    wechat: str = ""
+
+    @classmethod
+    def of(cls, complaint: Complaint) -> Complainant:
+        if complaint.is_anonymous:
+            return cls()
+        return cls(
+            complaint.customer_id,
+            complaint.contact_phone,
+            complaint.contact_email,
+            complaint.contact_qq,
+            complaint.contact_wechat,
+        )
+
+    @classmethod
+    def typed(cls, *, phone: str = "", email: str = "", qq: str = "", wechat: str = "") -> Complainant:
+        """Contacts as someone types them (the intake form's repeat-complainant hint)."""
+        return cls(
+            None, normalize_phone(phone or ""), normalize_email(email or ""), (qq or "").strip(), (wechat or "").strip()
+        )
+
+    def q(self) -> Q | None:
+        """The same customer, or the same phone, e-mail, QQ or WeChat; None if nothing to match."""
+        parts = [Q(customer_id=self.customer_id)] if self.customer_id else []
+        for field, value in (
+            ("contact_phone", self.phone),
+            ("contact_email", self.email),
+            ("contact_qq", self.qq),
+            ("contact_wechat", self.wechat),
+        ):
+            if value:
+                parts.append(Q(**{field: value}))
+        return reduce(operator.or_, parts) if parts else None
+
+
+def complainant_history(
+    user: Visitor, who: Complainant, *, exclude: int | None = None, limit: int = HISTORY_LIMIT
+) -> list[Complaint]:
+    """The complainant's complaints that `user` may see, newest first (one query; each
+    branch of the OR is an index on (contact, received_at) or (customer, received_at))."""
+    q = who.q()
+    if q is None:
+        return []
+    qs = complaints_visible_to(user).filter(q).exclude(is_anonymous=True)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude)
+    return list(qs.select_related("category").order_by("-received_at", "-id")[:limit])
 
 
 def callbacks_due(user: Visitor, *, whole_office: bool = False) -> QuerySet[Complaint]:

@@ -1,22 +1,35 @@
 """HTML views for agents, handlers and supervisors. Rules live in the lifecycle methods;
 these views check permissions, bind forms and show the domain error as a message."""
 
+import dataclasses
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from helpdesk.views_tools import apply_validation_error, paginate, query_without_page, require_perms
 
 from . import rules, selectors
 from .exceptions import InvalidTransition
 from .filters import ComplaintListFilter
-from .forms import ACTION_FORMS, PhoneIntakeForm, WalkInIntakeForm
+from .forms import (
+    ACTION_FORMS,
+    FieldVisitIntakeForm,
+    LetterIntakeForm,
+    OnlineIntakeForm,
+    PhoneIntakeForm,
+    WalkInIntakeForm,
+)
 
 VIEW = "complaints.view_complaint"
 
@@ -50,7 +63,7 @@ def _intake(request, form_class, template: str):
         raise PermissionDenied(_("Your account is not attached to an office; ask a manager."))
     status = 200
     if request.method == "POST":
-        form = form_class(request.POST, user=request.user)
+        form = form_class(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             try:
                 with transaction.atomic():  # the complaint and its outcome, or nothing
@@ -61,11 +74,18 @@ def _intake(request, form_class, template: str):
                 form.add_error(None, str(error))
             else:
                 messages.success(request, _("Complaint %(ref)s logged.") % {"ref": complaint.reference})
+                if complaint.is_overdue():  # e.g. a letter that arrived before the weekend
+                    messages.warning(
+                        request,
+                        _("Its reply deadline (%(due)s) has already passed: reply to the complainant now.")
+                        % {"due": date_format(timezone.localtime(complaint.reply_due_at), "DATETIME_FORMAT")},
+                    )
                 return redirect("complaints:detail", pk=complaint.pk)
         status = 400
     else:
         form = form_class(user=request.user)
-    return render(request, template, {"form": form}, status=status)
+    context = {"form": form, "backdate_days": settings.HELPDESK_BACKDATE_DAYS}
+    return render(request, template, context, status=status)
 
 
 @login_required
@@ -78,6 +98,24 @@ def intake_walk_in(request):
 @require_http_methods(["GET", "POST"])
 def intake_phone(request):
     return _intake(request, PhoneIntakeForm, "complaints/intake_phone.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intake_online(request):
+    return _intake(request, OnlineIntakeForm, "complaints/intake_online.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intake_letter(request):
+    return _intake(request, LetterIntakeForm, "complaints/intake_letter.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intake_field_visit(request):
+    return _intake(request, FieldVisitIntakeForm, "complaints/intake_field_visit.html")
 
 
 # --------------------------------------------------------------------------- detail
@@ -94,6 +132,9 @@ def _detail_context(request, complaint, bound=None):
         "events": selectors.timeline(complaint),
         "action_forms": forms,
         "is_overdue": complaint.is_overdue(),
+        "history": selectors.complainant_history(
+            request.user, selectors.Complainant.of(complaint), exclude=complaint.pk
+        ),
     }
 
 
@@ -115,7 +156,7 @@ def complaint_action(request, pk, action):
     act = rules.ACTIONS[name]
     if not act.permitted_for(request.user):
         raise PermissionDenied(_("You do not have permission to do this."))
-    form = ACTION_FORMS[name](request.POST, complaint=complaint)
+    form = ACTION_FORMS[name](request.POST, request.FILES, complaint=complaint)
     status = 400
     if form.is_valid():
         try:
@@ -131,6 +172,55 @@ def complaint_action(request, pk, action):
             return redirect("complaints:detail", pk=complaint.pk)
     messages.error(request, _("Please correct the errors below."))
     return render(request, "complaints/detail.html", _detail_context(request, complaint, bound=form), status=status)
+
+
+# ------------------------------------------------------------- repeat complainant
+@login_required
+@require_GET
+def repeat_check(request):
+    """While the agent types the contact at intake: has this complainant complained before?
+    JSON with a ready message (in the request's language) and the latest few complaints."""
+    require_perms(request.user, VIEW, rules.RECEIVE)
+    get = request.GET
+    who = selectors.Complainant.typed(
+        phone=get.get("phone", "")[:40],
+        email=get.get("email", "")[:254],
+        qq=get.get("qq", "")[:20],
+        wechat=get.get("wechat", "")[:40],
+    )
+    customer = get.get("customer", "")
+    if customer.isdigit():
+        who = dataclasses.replace(who, customer_id=int(customer))
+    history = selectors.complainant_history(request.user, who, limit=5)
+    count = len(history)
+    message = ""
+    if count:
+        message = ngettext(
+            "Repeat complainant: %(count)s earlier complaint, the latest %(ref)s on %(day)s (%(status)s).",
+            "Repeat complainant: %(count)s earlier complaints, the latest %(ref)s on %(day)s (%(status)s).",
+            count,
+        ) % {
+            "count": f"{count}+" if count == 5 else count,
+            "ref": history[0].reference,
+            "day": f"{timezone.localtime(history[0].received_at):%Y-%m-%d}",
+            "status": history[0].get_status_display(),
+        }
+    return JsonResponse(
+        {
+            "count": count,
+            "message": message,
+            "complaints": [
+                {
+                    "reference": c.reference,
+                    "url": reverse("complaints:detail", args=[c.pk]),
+                    "subject": c.subject,
+                    "status": c.get_status_display(),
+                    "received_at": timezone.localtime(c.received_at).isoformat(),
+                }
+                for c in history
+            ],
+        }
+    )
 
 
 # ------------------------------------------------------------------- call-back queue

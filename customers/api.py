@@ -2,9 +2,11 @@
 `customers.access`: they appear only in a single customer's representation, only for the
 roles that may see the archive, and each such read is logged like a look at the page."""
 
+from django_filters import rest_framework as df
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters, serializers, viewsets
 
+from accounts.security import IdFilter
 from helpdesk.drf import BlankableEmailField, ModelPermissionsWithView
 
 from . import access, services
@@ -44,6 +46,14 @@ class CustomerSerializer(serializers.ModelSerializer):
         return services.update_customer(instance, by=self._by(), **validated_data)
 
 
+class CustomerFilter(df.FilterSet):
+    account_manager = IdFilter("account_manager_id")  # an unknown id: an empty list, never a 400
+
+    class Meta:
+        model = Customer
+        fields = ["tier", "account_manager"]
+
+
 class CustomerViewSet(viewsets.ModelViewSet):
     """Customers with their A/B/C tier (R-CU1). Lists show name, tier and contacts; a single
     customer adds the confidential archive for manager, supervisor and customer-information
@@ -57,7 +67,7 @@ class CustomerViewSet(viewsets.ModelViewSet):
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
     search_fields = ["name", "contact_person", "phone", "email"]
     ordering_fields = ["name", "tier", "created_at"]
-    filterset_fields = ["tier", "account_manager"]
+    filterset_class = CustomerFilter
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.bounds import NOTE_MAX, BoundedDateField
+
 from .models import CONFIDENTIAL_FIELDS, Customer, CustomerTransaction, DocumentKind, Tier
 from .uploads import allowed_extensions, validate_upload
 
@@ -16,7 +18,7 @@ class CustomerFilterForm(forms.Form):
 
 class TierChangeForm(forms.Form):
     new_tier = forms.ChoiceField(label=_("New tier"), choices=Tier.choices)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_MAX)
 
 
 class ContactsForm(forms.ModelForm):
@@ -53,6 +55,7 @@ class TransactionForm(forms.ModelForm):
         model = CustomerTransaction
         fields = ["date", "description", "amount"]
         widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        field_classes = {"date": BoundedDateField}
 
 
 class DocumentForm(forms.Form):

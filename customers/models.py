@@ -9,7 +9,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.fields import PhoneField
+from helpdesk.bounds import ARCHIVE_TEXT_MAX, NOTE_MAX, text_limit, validate_day_in_range
+from helpdesk.db import AppendOnlyModel, AppendOnlyQuerySet
+from helpdesk.fields import EmailAddressField, PhoneField
 
 from .storage import private_storage
 
@@ -48,10 +50,10 @@ CONFIDENTIAL_FIELDS = (
 class Customer(models.Model):
     name = models.CharField(_("name"), max_length=200, db_index=True)
     tier = models.CharField(_("tier"), max_length=1, choices=Tier, default=Tier.C, db_index=True)
-    tier_reason = models.TextField(_("tier reason"), blank=True)
+    tier_reason = models.TextField(_("tier reason"), blank=True, **text_limit(NOTE_MAX))
     contact_person = models.CharField(_("contact person"), max_length=120, blank=True)
     phone = PhoneField(_("phone"), max_length=40, blank=True)  # stored normalised, validate_phone
-    email = models.EmailField(_("e-mail"), blank=True)
+    email = EmailAddressField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     account_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -70,11 +72,11 @@ class Customer(models.Model):
         _("credit status"), max_length=10, choices=CreditStatus, blank=True, default=CreditStatus.UNKNOWN
     )
     credit_rating = models.CharField(_("credit rating"), max_length=20, blank=True)
-    production_process = models.TextField(_("production process"), blank=True)
+    production_process = models.TextField(_("production process"), blank=True, **text_limit(ARCHIVE_TEXT_MAX))
     scale_tonnes = models.PositiveIntegerField(_("scale (tonnes)"), null=True, blank=True)
-    raw_materials = models.TextField(_("raw materials"), blank=True)
-    investment = models.TextField(_("production investment"), blank=True)
-    archive_notes = models.TextField(_("archive notes"), blank=True)
+    raw_materials = models.TextField(_("raw materials"), blank=True, **text_limit(ARCHIVE_TEXT_MAX))
+    investment = models.TextField(_("production investment"), blank=True, **text_limit(ARCHIVE_TEXT_MAX))
+    archive_notes = models.TextField(_("archive notes"), blank=True, **text_limit(ARCHIVE_TEXT_MAX))
 
     class Meta:
         verbose_name = _("customer")
@@ -97,19 +99,22 @@ class Customer(models.Model):
         return change_tier(self, new_tier=new_tier, reason=reason, by=by)
 
 
-class TierChange(models.Model):
-    """One tier change (R-CU1). Append-only."""
+class TierChange(AppendOnlyModel, models.Model):
+    """One tier change (R-CU1). Append-only: the ORM, the admin and (on PostgreSQL) a
+    trigger refuse UPDATE, DELETE and TRUNCATE (`helpdesk.db`)."""
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tier_changes"
     )
     old_tier = models.CharField(_("old tier"), max_length=1, choices=Tier)
     new_tier = models.CharField(_("new tier"), max_length=1, choices=Tier)
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), **text_limit(NOTE_MAX))
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, on_delete=models.PROTECT, related_name="+"
     )
     changed_at = models.DateTimeField(_("changed at"), db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tier change")
@@ -126,7 +131,7 @@ class CustomerTransaction(models.Model):
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="transactions"
     )
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_day_in_range])
     description = models.CharField(_("description"), max_length=300)
     amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True)
     recorded_by = models.ForeignKey(
@@ -192,8 +197,9 @@ class AccessAction(models.TextChoices):
     API_VIEW = "api_view", _("read the archive over the API")
 
 
-class ArchiveAccess(models.Model):
-    """Who looked at which confidential material, and when (R-CU5). Append-only."""
+class ArchiveAccess(AppendOnlyModel, models.Model):
+    """Who looked at which confidential material, and when (R-CU5). Append-only: the ORM,
+    the admin and (on PostgreSQL) a trigger refuse UPDATE, DELETE and TRUNCATE (`helpdesk.db`)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
@@ -211,6 +217,8 @@ class ArchiveAccess(models.Model):
     )
     action = models.CharField(_("action"), max_length=20, choices=AccessAction)
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("archive access")

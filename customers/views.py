@@ -95,6 +95,12 @@ def _page(request, customer, *, status=200, **forms):
     }
     if user.has_perm("customers.view_tierchange"):
         context["tier_changes"] = customer.tier_changes.select_related("changed_by")[:20]
+    if user.has_perm("complaints.view_complaint"):
+        # complaints build on customers: imported here, not at module level (tests/test_architecture.py)
+        from complaints.selectors import Complainant, complainant_history
+
+        who = Complainant(customer.pk, customer.phone, customer.email)
+        context["complaints"] = complainant_history(user, who)
     if user.has_perm("followups.view_visit"):
         Visit = apps.get_model("followups", "Visit")  # a string reference: followups builds on customers
         context["visits"] = (

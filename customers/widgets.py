@@ -16,7 +16,7 @@ from helpdesk.phones import phone_search_digits
 
 from .models import Customer
 
-_ID = re.compile(r"(?:^|#)\s*(\d+)\s*$")
+_ID = re.compile(r"(?:^|#)\s*([0-9]{1,18})\s*$", re.ASCII)  # 18 digits: within a bigint id
 
 
 def customer_label(customer) -> str:
@@ -35,7 +35,7 @@ class CustomerPickerInput(forms.TextInput):
             return None
         if isinstance(value, Customer):
             return customer_label(value)
-        if str(value).isdigit():
+        if str(value).isascii() and str(value).isdigit() and len(str(value)) <= 18:
             customer = Customer.objects.filter(pk=int(value)).only("pk", "name").first()
             return customer_label(customer) if customer else str(value)
         return str(value)
@@ -81,9 +81,13 @@ class CustomerChoiceField(forms.ModelChoiceField):
         if isinstance(value, Customer):
             return value
         text = str(value).strip()
+        if "\x00" in text:  # no name holds one (and PostgreSQL text cannot)
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         match = _ID.search(text)
         if match:
             found = self.queryset.filter(pk=int(match.group(1))).first()
+        elif len(text) > (Customer._meta.get_field("name").max_length or 0):
+            found = None  # no customer has so long a name (and no database LIKE pattern need be that long)
         else:
             named = list(self.queryset.filter(name__iexact=text)[:2])
             if len(named) > 1:

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.staff import StaffChoiceField, staff_of
 from customers.models import Customer
 from customers.widgets import CustomerChoiceField
-from helpdesk.dates import FIRST_DAY, LAST_DAY, local_today
+from helpdesk.bounds import BoundedDateField, BoundedDateTimeField
+from helpdesk.dates import local_today
 from helpdesk.widgets import DateTimeLocalInput
 
 from .models import FieldTrip, Reception, TripStatus, WorkLog, WorkSummary
@@ -22,15 +23,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def _in_range(value) -> None:
-    """Dates the pages can do arithmetic on (local-day bounds, months) without overflowing."""
-    if value is not None and not FIRST_DAY <= value <= LAST_DAY:
-        raise ValidationError(
-            _("Enter a date between %(first)s and %(last)s.")
-            % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
-        )
 
 
 def _customers():
@@ -47,7 +39,7 @@ class ReceptionForm(forms.ModelForm):
         model = Reception
         fields = ["arrived_at", "visitor_name", "organisation", "customer", "purpose", "received_by", "summary"]
         widgets = {"arrived_at": DateTimeLocalInput(), "summary": forms.Textarea(attrs={"rows": 3})}
-        field_classes = {"customer": CustomerChoiceField}
+        field_classes = {"customer": CustomerChoiceField, "arrived_at": BoundedDateTimeField}
         help_texts = {"customer": _("If the visitor comes for one of our customers.")}
 
     def __init__(self, *args, user, **kwargs):
@@ -66,19 +58,9 @@ class ReceptionForm(forms.ModelForm):
 
 
 class ReceptionFilterForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = BoundedDateField(label=_("From"), required=False, widget=DateInput())
+    date_to = BoundedDateField(label=_("To"), required=False, widget=DateInput())
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-
-    def clean_date_from(self):
-        value = self.cleaned_data["date_from"]
-        _in_range(value)
-        return value
-
-    def clean_date_to(self):
-        value = self.cleaned_data["date_to"]
-        _in_range(value)
-        return value
 
     def clean(self):
         data = super().clean()
@@ -95,7 +77,7 @@ class TripPlanForm(forms.ModelForm):
         model = FieldTrip
         fields = ["customer", "planned_on", "route", "appointment"]
         widgets = {"planned_on": DateInput()}
-        field_classes = {"customer": CustomerChoiceField}
+        field_classes = {"customer": CustomerChoiceField, "planned_on": BoundedDateField}
         help_texts = {
             "route": _("Where you go, in order."),
             "appointment": _("Who you meet and when, as agreed with the customer."),
@@ -105,11 +87,6 @@ class TripPlanForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = _customers()
         self.fields["planned_on"].initial = local_today()
-
-    def clean_planned_on(self):
-        value = self.cleaned_data["planned_on"]
-        _in_range(value)
-        return value
 
 
 class TripReportForm(forms.ModelForm):
@@ -123,6 +100,7 @@ class TripReportForm(forms.ModelForm):
             "next_appointment": DateInput(),
             "report": forms.Textarea(attrs={"rows": 5}),
         }
+        field_classes = {"next_appointment": BoundedDateField}
         help_texts = {
             "feedback": _("What the customer said on site."),
             "second_contract_potential": _("The customer may sign a further contract."),
@@ -131,11 +109,6 @@ class TripReportForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["report"].required = True
-
-    def clean_next_appointment(self):
-        value = self.cleaned_data["next_appointment"]
-        _in_range(value)
-        return value
 
 
 TRIP_STATUS_CHOICES = [("", _("Any status")), *TripStatus.choices]
@@ -154,12 +127,8 @@ class WorkLogForm(forms.ModelForm):
             "lessons": forms.Textarea(attrs={"rows": 3}),
             "special_situations": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"day": BoundedDateField}
         help_texts = {"special_situations": _("Customer situations the department should know about.")}
-
-    def clean_day(self):
-        value = self.cleaned_data["day"]
-        _in_range(value)
-        return value
 
 
 class WorkSummaryForm(forms.ModelForm):

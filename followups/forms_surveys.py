@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, Tier
 from customers.widgets import CustomerChoiceField, CustomerListField
+from helpdesk.bounds import TEXT_MAX, BoundedDateField
 
 from . import surveys
 from .models import SurveyChannel, SurveyRound
@@ -25,6 +26,7 @@ class SurveyRoundForm(forms.Form):
     )
     questions = forms.CharField(
         label=_("Questions"),
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_(
             "One question per line; each is answered with a score from 1 (very dissatisfied) to 5 (very satisfied)."
@@ -44,7 +46,7 @@ class SurveyRoundForm(forms.Form):
         required=False,
         help_text=_("Customers to add one by one, whatever their tier: one per line."),
     )
-    closes_on = forms.DateField(
+    closes_on = BoundedDateField(
         label=_("Closes on"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -90,7 +92,10 @@ class SurveyResponseForm(forms.Form):
         error_messages={"required": _("Choose how the answers were collected.")},
     )
     comments = forms.CharField(
-        label=_("Comments and suggestions"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Comments and suggestions"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
     def __init__(self, *args, round: SurveyRound, questions, **kwargs):

@@ -4,14 +4,16 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.bounds import NOTE_MAX, TEXT_MAX, BoundedDateField, BoundedDateTimeField
+
 from .models import ContentItem, VisitMethod, VisitStatus
 
 
 class AgendaFilterForm(forms.Form):
     person = forms.ModelChoiceField(label=_("Visitor"), required=False, queryset=get_user_model().objects.none())
     customer = forms.IntegerField(label=_("Customer no."), required=False, min_value=1, widget=forms.HiddenInput)
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = BoundedDateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("all")), *VisitStatus.choices])
 
     def __init__(self, *args, people=None, **kwargs):
@@ -33,8 +35,10 @@ class RecordVisitForm(forms.Form):
     items = forms.MultipleChoiceField(
         label=_("Content delivered"), required=False, widget=forms.CheckboxSelectMultiple, choices=ContentItem.choices
     )
-    feedback = forms.CharField(label=_("Customer feedback"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
-    next_appointment = forms.DateTimeField(
+    feedback = forms.CharField(
+        label=_("Customer feedback"), widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX
+    )
+    next_appointment = BoundedDateTimeField(
         label=_("Next appointment"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
 
@@ -56,9 +60,9 @@ class AssignVisitForm(forms.Form):
 
 
 class PlanForm(forms.Form):
-    route = forms.CharField(label=_("Route"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    route = forms.CharField(label=_("Route"), widget=forms.Textarea(attrs={"rows": 4}), max_length=TEXT_MAX)
     appointments = forms.CharField(
-        label=_("Appointments"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000, required=False
+        label=_("Appointments"), widget=forms.Textarea(attrs={"rows": 4}), max_length=TEXT_MAX, required=False
     )
 
 
@@ -67,5 +71,5 @@ class PlanDecisionForm(forms.Form):
         label=_("Decision"), choices=[("approve", _("Approve")), ("return", _("Return for changes"))]
     )
     comment = forms.CharField(
-        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_MAX, required=False
     )

@@ -1,4 +1,5 @@
-"""Celery tasks of R-T5 (tier visit schedules). Thin, idempotent, so acks_late is safe."""
+"""Celery tasks of R-T5 (tier visit schedules). Thin, idempotent, so acks_late is safe and
+a task whose worker died is run again (reject_on_worker_lost; see complaints/tasks.py)."""
 
 import logging
 
@@ -8,7 +9,7 @@ from . import planning
 
 logger = logging.getLogger(__name__)
 
-TASK_OPTIONS = {"acks_late": True, "ignore_result": False}
+TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": False}
 
 
 @shared_task(name="followups.tasks.plan_visits", **TASK_OPTIONS)

@@ -6,17 +6,20 @@ from datetime import UTC
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.http import Http404
 from django_filters import rest_framework as df
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import permissions, serializers
 from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
+from helpdesk.bounds import EARLIEST_DAY, LATEST_DAY, day_in_range, out_of_range_message
 from helpdesk.exceptions import DomainConflict
 from helpdesk.fields import PhoneField
 from helpdesk.phones import normalize_phone
@@ -43,6 +46,34 @@ class PhoneSerializerField(serializers.CharField):
 serializers.ModelSerializer.serializer_field_mapping[PhoneField] = PhoneSerializerField
 
 
+class BoundedDateTimeSerializerField(serializers.DateTimeField):
+    """A date-time whose day lies in `helpdesk.bounds` (1900-01-01 … 2100-12-31): checked on the
+    value as written, before DRF makes it aware (year 1 in Asia/Shanghai overflows there)."""
+
+    def enforce_timezone(self, value):
+        if not EARLIEST_DAY <= value.date() <= LATEST_DAY:
+            raise serializers.ValidationError(out_of_range_message(), code="date_out_of_range")
+        value = super().enforce_timezone(value)
+        if not day_in_range(value):
+            raise serializers.ValidationError(out_of_range_message(), code="date_out_of_range")
+        return value
+
+
+class BoundedDateSerializerField(serializers.DateField):
+    """A date in `helpdesk.bounds` (1900-01-01 … 2100-12-31)."""
+
+    def to_internal_value(self, value):
+        value = super().to_internal_value(value)
+        if not day_in_range(value):
+            raise serializers.ValidationError(out_of_range_message(), code="date_out_of_range")
+        return value
+
+
+# …and these for every model date and date-time (explicit fields name them too).
+serializers.ModelSerializer.serializer_field_mapping[models.DateTimeField] = BoundedDateTimeSerializerField
+serializers.ModelSerializer.serializer_field_mapping[models.DateField] = BoundedDateSerializerField
+
+
 class _UtcIsoDateTimeField(IsoDateTimeField):
     def to_python(self, value):
         value = super().to_python(value)
@@ -67,39 +98,57 @@ ERROR_RESPONSES = {
     "401": "Not authenticated",
     "403": "Not permitted",
     "404": "Not found, not visible to you, or no such page",
+    "413": "Request body too large",
     "415": "Unsupported media type of the request body",
     "429": "Too many requests (token clients are rate-limited)",
+    "503": "The database is unavailable: try again after Retry-After seconds",
 }
+BODY_METHODS = {"post", "put", "patch"}
+
+
+def _json_body(ref: str) -> dict:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
 
 
 def document_error_responses(result, generator, request, public):
     """drf-spectacular post-processing hook: every operation documents the error answers
-    it can give (400 bad input or filter, 401/403, 404, 429)."""
+    it can give (400 bad input or filter, 401/403, 404, 429, 503; 413 and 415 for a body), each
+    with its JSON body — an error documented without one (`OpenApiResponse(description=…)`)
+    gets it too. Every answer but 400 is an `Error` (`code` always set by
+    `exception_handler`); 400 is field → messages. A path under /api/v1/ that matches no
+    operation (a word where an id goes) is the same JSON 404 (helpdesk.api.NoSuchEndpoint).
+    An optional query parameter sent empty (`?status=`) is not applied: allowEmptyValue."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault(
         "Error",
         {
             "type": "object",
             "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
-            "required": ["detail"],
+            "required": ["detail", "code"],
         },
     )
-    schemas.setdefault("FieldErrors", {"type": "object", "additionalProperties": True})
+    schemas.setdefault(
+        "FieldErrors",
+        {
+            "type": "object",
+            "description": "Field name (or non_field_errors) → its messages.",
+            "additionalProperties": True,
+        },
+    )
     for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True  # `?status=` is the filter not given
             responses = operation.setdefault("responses", {})
             # 404: one object not found / not visible, or a list page out of range
-            codes = ["400", "401", "403", "404", "429"] + (["415"] if method in {"post", "put", "patch"} else [])
+            codes = ["400", "401", "403", "404", "429", "503"] + (["413", "415"] if method in BODY_METHODS else [])
             for code in codes:
-                if code in responses:
-                    continue
                 ref = "FieldErrors" if code == "400" else "Error"
-                responses[code] = {
-                    "description": ERROR_RESPONSES[code],
-                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
-                }
+                documented = responses.setdefault(code, {"description": ERROR_RESPONSES[code]})
+                documented.setdefault("content", _json_body(ref))
     return result
 
 
@@ -118,10 +167,19 @@ class TransitionErrorSerializer(ErrorSerializer):
 def exception_handler(exc, context):
     if isinstance(exc, DomainConflict):
         return Response({"code": exc.code, "detail": str(exc), "action": exc.action, "status": exc.status}, status=409)
+    from helpdesk.unavailable import DATABASE_ERRORS, database_unavailable_json, forget_user  # helper 16b
+
+    if isinstance(exc, DATABASE_ERRORS):  # the database is down: JSON 503, not an HTML 500
+        forget_user(getattr(context.get("request"), "_request", None))
+        return database_unavailable_json()
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(detail=get_error_detail(exc))
     if isinstance(exc, DjangoPermissionDenied):
         exc = PermissionDenied(detail=str(exc) or None)
+    if isinstance(exc, Http404):
+        # One answer for every 404, translated and naming no model (get_object_or_404 says
+        # "No Complaint matches the given query."), the same as for a path that does not exist.
+        exc = NotFound()
     from rest_framework.views import exception_handler as drf_exception_handler
 
     response = drf_exception_handler(exc, context)

@@ -1,5 +1,7 @@
 """Model fields shared by the apps."""
 
+from typing import Any
+
 from django import forms
 from django.db import models
 
@@ -40,3 +42,34 @@ class PhoneField(models.CharField):
 
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": PhoneFormField, **kwargs})
+
+
+def normalize_email(value: Any) -> Any:
+    """The stored form of an e-mail address: trimmed and lower-cased, so that "Wang@Example.com"
+    and "wang@example.com " are the same complainant (R-T4, search, history). Mail systems treat
+    the local part case-insensitively in practice; the address as typed is not needed."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class EmailFormField(forms.EmailField):
+    def to_python(self, value):
+        return normalize_email(super().to_python(value))
+
+
+class EmailAddressField(models.EmailField):
+    """An e-mail address, always written in its stored form (`normalize_email`) on every
+    write path, like `PhoneField`."""
+
+    def to_python(self, value):
+        return normalize_email(super().to_python(value))
+
+    def pre_save(self, model_instance, add):
+        value = normalize_email(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def get_prep_value(self, value):
+        return normalize_email(super().get_prep_value(value))
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": EmailFormField, **kwargs})

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -5,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from helpdesk.api import api_urls
+from helpdesk.health import health
 
 admin.site.site_header = _("Helpdesk administration")
 admin.site.site_title = _("Helpdesk administration")
@@ -14,6 +16,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="complaints:list", permanent=False), name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("health/", health, name="health"),  # no login: the load balancer's probe
+    path("account/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("complaints/", include("complaints.urls")),
     path("reports/", include("complaints.reports.urls")),
@@ -21,5 +25,6 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("followups/", include("followups.urls")),
     path("api/v1/", include(api_urls())),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),  # DJANGO_ADMIN_URL, default "admin/"
 ]
+handler400 = "helpdesk.api.bad_request"  # JSON under /api/

@@ -23,8 +23,9 @@ from django.core.mail import get_connection, send_mail
 from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
+
+from helpdesk.urls_tools import absolute_reverse
 
 from .models import EmailStatus, Notification
 
@@ -48,10 +49,6 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:ERROR_MAX_LENGTH]
 
 
-def _absolute(path: str) -> str:
-    return getattr(settings, "HELPDESK_SITE_URL", "").rstrip("/") + path
-
-
 def compose(notification: Notification) -> tuple[str, str]:
     """Subject and body in the site's language (users have no language of their own)."""
     with translation.override(settings.LANGUAGE_CODE):
@@ -60,11 +57,11 @@ def compose(notification: Notification) -> tuple[str, str]:
             "recipient": notification.recipient,
             "message": notification.message,
             "complaint_url": (
-                _absolute(reverse("complaints:detail", args=[notification.complaint_id]))
+                absolute_reverse("complaints:detail", args=[notification.complaint_id])
                 if notification.complaint_id
                 else ""
             ),
-            "list_url": _absolute(reverse("notifications:list")),
+            "list_url": absolute_reverse("notifications:list"),
         }
         subject = render_to_string("notifications/email/subject.txt", context)
         body = render_to_string("notifications/email/body.txt", context)

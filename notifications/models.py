@@ -21,6 +21,7 @@ class Kind(models.TextChoices):
     NEWER_COMPLAINT_LINKED = "newer_complaint_linked", _("Newer complaint from the same complainant")  # R-T4
     MOVED_UP = "moved_up", _("Moved up")  # R-C8
     REASSIGNED = "reassigned", _("Reassigned")
+    OFFICE_WITHOUT_SUPERVISOR = "office_without_supervisor", _("Office without a supervisor")  # to managers
 
 
 class EmailStatus(models.TextChoices):

@@ -2,20 +2,28 @@
 
 `notify` / `notify_bulk` write the rows with one INSERT and, only after the surrounding
 transaction commits, hand their ids to the e-mail task. A broker that is down never breaks
-the caller: the rows stay `pending` and `deliver_pending_emails` (Celery beat) sends them later.
+the caller, nor slows it: the request waits at most HELPDESK_BROKER_PUBLISH_WAIT for the
+broker (publishing runs in a background thread and fails at once on a refused connection: no
+connection retries, see the Celery settings), and after a failure this process does not try
+again for HELPDESK_BROKER_BACKOFF_SECONDS; the rows stay `pending` and
+`deliver_pending_emails` (Celery beat) sends them later.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
-from accounts.models import Role
+from accounts.models import Office, Role
 
 from .models import Kind, Notification
 
@@ -61,9 +69,73 @@ def notify_bulk(*, kind: str, entries: Iterable[Entry]) -> int:
     return len(created)
 
 
+class _BrokerBackoff:
+    """After a failed publish, this process leaves e-mail to the periodic redelivery for
+    `HELPDESK_BROKER_BACKOFF_SECONDS` (0: always try) instead of asking the broker again on
+    every request. Thread-safe; per process (each web worker finds out for itself)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._until = 0.0
+
+    def open(self) -> bool:
+        with self._lock:
+            return time.monotonic() < self._until
+
+    def failed(self) -> None:
+        with self._lock:
+            self._until = time.monotonic() + float(getattr(settings, "HELPDESK_BROKER_BACKOFF_SECONDS", 0) or 0)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._until = 0.0
+
+
+broker_backoff = _BrokerBackoff()
+
+
 def _enqueue(notification_ids: list[int]) -> None:
     """Hand the ids to the e-mail task. Runs after commit: a broker error is only logged
-    (the rows stay pending and `deliver_pending_emails` picks them up), never raised."""
+    (the rows stay pending and `deliver_pending_emails` picks them up), never raised.
+
+    The request waits at most HELPDESK_BROKER_PUBLISH_WAIT seconds for the broker: the
+    message is published from a background thread, and a broker slower than that (hung,
+    unreachable host) counts as down. 0: publish inline (the unit tests)."""
+    if broker_backoff.open():
+        logger.info(
+            "Broker unavailable a moment ago: e-mail for %d notification(s) left to the periodic redelivery",
+            len(notification_ids),
+        )
+        return
+    wait = float(getattr(settings, "HELPDESK_BROKER_PUBLISH_WAIT", 0) or 0)
+    if wait <= 0:
+        _publish(notification_ids)
+        return
+    publisher = threading.Thread(target=_publish_in_background, args=(notification_ids,), daemon=True)
+    publisher.start()
+    publisher.join(wait)
+    if publisher.is_alive():
+        broker_backoff.failed()
+        logger.warning(
+            "The broker did not answer within %.2f s: e-mail for %d notification(s) is left to the periodic"
+            " redelivery unless the broker answers after all",
+            wait,
+            len(notification_ids),
+        )
+
+
+def _publish_in_background(notification_ids: list[int]) -> None:
+    try:
+        if _publish(notification_ids):
+            broker_backoff.reset()  # it answered after all (a slow first connection)
+    except Exception:
+        broker_backoff.failed()
+        logger.exception("Could not enqueue e-mail for %d notification(s)", len(notification_ids))
+
+
+def _publish(notification_ids: list[int]) -> bool:
+    """Publish the e-mail task messages in chunks; on a broker error the rest stay pending
+    (no second attempt on a broker that just failed). True when everything was published."""
     from .tasks import deliver_emails
 
     for start in range(0, len(notification_ids), ENQUEUE_CHUNK):
@@ -71,27 +143,58 @@ def _enqueue(notification_ids: list[int]) -> None:
         try:
             deliver_emails.delay(chunk)
         except BROKER_ERRORS as exc:
+            broker_backoff.failed()
             logger.warning(
                 "Could not enqueue e-mail for %d notification(s), left pending for the periodic redelivery: %s",
-                len(chunk),
+                len(notification_ids) - start,
                 exc,
             )
+            return False
+    return True
 
 
-def supervisors_of(office_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Active users in the 'supervisor' group per office id, in ONE query. Every office asked
-    about is a key (an office without a supervisor maps to an empty list)."""
+def supervisors_of(office_ids: Iterable[int], *, flag_gaps: bool = True) -> dict[int, list[int]]:
+    """Who to tell about escalations (R-T1, R-T3, R-T4), per office id: its active users in
+    the 'supervisor' group, found in ONE query. Every office asked about is a key.
+
+    An office without an active supervisor maps to the active managers instead (found by the
+    same query), and the managers get one `office_without_supervisor` notification per such
+    office per call (one call per sweep batch), so no escalation notifies nobody and the gap
+    is seen. With `flag_gaps=False` such an office maps to an empty list."""
     office_ids = {pk for pk in office_ids if pk is not None}
     if not office_ids:
         return {}
     result: dict[int, list[int]] = {pk: [] for pk in office_ids}
+    wanted = Q(groups__name=Role.SUPERVISOR, office_id__in=office_ids)
+    if flag_gaps:
+        wanted |= Q(groups__name=Role.MANAGER)
     rows = (
         get_user_model()
-        .objects.filter(is_active=True, groups__name=Role.SUPERVISOR, office_id__in=office_ids)
-        .values_list("office_id", "pk")
+        .objects.filter(wanted, is_active=True)
+        .values_list("office_id", "pk", "groups__name")
         .distinct()
         .order_by("office_id", "pk")
     )
-    for office_id, user_id in rows:
-        result[office_id].append(user_id)
+    managers: list[int] = []
+    for office_id, user_id, role in rows:
+        if role == Role.SUPERVISOR and office_id in result:
+            result[office_id].append(user_id)
+        elif role == Role.MANAGER and user_id not in managers:
+            managers.append(user_id)
+    if flag_gaps and (gaps := sorted(pk for pk, users in result.items() if not users)):
+        for office_id in gaps:
+            result[office_id] = sorted(managers)
+        _flag_offices_without_supervisor(gaps, sorted(managers))
     return result
+
+
+def _flag_offices_without_supervisor(office_ids: list[int], managers: list[int]) -> None:
+    if not managers:
+        logger.error("Offices %s have no active supervisor and there is no active manager: nobody notified", office_ids)
+        return
+    names = dict(Office.objects.filter(pk__in=office_ids).values_list("pk", "name"))
+    logger.warning("Offices without an active supervisor, escalations sent to the managers: %s", names)
+    notify_bulk(
+        kind=Kind.OFFICE_WITHOUT_SUPERVISOR,
+        entries=[(None, managers, {"office": pk, "office_name": names.get(pk, "")}) for pk in office_ids],
+    )

@@ -1,6 +1,7 @@
 """Celery tasks of the notifications: thin, they take ids (or nothing), call the delivery
 functions (notifications/delivery.py) and return counts. Idempotent (a notification is sent
-only while it is pending), so acks_late and retries are safe."""
+only while it is pending, row-locked), so acks_late, retries and running again a task whose
+worker died (reject_on_worker_lost) are safe."""
 
 import logging
 
@@ -15,6 +16,7 @@ logger = logging.getLogger(__name__)
     bind=True,
     name="notifications.tasks.deliver_emails",
     acks_late=True,
+    reject_on_worker_lost=True,
     autoretry_for=delivery.TRANSIENT_EMAIL_ERRORS,
     retry_backoff=True,
     retry_backoff_max=600,
@@ -29,7 +31,7 @@ def deliver_emails(self, notification_ids: list[int]) -> dict:
     return counts
 
 
-@shared_task(name="notifications.tasks.deliver_pending_emails", acks_late=True)
+@shared_task(name="notifications.tasks.deliver_pending_emails", acks_late=True, reject_on_worker_lost=True)
 def deliver_pending_emails() -> dict:
     """Celery beat: deliver every notification still pending a minute after it was created
     (its task message was lost, or the broker was down when it was created)."""

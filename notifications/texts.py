@@ -8,6 +8,7 @@ Data keys read per kind (all optional; a missing value shows as "—"):
 - newer_complaint_linked: ``newer_complaint`` (id of the newer complaint; ``newer_complaint_id`` also read)
 - moved_up: ``to_level``, ``cause`` (an ``EscalationCause`` value)
 - reassigned: nothing
+- office_without_supervisor: ``office`` (id), ``office_name``
 """
 
 from __future__ import annotations
@@ -85,4 +86,9 @@ def render_message(kind: str, *, complaint_id: int | None, data: dict | None) ->
         return gettext("Complaint %(ref)s was moved up to you (level %(level)s).") % params
     if kind == Kind.REASSIGNED:
         return gettext("Complaint %(ref)s was assigned to you.") % {"ref": ref}
+    if kind == Kind.OFFICE_WITHOUT_SUPERVISOR:
+        return gettext(
+            "The office %(office)s has no active supervisor: its escalated complaints are sent to the managers"
+            " instead. Give the office a supervisor."
+        ) % {"office": data.get("office_name") or MISSING}
     return f"{ref} {kind}"

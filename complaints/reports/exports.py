@@ -193,16 +193,35 @@ def tables(figures: MonthlyFigures) -> list[Table]:
     return out
 
 
+# Characters XML 1.0 cannot hold (an XLSX cell with one is a broken file): C0 controls but
+# tab, line feed and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# A cell whose text starts with one of these is a formula to Excel, LibreOffice and Sheets
+# (CSV injection, OWASP): such text gets a leading apostrophe and stays text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def cell_text(text: str) -> str:
+    """The one sanitiser of every text cell of the XLSX and the CSV: control characters that
+    XML refuses are removed, and text that a spreadsheet would run as a formula is
+    prefixed with an apostrophe ("=HYPERLINK(…)" → "'=HYPERLINK(…)")."""
+    text = _CONTROL.sub("", text)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def _plain(value, _texts: dict | None = None):
-    """Lazy labels become text (each shared label translated once when `_texts` is given);
-    aware datetimes become local wall time (Excel has no time zones)."""
+    """Lazy labels become text (each shared label translated once when `_texts` is given),
+    and every text passes `cell_text`; aware datetimes become local wall time (Excel has no
+    time zones)."""
     if isinstance(value, Promise):
         if _texts is None:
-            return str(value)
+            return cell_text(str(value))
         key = id(value)
         if key not in _texts:
-            _texts[key] = (str(value), value)  # keep the object alive: its id stays unique
+            _texts[key] = (cell_text(str(value)), value)  # keep the object alive: its id stays unique
         return _texts[key][0]
+    if isinstance(value, str):
+        return cell_text(value)
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(timezone.get_default_timezone()).replace(tzinfo=None)
     return value
@@ -257,10 +276,10 @@ def _build_xlsx(figures: MonthlyFigures) -> bytes:
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = f"B{HEADER_ROW + 1}"  # the title, the header and the first column stay in view
 
-        cell = WriteOnlyCell(ws, value=f"{heading} — {table.title}")
+        cell = WriteOnlyCell(ws, value=_plain(f"{heading} — {table.title}"))
         cell.font = title_font
         ws.append([cell])
-        ws.append([note])
+        ws.append([_plain(note)])
         header = []
         for value in table.header:
             cell = WriteOnlyCell(ws, value=_plain(value))
@@ -308,8 +327,8 @@ def build_csv(figures: MonthlyFigures, *, language: str | None = None) -> bytes:
 def _build_csv(figures: MonthlyFigures) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([title(figures)])
-    writer.writerow([scope_note(figures)])
+    writer.writerow([_plain(title(figures))])
+    writer.writerow([_plain(scope_note(figures))])
     for table in tables(figures):
         if not table.in_csv:
             continue

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
+from helpdesk.bounds import TEXT_MAX, text_limit, validate_day_in_range
 
 USER = settings.AUTH_USER_MODEL
 
@@ -17,7 +18,7 @@ class SurveyRound(models.Model):
     customers = models.ManyToManyField(Customer, verbose_name=_("customers"), related_name="survey_rounds")
     created_by = models.ForeignKey(USER, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    closes_on = models.DateField(_("closes on"), null=True, blank=True)
+    closes_on = models.DateField(_("closes on"), null=True, blank=True, validators=[validate_day_in_range])
 
     class Meta:
         verbose_name = _("survey round")
@@ -58,7 +59,7 @@ class SurveyResponse(models.Model):
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="survey_responses"
     )
     channel = models.CharField(_("collected by"), max_length=12, choices=SurveyChannel)
-    comments = models.TextField(_("comments"), blank=True)
+    comments = models.TextField(_("comments"), blank=True, **text_limit(TEXT_MAX))
     recorded_by = models.ForeignKey(USER, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 

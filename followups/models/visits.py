@@ -10,6 +10,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, Tier
+from helpdesk.bounds import NOTE_MAX, TEXT_MAX, text_limit, validate_day_in_range
+from helpdesk.db import AppendOnlyModel, AppendOnlyQuerySet
 
 USER = settings.AUTH_USER_MODEL
 
@@ -63,7 +65,7 @@ class VisitHoliday(models.Model):
     Not the working calendar's days off (`complaints.CalendarHoliday`)."""
 
     name = models.CharField(_("name"), max_length=100)
-    date = models.DateField(_("date"), unique=True)
+    date = models.DateField(_("date"), unique=True, validators=[validate_day_in_range])
 
     class Meta:
         verbose_name = _("visit holiday")
@@ -88,8 +90,10 @@ class Visit(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=VisitStatus, default=VisitStatus.PLANNED)
     method = models.CharField(_("method"), max_length=12, choices=VisitMethod, blank=True)
     checklist = models.JSONField(_("content checklist"), default=dict, blank=True)
-    feedback = models.TextField(_("customer feedback"), blank=True)
-    next_appointment = models.DateTimeField(_("next appointment"), null=True, blank=True)
+    feedback = models.TextField(_("customer feedback"), blank=True, **text_limit(TEXT_MAX))
+    next_appointment = models.DateTimeField(
+        _("next appointment"), null=True, blank=True, validators=[validate_day_in_range]
+    )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         USER, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -194,10 +198,10 @@ class VisitPlan(models.Model):
         USER, verbose_name=_("account manager"), on_delete=models.PROTECT, related_name="visit_plans"
     )
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
-    route = models.TextField(_("route"), blank=True)
-    appointments = models.TextField(_("appointments"), blank=True)
+    route = models.TextField(_("route"), blank=True, **text_limit(TEXT_MAX))
+    appointments = models.TextField(_("appointments"), blank=True, **text_limit(TEXT_MAX))
     status = models.CharField(_("status"), max_length=10, choices=PlanStatus, default=PlanStatus.DRAFT)
-    manager_comment = models.TextField(_("manager's comment"), blank=True)
+    manager_comment = models.TextField(_("manager's comment"), blank=True, **text_limit(NOTE_MAX))
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         USER, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -252,14 +256,17 @@ class VisitPlan(models.Model):
             self._event(self.status, by, comment)
 
 
-class VisitPlanEvent(models.Model):
-    """The history of a visit plan: submitted, approved, returned (append-only)."""
+class VisitPlanEvent(AppendOnlyModel, models.Model):
+    """The history of a visit plan: submitted, approved, returned. Append-only: the ORM, the
+    admin and (on PostgreSQL) a trigger refuse UPDATE, DELETE and TRUNCATE (`helpdesk.db`)."""
 
-    plan = models.ForeignKey(VisitPlan, on_delete=models.CASCADE, related_name="events")
+    plan = models.ForeignKey(VisitPlan, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(_("action"), max_length=10, choices=PlanStatus)
     actor = models.ForeignKey(USER, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, **text_limit(NOTE_MAX))
     at = models.DateTimeField(_("at"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("visit plan event")

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.bounds import TEXT_MAX, text_limit, validate_day_in_range
+
 USER = settings.AUTH_USER_MODEL
 
 
@@ -16,10 +18,10 @@ class WorkLog(models.Model):
     office = models.ForeignKey(
         "accounts.Office", verbose_name=_("office"), null=True, on_delete=models.PROTECT, related_name="+"
     )
-    day = models.DateField(_("day"))
-    work_done = models.TextField(_("work done"))
-    lessons = models.TextField(_("lessons worth sharing"), blank=True)
-    special_situations = models.TextField(_("special customer situations"), blank=True)
+    day = models.DateField(_("day"), validators=[validate_day_in_range])
+    work_done = models.TextField(_("work done"), **text_limit(TEXT_MAX))
+    lessons = models.TextField(_("lessons worth sharing"), blank=True, **text_limit(TEXT_MAX))
+    special_situations = models.TextField(_("special customer situations"), blank=True, **text_limit(TEXT_MAX))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -41,8 +43,8 @@ class WorkSummary(models.Model):
         "accounts.Office", verbose_name=_("office"), null=True, on_delete=models.PROTECT, related_name="+"
     )
     month = models.DateField(_("month"))
-    summary = models.TextField(_("summary"))
-    special_situations = models.TextField(_("special customer situations"), blank=True)
+    summary = models.TextField(_("summary"), **text_limit(TEXT_MAX))
+    special_situations = models.TextField(_("special customer situations"), blank=True, **text_limit(TEXT_MAX))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

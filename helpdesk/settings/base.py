@@ -1,9 +1,12 @@
 """Settings shared by every environment. Everything is read through django-environ."""
 
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -67,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread",
+                "csp.context_processors.nonce",  # {{ CSP_NONCE }} (helper 15b: Content-Security-Policy)
             ],
         },
     },
@@ -101,7 +105,7 @@ TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
@@ -114,6 +118,7 @@ HELPDESK_REPLY_WINDOW_HOURS_BY_TIER = {
 }
 HELPDESK_PROGRESS_REPORT_HOURS = env.float("HELPDESK_PROGRESS_REPORT_HOURS", default=24)  # R-T2
 HELPDESK_AUTO_CLOSE_DAYS = env.float("HELPDESK_AUTO_CLOSE_DAYS", default=7)  # R-T4
+HELPDESK_BACKDATE_DAYS = env.int("HELPDESK_BACKDATE_DAYS", default=14)  # R-C1: letters and field visits logged late
 # Count deadlines in working time (hours and holidays edited in the admin); default: calendar time.
 HELPDESK_WORKING_CALENDAR = env.bool("HELPDESK_WORKING_CALENDAR", default=False)
 HELPDESK_LIST_PAGE_SIZE = env.int("HELPDESK_LIST_PAGE_SIZE", default=25)
@@ -229,3 +234,161 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# --- helper 15a: deployment (site URL, request ids and logs, errors, body limits) -------
+# The public address in front of every link sent out (e-mails): helpdesk.urls_tools.
+# Production requires it (helpdesk/settings/production.py).
+HELPDESK_SITE_URL = env.str("HELPDESK_SITE_URL", default="http://127.0.0.1:8000")
+# /health/ answers before host checks and the HTTPS redirect (the probe uses plain HTTP on
+# the container's own address); every request gets an id and one log line.
+MIDDLEWARE.insert(0, "helpdesk.health.HealthCheckMiddleware")
+MIDDLEWARE.insert(1, "helpdesk.logs.RequestLogMiddleware")
+MIDDLEWARE.insert(2, "helpdesk.limits.RequestBodyLimitMiddleware")
+# Error reports (e-mails to ADMINS) never show POST values: forms carry names and phones.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "helpdesk.error_reports.NoPostDataExceptionReporterFilter"
+# ADMINS get the 500 error e-mails: DJANGO_ADMINS="Ops <ops@example.com>,Lee <lee@example.com>".
+ADMINS = [
+    (name.strip() or address.strip(" >"), address.strip(" >"))
+    for name, _lt, address in (entry.rpartition("<") for entry in env.list("DJANGO_ADMINS", default=[]))
+    if address.strip(" >")
+]
+MANAGERS = ADMINS
+SERVER_EMAIL = env.str("DJANGO_SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Request-body limits, checked before the body is read: a declared Content-Length above
+# HELPDESK_REQUEST_MAX_BYTES is a 413 at once (helpdesk.limits). By default one request may
+# bring as many files of HELPDESK_UPLOAD_MAX_BYTES as a complaint step takes
+# (HELPDESK_ATTACHMENTS_PER_STEP, complaints.attachments; an archive upload is one) plus 1 MiB
+# of other fields. Non-file fields above DATA_UPLOAD_MAX_MEMORY_SIZE are a 400 (Django); files
+# above FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to a temporary file, not held in memory.
+HELPDESK_REQUEST_MAX_BYTES = env.int(
+    "HELPDESK_REQUEST_MAX_BYTES",
+    default=HELPDESK_UPLOAD_MAX_BYTES * max(1, env.int("HELPDESK_ATTACHMENTS_PER_STEP", default=5)) + 1024 * 1024,
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MiB, as Django
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# --- end helper 15a ---------------------------------------------------------------------
+
+# --- helper 15b: shared private files and security -------------------------------------
+# Archive documents: one named storage, "private", never with a public URL; served only by the
+# permission-checked download view, which streams through Django (customers/storage.py).
+# Default: the folder HELPDESK_PRIVATE_MEDIA_ROOT (var/private for `make run`; a named volume
+# shared by the containers of one host). HELPDESK_PRIVATE_STORAGE=s3: a private bucket on an
+# S3-compatible object store (django-storages) shared by every host.
+HELPDESK_PRIVATE_STORAGE = env.str("HELPDESK_PRIVATE_STORAGE", default="filesystem")
+if HELPDESK_PRIVATE_STORAGE == "s3":
+    PRIVATE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("HELPDESK_S3_BUCKET"),
+            "endpoint_url": env.str("HELPDESK_S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("HELPDESK_S3_REGION", default=None),
+            "access_key": env.str("HELPDESK_S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env.str("HELPDESK_S3_SECRET_ACCESS_KEY", default=None),
+            "location": env.str("HELPDESK_S3_PREFIX", default="archive"),
+            "default_acl": "private",  # objects are never public
+            "querystring_auth": True,  # any URL the library could make is signed and expiring...
+            "querystring_expire": 60,  # ...but the app never makes one: downloads are proxied
+            "file_overwrite": False,
+            "addressing_style": env.str("HELPDESK_S3_ADDRESSING_STYLE", default=None),  # "path" for MinIO
+        },
+    }
+elif HELPDESK_PRIVATE_STORAGE == "filesystem":
+    PRIVATE_STORAGE = {"BACKEND": "customers.storage.LocalPrivateStorage"}
+else:
+    raise environ.ImproperlyConfigured("HELPDESK_PRIVATE_STORAGE must be 'filesystem' or 's3'.")
+STORAGES["private"] = PRIVATE_STORAGE  # production.py sets it again after its own STORAGES
+
+# The admin's address (one setting; a less guessable path keeps scanners off the login).
+ADMIN_URL = (env.str("DJANGO_ADMIN_URL", default="admin/").strip("/") or "admin") + "/"  # "backroom-7f3/"
+# The OpenAPI schema and Swagger UI: open in development, login required in production.
+HELPDESK_API_DOCS_REQUIRE_LOGIN = env.bool("HELPDESK_API_DOCS_REQUIRE_LOGIN", default=False)
+
+# Login lock-out (django-axes) on every login form (ours and the admin's): after
+# AXES_FAILURE_LIMIT wrong passwords for one username from one IP, that pair is locked for
+# AXES_COOLOFF_TIME, or until an admin deletes the "access attempts" rows (admin, or
+# `manage.py axes_reset_username NAME`). A successful login resets the count.
+INSTALLED_APPS += ["axes", "csp"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out user+IP pairs
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("HELPDESK_AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("HELPDESK_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("HELPDESK_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.security.locked_out"  # templates/registration/locked_out.html
+AXES_HTTP_RESPONSE_CODE = 429
+# The IP is REMOTE_ADDR (a client-sent X-Forwarded-For is never trusted): behind one reverse
+# proxy every client shares its address, so the lock is in effect per username.
+
+# Content-Security-Policy (django-csp 4): no inline script or handler anywhere (the JS lives
+# in static/js/), scripts from this site or with the per-response nonce only. Inline style
+# attributes remain allowed (Django's admin and Swagger UI set them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes requires
+# --- end helper 15b ---------------------------------------------------------------------
+
+# --- helper 16b: robustness (database connections, broker, task redelivery) -------------
+# A connection kept between requests is checked before its first use in a request, so a
+# PostgreSQL restart costs a reconnect, not a 500 (production keeps connections 60 s).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Redis broker. Unacknowledged messages (acks_late) of a worker that died come back after
+# the visibility timeout: a bit more than the longest task may take (its hard time limit),
+# not kombu's default hour; every worker looks for them every 10 s. Publishing fails at once
+# when the broker is down (no connection retries in the request path: the notification stays
+# pending and `deliver_pending_emails` sends it), and after a failure a process leaves e-mail
+# to that redelivery for HELPDESK_BROKER_BACKOFF_SECONDS (notifications/services.py).
+# E-mail retries wait up to 600 s, longer than the visibility timeout: such a message may be
+# delivered twice, which is harmless (a notification is sent only while pending, row-locked).
+HELPDESK_CELERY_VISIBILITY_TIMEOUT = env.int("HELPDESK_CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60)
+HELPDESK_BROKER_BACKOFF_SECONDS = env.float("HELPDESK_BROKER_BACKOFF_SECONDS", default=30)
+# A request waits at most this long for the broker to take its e-mail message (published from
+# a background thread); a slower broker counts as down (the back-off above).
+HELPDESK_BROKER_PUBLISH_WAIT = env.float("HELPDESK_BROKER_PUBLISH_WAIT", default=0.2)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": HELPDESK_CELERY_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": env.int("HELPDESK_CELERY_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": 1,
+        "max_retries": 0,
+        "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+        # a broker that accepts the connection but never answers (hung, half-open socket)
+        # fails a publish after this long, instead of never; BRPOP answers within 1 s.
+        "socket_timeout": env.float("HELPDESK_BROKER_SOCKET_TIMEOUT", default=5),
+    }
+# The database down or lost mid-request: a JSON 503 for the API, an HTML 503 page otherwise.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware") + 1,
+    "helpdesk.unavailable.DatabaseUnavailableMiddleware",
+)
+# --- end helper 16b ---------------------------------------------------------------------
+
+# --- helper 16a: hostile input (helpdesk/hostile.py) -------------------------------------
+# NUL characters and lone surrogates in the path, query or form, and a body in a non-text
+# character set, are a 400 with a message before any view runs (after the locale is chosen,
+# before CSRF reads the form); the API's JSON parser also refuses JSON nested deeper than 32
+# levels or holding such characters, and a JSON body above DATA_UPLOAD_MAX_MEMORY_SIZE (413).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1, "helpdesk.hostile.HostileInputMiddleware"
+)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "helpdesk.hostile.HostileJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
+# --- end helper 16a ---------------------------------------------------------------------

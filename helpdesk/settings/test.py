@@ -13,3 +13,15 @@ LANGUAGE_CODE = "en"
 # real-worker tests use it.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 HELPDESK_WORKING_CALENDAR = False
+
+# --- helper 16b: append-only logs vs the test flush -------------------------------------
+# Django's flush (between transactional tests) empties every table with one TRUNCATE, which
+# the append-only logs refuse (helpdesk/db.py) unless this session setting is on. Only the
+# test settings turn it on; production never does.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c helpdesk.allow_truncate=on"  # noqa: F405
+# Every enqueue tries the broker, inline (mocked in unit tests); tests/robustness turn the
+# back-off and the background publishing on.
+HELPDESK_BROKER_BACKOFF_SECONDS = 0
+HELPDESK_BROKER_PUBLISH_WAIT = 0
+# --- end helper 16b ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ PROD_ENV = {
     "DJANGO_SECRET_KEY": "k8#Vq2!pZr5^Lx9@Tn3&Wm7*Yb1(Hc6)Jd4-Fg0_Se2+Ua8=Qi5%Oe3$Ry7",
     "DJANGO_ALLOWED_HOSTS": "helpdesk.example.com",
     "DATABASE_URL": "sqlite:////tmp/helpdesk-deploy-check.sqlite3",
+    "HELPDESK_SITE_URL": "https://helpdesk.example.com",
 }
 
 

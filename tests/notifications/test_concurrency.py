@@ -33,7 +33,8 @@ def start_empty_and_leave_the_seeded_data_behind(django_db_setup, django_db_bloc
     data; and since the flush after the last test empties them, put that data back for the
     next transactional test of the session."""
     with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+        # keep the sequences: the data put back below has its ids, the next rows must come after them
+        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True, reset_sequences=False)
     yield
     contents = getattr(connection, "_test_serialized_contents", None)
     if contents:

@@ -183,7 +183,7 @@ def test_supervisors_of_finds_active_supervisors_per_office_in_one_query(
     lonely = type(office).objects.create(name="Lonely office", code="lonely")
 
     with django_assert_num_queries(1):
-        result = supervisors_of([office.pk, other_office.pk, lonely.pk, office.pk])
+        result = supervisors_of([office.pk, other_office.pk, lonely.pk, office.pk], flag_gaps=False)
 
     assert result == {office.pk: sorted([s1.pk, s2.pk]), other_office.pk: [s3.pk], lonely.pk: []}
 

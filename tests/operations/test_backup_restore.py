@@ -63,7 +63,7 @@ def _summary(database_url: str, out: Path) -> list[str]:
     return [line for line in lines if not line.startswith(("Produced", "生成"))]  # the production time differs
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_restored_dump_gives_the_same_monthly_summary(october, tmp_path):  # noqa: F811
     _need_postgresql()
     source = connection.settings_dict["NAME"]

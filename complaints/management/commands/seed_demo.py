@@ -25,6 +25,7 @@ USERS = [
     ("manager", Role.MANAGER, "Chen", "Jing", True, "head"),
     ("info", Role.CUSTOMER_INFO, "Liu", "Yang", False, "riverside"),
     ("agent2", Role.AGENT, "Zhao", "Lei", False, "harbour"),
+    ("supervisor2", Role.SUPERVISOR, "Huang", "Min", True, "harbour"),  # every office has one (R-T1)
 ]
 OFFICES = [
     ("head", "Head-office customer service centre", True),

@@ -1,0 +1,1 @@
+from tests.hardening.cases import customer, world  # noqa: F401  (fixtures)
