@@ -17,7 +17,8 @@ SHOW = (
     "import json; from django.conf import settings as s; "
     "print(json.dumps({'cache': s.CACHES['default'], 'admins': s.ADMINS, 'server_email': s.SERVER_EMAIL, "
     "'email_backend': s.EMAIL_BACKEND, 'email_host': getattr(s, 'EMAIL_HOST', None), "
-    "'hijack': s.CELERY_WORKER_HIJACK_ROOT_LOGGER, 'site': s.HELPDESK_SITE_URL}))"
+    "'hijack': s.CELERY_WORKER_HIJACK_ROOT_LOGGER, 'site': s.HELPDESK_SITE_URL, "
+    "'fallbacks': s.SECRET_KEY_FALLBACKS}))"
 )
 
 
@@ -76,3 +77,9 @@ def test_without_admins_nobody_is_mailed_and_the_worker_keeps_our_logging():
     shown = _production_settings(DJANGO_ADMINS="")
     assert shown["admins"] == []
     assert shown["hijack"] is False
+
+
+def test_old_secret_keys_are_kept_as_fallbacks_when_rotating():
+    assert _production_settings()["fallbacks"] == []
+    shown = _production_settings(DJANGO_SECRET_KEY_FALLBACKS="old-" + "o" * 50 + ",older-" + "p" * 50)
+    assert shown["fallbacks"] == ["old-" + "o" * 50, "older-" + "p" * 50]
