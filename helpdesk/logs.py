@@ -41,7 +41,7 @@ PHONE_PATTERN = re.compile(
     r"|(?<!\d)00\d{1,3}[ \-]?\d[\d \-]{5,}\d"
     r"|(?<!\d)1\d{2}[ \-]\d{4}[ \-]\d{4}(?!\d)"
     r"|(?<!\d)0\d{2,3}[ \-)]*\d{3,4}[ \-]?\d{4}(?!\d)"
-    r"|\d{7,}"
+    r"|(?<![0-9A-Za-z-])\d{7,}(?![0-9A-Za-z-])"  # not inside an id (a UUID, a host name)
 )
 
 

@@ -77,7 +77,8 @@ def signed_on_the_spot(agent, *, customer=None):
 def pdf_text_and_images(pdf: bytes) -> tuple[str, int]:
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     text = "\n".join(page.extract_text() for page in reader.pages)
-    images = sum(len(page.images) for page in reader.pages)
+    # distinct images: a form running onto a second page lists its resources on both pages
+    images = len({image.name for page in reader.pages for image in page.images})
     return text, images
 
 
