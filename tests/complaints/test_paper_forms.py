@@ -369,3 +369,22 @@ def test_pdf_without_the_engine_libraries_is_a_clear_503(client, agent, monkeypa
 
     assert response.status_code == 503
     assert "use Print instead" in response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_signed_call_back_form_fits_one_a4_page(agent, language):
+    from django.utils import translation
+
+    complaint = complaint_in(Status.RESOLVED, agent, complainant_name="王芳")
+    name = paper.store_signature(signature_png(), complaint=complaint)
+    ComplaintEvent.objects.create(
+        complaint=complaint,
+        actor=agent,
+        kind=EventKind.CALLBACK_RECORDED,
+        from_status=Status.RESOLVED,
+        to_status=Status.CLOSED,
+        data={"method": CallbackMethod.DOOR_VISIT, "satisfied": True, "answers": {}, paper.SIGNATURE: name},
+    )
+    with translation.override(language):
+        pdf = paper.form_pdf(complaint, form=paper.CALLBACK_FORM)
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 1
