@@ -17,6 +17,7 @@ import smtplib
 from collections.abc import Iterable
 from contextlib import suppress
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
@@ -128,6 +129,31 @@ def _record_failure_for_all(pending, exc: BaseException, counts: dict[str, int])
     counts["retry"] += len(locked) - failing
 
 
+def message_id(notification: Notification) -> str:
+    """One Message-ID per notification, the same on every attempt. Delivery is at least once:
+    a worker killed after the mail server took the message but before the row was marked sent
+    sends it again, and mail systems recognise the repeat by this id (RFC 5322 §3.6.4)."""
+    domain = urlsplit(settings.HELPDESK_SITE_URL).hostname or "helpdesk.invalid"
+    return f"<notification-{notification.pk}@{domain}>"
+
+
+class _WithMessageId:
+    """The mail connection, stamping each message with its notification's `message_id`."""
+
+    def __init__(self, connection, notification: Notification):
+        self._connection, self._message_id = connection, message_id(notification)
+
+    def send_messages(self, messages):
+        for message in messages:
+            message.extra_headers.setdefault("Message-ID", self._message_id)
+        return self._connection.send_messages(messages)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):  # copies of a message (the locmem backend) copy this too
+            raise AttributeError(name)
+        return getattr(self._connection, name)
+
+
 def _deliver_one(pk: int, connection, counts: dict[str, int]) -> BaseException | None:
     """Lock, send and mark one notification in one transaction. Returns a transient error
     that left it pending, if any."""
@@ -144,7 +170,9 @@ def _deliver_one(pk: int, connection, counts: dict[str, int]) -> BaseException |
         notification.email_attempts += 1
         try:
             subject, body = compose(notification)
-            send_mail(subject, body, None, [notification.recipient.email], connection=connection)
+            send_mail(
+                subject, body, None, [notification.recipient.email], connection=_WithMessageId(connection, notification)
+            )
         except TRANSIENT_EMAIL_ERRORS as exc:
             notification.email_last_error = _describe(exc)
             if notification.email_attempts >= MAX_EMAIL_ATTEMPTS:

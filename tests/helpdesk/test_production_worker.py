@@ -63,7 +63,7 @@ def _healthcheck(env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def test_the_worker_healthcheck_pings_this_node_and_tasks_log_one_line(tmp_path):
+def test_the_worker_healthcheck_pings_this_node_and_tasks_log_one_line(tmp_path, monkeypatch):
     _need_redis()
     hostname = f"hd15a-{secrets.token_hex(4)}"
     env = _env(tmp_path, hostname)
@@ -94,6 +94,7 @@ def test_the_worker_healthcheck_pings_this_node_and_tasks_log_one_line(tmp_path)
         # a task run by this worker leaves its line
         from celery import Celery
 
+        monkeypatch.setenv("CELERY_BROKER_URL", REDIS_URL)  # Celery prefers this variable to broker=
         sender = Celery(broker=REDIS_URL)
         task_id = sender.send_task("celery.backend_cleanup", queue=env["HELPDESK_CELERY_QUEUE"]).id
         deadline = time.monotonic() + 60

@@ -237,3 +237,21 @@ def test_a_permanent_error_fails_at_once_without_retrying(agent):
     note.refresh_from_db()
     assert note.email_status == EmailStatus.FAILED and note.email_attempts == 1
     assert "bad template" in note.email_last_error
+
+
+def test_every_attempt_of_a_notification_carries_the_same_message_id(settings, agent):
+    """Delivery is at least once (a worker killed between the mail server's OK and the commit
+    sends again); the repeat carries the same Message-ID, by which mail systems drop it."""
+    from django.core import mail
+
+    from notifications import delivery
+
+    settings.HELPDESK_SITE_URL = "https://helpdesk.example.com"
+    first, second = NotificationFactory(recipient=agent), NotificationFactory(recipient=agent)
+    delivery.deliver_emails([first.pk, second.pk])
+    ids = [m.extra_headers["Message-ID"] for m in mail.outbox]
+    assert sorted(ids) == sorted(
+        [f"<notification-{first.pk}@helpdesk.example.com>", f"<notification-{second.pk}@helpdesk.example.com>"]
+    )
+    assert "Message-ID: <notification-" in mail.outbox[0].message().as_string()
+    assert delivery.message_id(first) == delivery.message_id(first)
