@@ -5,7 +5,7 @@ oversized upload is neither read into a temporary file nor handed to a view."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 
@@ -19,5 +19,7 @@ class RequestBodyLimitMiddleware:
         except ValueError:
             length = 0
         if length > settings.HELPDESK_REQUEST_MAX_BYTES:
+            if request.path_info.startswith("/api/"):  # the API's error shape (helpdesk.drf)
+                return JsonResponse({"detail": _("The request is too large."), "code": "too_large"}, status=413)
             return HttpResponse(_("The request is too large."), status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -57,3 +57,12 @@ def test_too_many_form_bytes_are_a_400_not_a_500(client, make_user, settings):
         {"licence_no": "X" * 5000, "credit_status": "good", "credit_rating": "A"},
     )
     assert response.status_code == 400
+
+
+def test_an_oversized_api_request_gets_the_apis_json_413(client, settings):
+    settings.HELPDESK_REQUEST_MAX_BYTES = 1024
+    response = client.generic(
+        "POST", "/api/v1/complaints/", "x" * 10, content_type="application/json", CONTENT_LENGTH=str(10 * 1024)
+    )
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request is too large.", "code": "too_large"}
