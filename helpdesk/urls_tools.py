@@ -17,3 +17,10 @@ def absolute_url(path: str) -> str:
 def absolute_reverse(viewname: str, *args, **kwargs) -> str:
     """`reverse()` as an absolute URL."""
     return absolute_url(reverse(viewname, *args, **kwargs))
+
+
+def site_host() -> str:
+    """The host name of the site's public address (e.g. for Message-IDs)."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(settings.HELPDESK_SITE_URL).hostname or "helpdesk.invalid"

@@ -17,7 +17,6 @@ import smtplib
 from collections.abc import Iterable
 from contextlib import suppress
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
@@ -26,7 +25,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from helpdesk.urls_tools import absolute_reverse
+from helpdesk.urls_tools import absolute_reverse, site_host
 
 from .models import EmailStatus, Notification
 
@@ -133,8 +132,7 @@ def message_id(notification: Notification) -> str:
     """One Message-ID per notification, the same on every attempt. Delivery is at least once:
     a worker killed after the mail server took the message but before the row was marked sent
     sends it again, and mail systems recognise the repeat by this id (RFC 5322 §3.6.4)."""
-    domain = urlsplit(settings.HELPDESK_SITE_URL).hostname or "helpdesk.invalid"
-    return f"<notification-{notification.pk}@{domain}>"
+    return f"<notification-{notification.pk}@{site_host()}>"
 
 
 class _WithMessageId:
