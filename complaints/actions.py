@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 
+from customers.models import DocumentKind
+
 from .models import Complaint
 
 if TYPE_CHECKING:
@@ -35,7 +37,7 @@ def _signature(complaint: Complaint, data: Data) -> str:
 
 
 # The steps whose signed form is filed in the linked customer's archive (R-CU2).
-SIGNED_FORMS = {"resolve_on_the_spot": "complaint_form", "record_callback": "visit_form"}
+SIGNED_FORMS = {"resolve_on_the_spot": DocumentKind.COMPLAINT_FORM, "record_callback": DocumentKind.VISIT_FORM}
 
 CALLS: dict[str, Callable[[Complaint, Any, Data], None]] = {
     "reply": lambda c, actor, d: c.reply(actor=actor, note=d["note"]),

@@ -30,6 +30,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from customers.models import DocumentKind
+
 from . import deadlines, event_data
 from .attachments import store_attachments
 from .choices import Channel, EscalationCause, EventKind, Outcome, Status
@@ -311,7 +313,7 @@ class ComplaintIntake:
             elif outcome == Outcome.MOVE_UP:
                 complaint.move_up(actor=actor, cause=EscalationCause.EMOTIONAL, to_user=supervisor, note=handover_note)
         if outcome == Outcome.ON_THE_SPOT and signature:
-            file_signed_form_quietly(complaint, kind="complaint_form", by=actor)
+            file_signed_form_quietly(complaint, kind=DocumentKind.COMPLAINT_FORM, by=actor)
         return complaint
 
     @classmethod

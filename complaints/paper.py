@@ -37,12 +37,13 @@ from customers.access import AccessAction, log_access
 from customers.models import CustomerDocument, DocumentKind
 from customers.storage import private_storage
 
+from . import event_data
 from .choices import CallbackMethod, CloseReason, EventKind
 
 if TYPE_CHECKING:
     from .models import Complaint, ComplaintEvent
 
-SIGNATURE = "signature"  # event data key: the stored name of the complainant's signature (PNG)
+SIGNATURE = event_data.SIGNATURE  # the event data key of the stored signature (PNG), declared once
 SIGNATURE_FOLDER = "signatures/complaints"
 
 COMPLAINT_FORM = "complaint-form"

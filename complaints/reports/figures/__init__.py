@@ -100,10 +100,6 @@ parse_month = parse_report_month  # the old name, which the tests and the benchm
 
 
 # ----------------------------------------------------------------- scoping
-def _sees_all_offices(user) -> bool:
-    return sees_every_office(user)
-
-
 def _base_queryset(*, user, office, department, channel, tier):
     qs = complaints_visible_to(user) if user is not None else Complaint.objects.all()
     if office is not None:
@@ -124,7 +120,7 @@ def _base_queryset(*, user, office, department, channel, tier):
 def _filters_description(*, office, department, channel, tier, user=None) -> Filters:
     """What the figures cover, for the title of the files and the page. A user who may not
     see every office gets the figures of their own office."""
-    if office is None and user is not None and user.office_id and not _sees_all_offices(user):
+    if office is None and user is not None and user.office_id and not sees_every_office(user):
         office = user.office_id
 
     def name(obj, model):
