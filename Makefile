@@ -9,7 +9,7 @@ PIP    := $(VENV)/bin/pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # The Django apps: what mypy, django-upgrade and the architecture test look at.
-APPS   := accounts complaints customers followups notifications helpdesk
+APPS   := accounts complaints customers followups notifications complainants helpdesk
 PY_SOURCES = $(shell find $(APPS) tests manage.py conftest.py -name '*.py' -not -path '*/__pycache__/*')
 PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)

@@ -106,7 +106,10 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
     def get_available_actions(self, obj) -> list[str]:
         user = self.context["request"].user
-        return [a.name.replace("_", "-") for a in rules.available_actions(user, obj.status)]
+        return [
+            a.name.replace("_", "-")
+            for a in rules.available_actions(user, obj.status, claimed=obj.received_by_id is not None)
+        ]
 
 
 class AttachmentsSerializerField(serializers.ListField):

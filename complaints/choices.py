@@ -104,3 +104,8 @@ class EventKind(models.TextChoices):
     PROGRESS_REPORT_DUE = "progress_report_due", _("Progress report due")
     COMPLETION_OVERDUE = "completion_overdue", _("Committed completion date missed")
     NEWER_COMPLAINT_LINKED = "newer_complaint_linked", _("Newer complaint from the same complainant")
+    # the complainant's side (R-P1 … R-P4)
+    CLAIMED = "claimed", _("Claimed by an agent")  # an online complaint gets its receiver
+    INFORMATION_ADDED = "information_added", _("Information added by the complainant")
+    NOTICE_SENT = "notice_sent", _("Notice sent to the complainant")
+    LINK_REVOKED = "link_revoked", _("Complainant's private link revoked")

@@ -15,11 +15,34 @@ SATISFIED: Final = "satisfied"  # callback_recorded, resolved_on_the_spot
 ANSWERS: Final = "answers"  # callback_recorded: the script's questions and answers
 METHOD: Final = "method"  # callback_recorded
 SIGNATURE: Final = "signature"  # resolved_on_the_spot, callback_recorded: the stored signature's name
+RATING: Final = "rating"  # callback_recorded: the complainant's 1–5 rating (online questionnaire, phone)
+VIA: Final = "via"  # a step the complainant took themselves: "web" (private link) or "email"
 
 
 class Received(TypedDict):
     channel: str
     received_at: NotRequired[str]  # a letter or field visit that arrived before it was logged
+    via: NotRequired[str]  # an online complaint: "web" (the public form) or "email"
+    consent: NotRequired[dict[str, str]]  # the PIPL notice accepted: {"version", "accepted_at", "sha256"}
+
+
+class Claimed(TypedDict):
+    """An agent claimed an online complaint and became its receiver."""
+
+    to_user: int
+    to_user_name: str
+
+
+class InformationAdded(TypedDict):
+    via: str  # "web" or "email"
+
+
+class NoticeSent(TypedDict):
+    """A notice to the complainant left the outbox (R-P4): "SMS sent to 139****5678"."""
+
+    channel: str  # "sms" or "email"
+    to: str  # masked address
+    notice_kind: str
 
 
 class ReplyTimeAgreed(TypedDict):
@@ -75,6 +98,8 @@ class CallbackRecorded(Escalation, total=False):
 
     method: str
     satisfied: bool
+    rating: int
+    via: str
     answers: dict[str, str]
     signature: str  # a door-visit call-back signed on a tablet
 

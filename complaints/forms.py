@@ -269,6 +269,12 @@ def _yes_no(label):
     return forms.TypedChoiceField(label=label, choices=YES_NO, coerce=lambda v: v == "yes", widget=forms.RadioSelect)
 
 
+class ClaimForm(ActionForm):
+    """An online complaint nobody has claimed: the agent becomes its receiver."""
+
+    action = "claim"
+
+
 class ReplyForm(ActionForm):
     action = "reply"
     note = _note(_("What was replied"))
@@ -393,6 +399,7 @@ class MarkTrainingCaseForm(ActionForm):
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     f.action: f
     for f in [
+        ClaimForm,
         ReplyForm,
         AgreeReplyTimeForm,
         ResolveOnTheSpotForm,

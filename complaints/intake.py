@@ -19,7 +19,7 @@ then written in one transaction, or nothing is.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -223,6 +223,7 @@ class ComplaintIntake:
         received_at: datetime | None = None,
         attachments: Sequence[UploadedFile] = (),
         signature: bytes = b"",
+        intake_data: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> Complaint:
         """R-C1: record a new complaint as received, then apply the outcome chosen at intake:
@@ -240,10 +241,17 @@ class ComplaintIntake:
         `received_at` is when the complaint arrived: now, unless a letter or a field visit
         arrived earlier (within HELPDESK_BACKDATE_DAYS); its deadlines count from then.
 
+        With no `actor` (the complainant's own channels: the public form, e-mail) the complaint
+        must be `online`; it has no receiver and no assignee until an agent claims it
+        (`claim()`); R-T1 still counts its reply deadline from now. `intake_data` adds to the
+        received event's data (`via`, `consent`: event_data.Received).
+
         Raises ValidationError ({field: messages}) before writing anything if a rule fails.
         """
         if office is None:
             raise ValidationError({"office": _("Your account is not attached to an office; ask a manager.")})
+        if actor is None and (channel != Channel.ONLINE or outcome not in (None, Outcome.DEADLINE)):
+            raise ValidationError({"channel": _("Only an online complaint can arrive without a receiver.")})
         now = timezone.now()
         errors = cls.intake_errors(
             channel=channel,
@@ -296,7 +304,7 @@ class ComplaintIntake:
                 from_status="",
                 from_level=None,
                 now=now,
-                data=received_data(complaint.channel, received_at),
+                data={**received_data(complaint.channel, received_at), **(intake_data or {})},
             )
             store_attachments(received, attachments, by=actor)
             if outcome == Outcome.REPLY_TIME and reply_due_at is not None:  # checked above

@@ -34,6 +34,7 @@ from .choices import (
 from .exceptions import InvalidTransition, not_allowed
 from .intake import ComplaintIntake, on_the_spot_errors, reply_time_error
 from .periodic import PeriodicTransitions, raised_level
+from .signals import events_logged
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -107,6 +108,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             note=note,
             data=data or {},
         )
+        events_logged.send(sender=type(self), events=[event])
         return event
 
     def _escalate(self, *, cause: str, to_user: Staff | None = None) -> dict[str, Any]:
@@ -173,6 +175,87 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 note=note,
                 data={"reply_due_at": reply_due_at.isoformat()},
             )
+
+    def claim(self, *, actor: Staff) -> None:
+        """An agent takes an online complaint nobody has claimed yet and becomes its receiver
+        (and assignee). The claim is an event; a complaint claimed already cannot be claimed."""
+        with self._transition("claim") as c:
+            now = timezone.now()
+            if c.received_by_id is not None:
+                raise InvalidTransition(
+                    _("This complaint was already claimed by %(name)s.") % {"name": c.received_by},
+                    code="already_claimed",
+                )
+            c._check_staff(actor, "actor")
+            c.received_by = c.assignee = actor
+            c.save(update_fields=["received_by", "assignee", "updated_at"])
+            data: event_data.Claimed = {"to_user": actor.pk, "to_user_name": str(actor)}
+            c._log(
+                actor=actor,
+                kind=EventKind.CLAIMED,
+                from_status=c.status,
+                from_level=c.escalation_level,
+                now=now,
+                data=dict(data),
+            )
+
+    def add_information(self, *, note: str, via: str, attachments: Sequence[UploadedFile] = ()) -> ComplaintEvent:
+        """R-P2: the complainant adds information or photos (private link or e-mail). The
+        assignee is told; while nobody has claimed it, the office's supervisors are."""
+        note = (note or "").strip()
+        if not note and not attachments:
+            raise ValidationError({"note": _("Write what you want to add, or attach a photo.")})
+        with self._transition("add_information") as c:
+            now = timezone.now()
+            data: event_data.InformationAdded = {"via": via}
+            event = c._log(
+                actor=None,
+                kind=EventKind.INFORMATION_ADDED,
+                from_status=c.status,
+                from_level=c.escalation_level,
+                now=now,
+                note=note,
+                data=dict(data),
+            )
+            store_attachments(event, attachments, by=None)
+            c._notify_handlers(kind="information_added", data={})
+        return event
+
+    def record_notice(self, *, channel: str, to: str, notice_kind: str, at: datetime | None = None) -> None:
+        """R-P4: a notice to the complainant was sent (`to` already masked). No status change."""
+        with self._transition("record_notice") as c:
+            data: event_data.NoticeSent = {"channel": channel, "to": to, "notice_kind": notice_kind}
+            c._log(
+                actor=None,
+                kind=EventKind.NOTICE_SENT,
+                from_status=c.status,
+                from_level=c.escalation_level,
+                now=at or timezone.now(),
+                data=dict(data),
+            )
+
+    def record_link_revoked(self, *, actor: Actor, note: str = "") -> None:
+        """The complainant's private link was revoked (a new one may be issued)."""
+        with self._transition("revoke_link") as c:
+            c._log(
+                actor=actor,
+                kind=EventKind.LINK_REVOKED,
+                from_status=c.status,
+                from_level=c.escalation_level,
+                now=timezone.now(),
+                note=note,
+            )
+
+    def _notify_handlers(self, *, kind: str, data: dict[str, Any]) -> None:
+        """Tell whoever has the complaint about something the complainant did: the assignee,
+        or the office's supervisors while it is unclaimed (one query, after commit)."""
+        from notifications.services import notify, supervisors_of
+
+        if self.assignee_id is not None:
+            recipients: list[int] = [self.assignee_id]
+        else:
+            recipients = supervisors_of([self.office_id]).get(self.office_id, [])
+        notify(recipients, kind=kind, complaint_id=self.pk, data=data)
 
     def reply(self, *, actor: Actor, note: str) -> None:
         """Reply to the complainant (stops the R-T1 reply clock)."""
@@ -368,12 +451,18 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 note=solution,
             )
 
-    def record_answer(self, *, actor: Actor, accepted: bool, note: str = "", to_user: Staff | None = None) -> None:
-        """R-C7: accepted → handling (R-C9); rejected → back in progress, moved up (R-C8)."""
+    def record_answer(
+        self, *, actor: Actor, accepted: bool, note: str = "", to_user: Staff | None = None, via: str = ""
+    ) -> None:
+        """R-C7: accepted → handling (R-C9); rejected → back in progress, moved up (R-C8).
+        `via` ("web", "email"): the complainant answered themselves (no actor); whoever has
+        the complaint is told."""
         with self._transition("record_answer") as c:
             now = timezone.now()
             old, old_level = c.status, c.escalation_level
             data: dict[str, Any] = {"accepted": accepted}
+            if via:
+                data[event_data.VIA] = via
             if accepted:
                 c._set_status(Status.HANDLING)
                 kind = EventKind.SOLUTION_ACCEPTED
@@ -384,7 +473,11 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 kind = EventKind.SOLUTION_REJECTED
             c.save(update_fields=["status", "escalation_level", "assignee", "updated_at"])
             c._log(actor=actor, kind=kind, from_status=old, from_level=old_level, now=now, note=note, data=data)
-            if c.escalation_level > old_level:
+            if via:
+                c._notify_handlers(
+                    kind="complainant_answered", data={"accepted": accepted, "to_level": c.escalation_level}
+                )
+            elif c.escalation_level > old_level:
                 c._notify(
                     kind="moved_up",
                     user=to_user,
@@ -452,17 +545,27 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
         to_user: Staff | None = None,
         attachments: Sequence[UploadedFile] = (),
         signature: str = "",
+        rating: int | None = None,
+        via: str = "",
     ) -> None:
         """R-C10: satisfied → closed; unsatisfied → moved up again and back in progress. A
-        door-visit call-back may carry the complainant's signature (its stored name)."""
+        door-visit call-back may carry the complainant's signature (its stored name).
+        `rating` is the complainant's 1–5; `via` ("web", "email") marks the online
+        questionnaire or reply the complainant answered themselves (no actor)."""
         if method not in CallbackMethod.values:
             raise ValidationError({"method": _("Choose how the call-back was made.")})
+        if rating is not None and not (isinstance(rating, int) and 1 <= rating <= 5):
+            raise ValidationError({"rating": _("Choose a rating from 1 to 5.")})
         with self._transition("record_callback") as c:
             now = timezone.now()
             old, old_level = c.status, c.escalation_level
             data: dict[str, Any] = {"method": method, "satisfied": satisfied, "answers": dict(answers or {})}
             if signature:
                 data[event_data.SIGNATURE] = signature
+            if rating is not None:
+                data[event_data.RATING] = rating
+            if via:
+                data[event_data.VIA] = via
             if satisfied:
                 c.close_reason, c.closed_at = CloseReason.CALLBACK_SATISFIED, now
                 c._set_status(Status.CLOSED)
@@ -492,7 +595,12 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 data=data,
             )
             store_attachments(event, attachments, by=actor)
-            if c.escalation_level > old_level:
+            if via:
+                c._notify_handlers(
+                    kind="complainant_answered",
+                    data={"satisfied": satisfied, "to_level": c.escalation_level, "callback": True},
+                )
+            elif c.escalation_level > old_level:
                 c._notify(
                     kind="moved_up",
                     user=to_user,
@@ -500,8 +608,9 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                     data={"to_level": c.escalation_level, "cause": EscalationCause.CALLBACK_UNSATISFIED},
                 )
 
-    def decline_callback(self, *, actor: Actor, note: str = "") -> None:
-        """R-C10: the customer declines a call-back; closes after 7 quiet days (R-T4)."""
+    def decline_callback(self, *, actor: Actor, note: str = "", via: str = "") -> None:
+        """R-C10: the customer declines a call-back; closes after 7 quiet days (R-T4). `via`:
+        the complainant declined it themselves through the questionnaire link."""
         with self._transition("decline_callback") as c:
             now = timezone.now()
             old = c.status
@@ -516,6 +625,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 from_level=c.escalation_level,
                 now=now,
                 note=note,
+                data={event_data.VIA: via} if via else {},
             )
 
     # -------------------------------------------------------------- training

@@ -51,6 +51,9 @@ class Category(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     code = models.SlugField(_("code"), max_length=40, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
+    is_public = models.BooleanField(
+        _("on the public form"), default=True, help_text=_("Complainants may choose it on the online complaint form.")
+    )
 
     class Meta:
         verbose_name = _("category")
@@ -99,9 +102,13 @@ class Complaint(ComplaintLifecycle, models.Model):
         "accounts.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="complaints"
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    # The receiver (R-C1). An online complaint arrives with none: it waits, unclaimed, in its
+    # office's queue until an agent claims it (`Complaint.claim()`) and becomes its receiver.
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("received by"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="received_complaints",
     )
@@ -239,6 +246,10 @@ class Complaint(ComplaintLifecycle, models.Model):
                 condition=~Q(contact_wechat=""),
             ),
             models.Index(fields=["-received_at", "-id"], name="complaint_recent"),
+            # the office's queue of online complaints nobody has claimed yet
+            models.Index(
+                fields=["office", "received_at"], name="complaint_unclaimed", condition=Q(received_by__isnull=True)
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -262,6 +273,10 @@ class Complaint(ComplaintLifecycle, models.Model):
                 name="complaint_on_the_spot_signed",
             ),
             models.CheckConstraint(condition=Q(channel__in=Channel.values), name="complaint_channel_valid"),
+            # only an online complaint may wait for its receiver (claimed later)
+            models.CheckConstraint(
+                condition=Q(received_by__isnull=False) | Q(channel=Channel.ONLINE), name="complaint_receiver_or_online"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -270,6 +285,10 @@ class Complaint(ComplaintLifecycle, models.Model):
     @property
     def reference(self) -> str:
         return f"#{self.pk}" if self.pk else "#—"
+
+    @property
+    def is_claimed(self) -> bool:
+        return self.received_by_id is not None
 
     @property
     def complainant_display(self) -> str:

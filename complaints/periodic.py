@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from . import event_data, rules
 from .choices import MAX_ESCALATION_LEVEL, CloseReason, EscalationCause, EventKind, Status
+from .signals import events_logged
 
 if TYPE_CHECKING:
     from .types import Actor
@@ -69,7 +70,7 @@ class PeriodicTransitions:
         note: str = "",
     ) -> None:
         ComplaintEvent = cls._meta.get_field("events").related_model  # type: ignore[attr-defined]
-        ComplaintEvent.objects.bulk_create(
+        events = ComplaintEvent.objects.bulk_create(
             [
                 ComplaintEvent(
                     complaint_id=r.pk,
@@ -87,6 +88,7 @@ class PeriodicTransitions:
             ],
             batch_size=BATCH,
         )
+        events_logged.send(sender=cls, events=events)
 
     # ------------------------------------------------------------------ R-T1
     @classmethod

@@ -62,6 +62,7 @@ class Action:
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in [
+        Action("claim", _("Claim (become its receiver)"), OPEN_STATUSES, (RECEIVE,)),
         Action("reply", _("Reply to complainant"), WORKING_STATUSES, (RECEIVE, INVESTIGATE)),
         Action("agree_reply_time", _("Agree reply time"), (S.RECEIVED, S.IN_PROGRESS), (RECEIVE,)),
         Action("resolve_on_the_spot", _("Resolve on the spot"), (S.RECEIVED, S.IN_PROGRESS), (RECEIVE,)),
@@ -98,6 +99,18 @@ ACTIONS: dict[str, Action] = {
 SYSTEM_ACTIONS: dict[str, Action] = {
     "auto_close": Action("auto_close", _("Auto-close"), (S.CALLBACK_DECLINED,), (), to_status=S.CLOSED),  # R-T4
 }
+# What the complainant does through their private link (R-P2, R-P3) or an e-mail, and what the
+# notice outbox records: no staff permission (the link is the authority), never offered to staff.
+# The complainant's answer to a solution and to the call-back go through `record_answer`,
+# `record_callback` and `decline_callback` themselves, with no actor (the complainant).
+COMPLAINANT_ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        Action("add_information", _("Add information"), OPEN_STATUSES, ()),
+        Action("record_notice", _("Record a notice sent"), tuple(Status.values), ()),
+        Action("revoke_link", _("Revoke the complainant's link"), tuple(Status.values), (REASSIGN,)),
+    ]
+}
 # Flags and links the sweeps set without a status change (bulk only).
 PERIODIC_ACTIONS: dict[str, Action] = {
     a.name: a
@@ -112,7 +125,7 @@ PERIODIC_ACTIONS: dict[str, Action] = {
 
 
 def action(name: str) -> Action:
-    return ACTIONS.get(name) or SYSTEM_ACTIONS[name]
+    return ACTIONS.get(name) or SYSTEM_ACTIONS.get(name) or COMPLAINANT_ACTIONS[name]
 
 
 def can_move(from_status: str, to_status: str) -> bool:
@@ -131,6 +144,11 @@ def bulk_action(name: str) -> Action:
     return act
 
 
-def available_actions(user: Visitor, status: str) -> list[Action]:
-    """Actions valid in `status` that `user` may take, in display order."""
-    return [a for a in ACTIONS.values() if a.allowed_in(status) and a.permitted_for(user)]
+def available_actions(user: Visitor, status: str, *, claimed: bool = True) -> list[Action]:
+    """Actions valid in `status` that `user` may take, in display order. `claim` is offered
+    only for a complaint nobody has claimed yet (an online complaint, `claimed=False`)."""
+    return [
+        a
+        for a in ACTIONS.values()
+        if a.allowed_in(status) and a.permitted_for(user) and (a.name != "claim" or not claimed)
+    ]

@@ -121,7 +121,7 @@ def intake_field_visit(request):
 # --------------------------------------------------------------------------- detail
 def _detail_context(request, complaint, bound=None):
     forms = []
-    for act in rules.available_actions(request.user, complaint.status):
+    for act in rules.available_actions(request.user, complaint.status, claimed=complaint.received_by_id is not None):
         if bound is not None and bound.action == act.name:
             form = bound
         else:

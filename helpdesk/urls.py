@@ -24,6 +24,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("customers/", include("customers.urls")),
     path("followups/", include("followups.urls")),
+    path("c/", include("complainants.urls")),  # the complainant's side: no login
     path("api/v1/", include(api_urls())),
     path(settings.ADMIN_URL, admin.site.urls),  # DJANGO_ADMIN_URL, default "admin/"
 ]

@@ -22,6 +22,8 @@ class Kind(models.TextChoices):
     MOVED_UP = "moved_up", _("Moved up")  # R-C8
     REASSIGNED = "reassigned", _("Reassigned")
     OFFICE_WITHOUT_SUPERVISOR = "office_without_supervisor", _("Office without a supervisor")  # to managers
+    INFORMATION_ADDED = "information_added", _("Information added by the complainant")  # R-P2
+    COMPLAINANT_ANSWERED = "complainant_answered", _("The complainant answered online")  # R-P3
 
 
 class EmailStatus(models.TextChoices):
@@ -110,3 +112,76 @@ class Notification(models.Model):
         from .texts import render_message
 
         return render_message(self.kind, complaint_id=self.complaint_id, data=self.data)
+
+
+# ============================================================================ the outbox
+class NoticeChannel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+
+
+class NoticeStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Notice(models.Model):
+    """One message to someone who is not a user — a complainant (R-P4) — by SMS or e-mail.
+
+    The caller renders the text in the recipient's language and writes the row inside its own
+    transaction (`notifications.outbox.queue_notice`); it is sent after commit, retried with
+    backoff and, when sent, announced with `notifications.signals.notice_sent` (the
+    complainant's timeline records it). Nothing here knows what a complaint is: `complaint`
+    only names the row the notice is about, and `kind` is the caller's word for why."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=NoticeChannel)
+    to = models.CharField(_("to"), max_length=254)
+    language = models.CharField(_("language"), max_length=10)
+    kind = models.CharField(_("kind"), max_length=40)
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        verbose_name=_("complaint"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notices",
+    )
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    not_before = models.DateTimeField(_("not before"), default=timezone.now, help_text=_("SMS quiet hours."))
+    status = models.CharField(_("status"), max_length=10, choices=NoticeStatus, default=NoticeStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    parts = models.PositiveSmallIntegerField(
+        _("parts"), default=0, help_text=_("SMS messages the text was split into.")
+    )
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "not_before"], name="notice_pending", condition=Q(status="pending")),
+            models.Index(fields=["complaint", "created_at"], name="notice_complaint"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(channel__in=NoticeChannel.values), name="notice_channel_valid"),
+            models.CheckConstraint(condition=Q(status__in=NoticeStatus.values), name="notice_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=NoticeStatus.SENT) | Q(sent_at__isnull=False), name="notice_sent_has_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.kind} → {self.masked_to}"
+
+    @property
+    def masked_to(self) -> str:
+        from .outbox import mask_address
+
+        return mask_address(self.channel, self.to)

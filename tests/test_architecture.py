@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "complaints", "customers", "followups", "notifications", "helpdesk")
+APPS = ("accounts", "complaints", "customers", "followups", "notifications", "complainants", "helpdesk")
 
 # The project package's composition root: settings, URL and API wiring, WSGI/ASGI, the Celery
 # app. Their job is to import every app; an edge from them is not an app depending on another.

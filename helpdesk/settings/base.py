@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "complaints",
     "followups",
     "notifications",
+    "complainants",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,48 @@ CELERY_BEAT_SCHEDULE["monthly-summary"] = {
     "schedule": crontab(day_of_month=1, hour=7, minute=0),
 }
 HELPDESK_MONTHLY_SUMMARY_EMAIL = env.bool("HELPDESK_MONTHLY_SUMMARY_EMAIL", default=False)
+
+# --- the complainant's side (issue 12: R-P1 … R-P4) -------------------------------------
+# Public pages (no login): rate limits as "N/period" (s, m, h, d), per client address and per
+# contact; the challenge ("off", "on", or "auto": on for an office that received more than
+# HELPDESK_PUBLIC_FLOOD_PER_HOUR online complaints in the last hour).
+HELPDESK_PUBLIC_SUBMIT_RATE = env.str("HELPDESK_PUBLIC_SUBMIT_RATE", default="5/h")
+HELPDESK_PUBLIC_CONTACT_RATE = env.str("HELPDESK_PUBLIC_CONTACT_RATE", default="3/h")
+HELPDESK_PUBLIC_PAGE_RATE = env.str("HELPDESK_PUBLIC_PAGE_RATE", default="120/h")
+HELPDESK_PUBLIC_BAD_TOKEN_RATE = env.str("HELPDESK_PUBLIC_BAD_TOKEN_RATE", default="20/h")
+HELPDESK_PUBLIC_CHALLENGE = env.str("HELPDESK_PUBLIC_CHALLENGE", default="auto")
+HELPDESK_PUBLIC_FLOOD_PER_HOUR = env.int("HELPDESK_PUBLIC_FLOOD_PER_HOUR", default=30)
+HELPDESK_PUBLIC_PHOTOS = env.int("HELPDESK_PUBLIC_PHOTOS", default=3)  # photos per online complaint or addition
+HELPDESK_COMPLAINT_RETENTION_YEARS = env.int("HELPDESK_COMPLAINT_RETENTION_YEARS", default=3)  # the privacy notice
+HELPDESK_LINK_SECRET = env.str("HELPDESK_LINK_SECRET", default="")  # keys the private links; SECRET_KEY if empty
+# Notices to complainants (R-P4). SMS backends: "console" (log), "file" (HELPDESK_SMS_FILE_PATH),
+# "http" (a gateway: URL, credentials and body template as Chinese SMS gateways take them).
+HELPDESK_SMS_BACKEND = env.str("HELPDESK_SMS_BACKEND", default="console")
+HELPDESK_SMS_FILE_PATH = env.str("HELPDESK_SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms"))
+HELPDESK_SMS_GATEWAY_URL = env.str("HELPDESK_SMS_GATEWAY_URL", default="")
+HELPDESK_SMS_GATEWAY_USERNAME = env.str("HELPDESK_SMS_GATEWAY_USERNAME", default="")
+HELPDESK_SMS_GATEWAY_PASSWORD = env.str("HELPDESK_SMS_GATEWAY_PASSWORD", default="")
+HELPDESK_SMS_GATEWAY_BODY = env.str(
+    "HELPDESK_SMS_GATEWAY_BODY",
+    default='{"account": "{username}", "password": "{password}", "mobile": "{to}", "content": "{text}"}',
+)
+HELPDESK_SMS_GATEWAY_CONTENT_TYPE = env.str("HELPDESK_SMS_GATEWAY_CONTENT_TYPE", default="application/json")
+HELPDESK_SMS_GATEWAY_TIMEOUT = env.float("HELPDESK_SMS_GATEWAY_TIMEOUT", default=10)
+HELPDESK_SMS_MAX_CHARS = env.int("HELPDESK_SMS_MAX_CHARS", default=70)  # one SMS part (70 for Chinese text)
+HELPDESK_SMS_SIGNATURE = env.str("HELPDESK_SMS_SIGNATURE", default="")  # e.g. 【某某物業】; empty: translated default
+HELPDESK_SMS_QUIET_HOURS = env.str("HELPDESK_SMS_QUIET_HOURS", default="21:00-08:00")  # local time; empty: none
+# Complaints by e-mail (R-C1 online): the office they go to, and the IMAP mailbox beat polls
+# (imaps://user:password@host:993/INBOX; empty: no polling — pipe messages to `receive_email`).
+HELPDESK_EMAIL_INTAKE_OFFICE = env.str("HELPDESK_EMAIL_INTAKE_OFFICE", default="")
+HELPDESK_EMAIL_INTAKE_CATEGORY = env.str("HELPDESK_EMAIL_INTAKE_CATEGORY", default="other")
+HELPDESK_IMAP_URL = env.str("HELPDESK_IMAP_URL", default="")
+HELPDESK_IMAP_POLL_SECONDS = env.int("HELPDESK_IMAP_POLL_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE |= {
+    # notices whose task message was lost, or that waited for the end of the SMS quiet hours
+    "pending-notices": {"task": "notifications.tasks.deliver_pending_notices", "schedule": 60.0},
+    # complaints by e-mail (does nothing while HELPDESK_IMAP_URL is empty)
+    "poll-imap": {"task": "complainants.tasks.poll_imap", "schedule": float(HELPDESK_IMAP_POLL_SECONDS)},
+}
 
 # REST API (/api/v1/): session auth for the browser, tokens for integrations (managed by
 # managers in the admin), token clients rate-limited; one exception handler.
