@@ -7,6 +7,7 @@ transaction as the step, sent after commit, retried; when sent, recorded on the 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,14 @@ from .models import ComplainantAccess
 logger = logging.getLogger(__name__)
 
 KINDS = ("received", "replied", "progress", "solution_proposed", "resolved", "closed")
+
+# Every e-mail to the complainant carries the complaint's reference and private token in its
+# subject, "[#123 <token>]": a reply to it is added to that complaint (complainants/mail.py).
+SUBJECT_TAG = re.compile(r"\[#(\d+) ([A-Za-z0-9_-]{%d})\]" % tokens.TOKEN_LENGTH)
+
+
+def subject_tag(complaint: Complaint, token: str | None) -> str:
+    return f" [{complaint.reference} {token}]" if token else ""
 
 
 def kind_of(event: ComplaintEvent) -> str | None:
@@ -69,7 +78,9 @@ def sms_text(kind: str, *, reference: str, links: dict[str, str]) -> str:
     return f"{sign}{texts[kind] % params}".strip()
 
 
-def email_parts(kind: str, *, complaint: Complaint, event: ComplaintEvent | None, links: dict[str, str]):
+def email_parts(
+    kind: str, *, complaint: Complaint, event: ComplaintEvent | None, links: dict[str, str], token: str | None = None
+):
     subjects = {
         "received": _("We received your complaint %(ref)s"),
         "replied": _("A reply to your complaint %(ref)s"),
@@ -87,7 +98,7 @@ def email_parts(kind: str, *, complaint: Complaint, event: ComplaintEvent | None
         "message": event.note if event is not None and kind in ("replied", "progress", "solution_proposed") else "",
         **links,
     }
-    subject = subjects[kind] % {"ref": complaint.reference}
+    subject = subjects[kind] % {"ref": complaint.reference} + subject_tag(complaint, token)
     text = render_to_string("complainants/email/notice.txt", context)
     html = render_to_string("complainants/email/notice.html", context)
     return subject, text, html
@@ -123,7 +134,7 @@ def queue_for(
                 )
             )
         if access.notify_email and complaint.contact_email:
-            subject, text, html = email_parts(kind, complaint=complaint, event=event, links=links)
+            subject, text, html = email_parts(kind, complaint=complaint, event=event, links=links, token=token)
             written.append(
                 queue_notice(
                     channel=NoticeChannel.EMAIL,
