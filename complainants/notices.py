@@ -31,7 +31,7 @@ KINDS = ("received", "replied", "progress", "solution_proposed", "resolved", "cl
 
 # Every e-mail to the complainant carries the complaint's reference and private token in its
 # subject, "[#123 <token>]": a reply to it is added to that complaint (complainants/mail.py).
-SUBJECT_TAG = re.compile(r"\[#(\d+) ([A-Za-z0-9_-]{%d})\]" % tokens.TOKEN_LENGTH)
+SUBJECT_TAG = re.compile(r"\[#(\d+) ([A-Za-z0-9_-]{" + str(tokens.TOKEN_LENGTH) + r"})\]")
 
 
 def subject_tag(complaint: Complaint, token: str | None) -> str:
