@@ -27,7 +27,7 @@ from .models import ComplainantAccess
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("received", "replied", "progress", "solution_proposed", "resolved", "closed")
+KINDS = ("received", "replied", "progress", "solution_proposed", "resolved", "closed", "link")
 
 # Every e-mail to the complainant carries the complaint's reference and private token in its
 # subject, "[#123 <token>]": a reply to it is added to that complaint (complainants/mail.py).
@@ -74,6 +74,7 @@ def sms_text(kind: str, *, reference: str, links: dict[str, str]) -> str:
         "solution_proposed": _("A solution to your complaint %(ref)s awaits your answer: %(progress_url)s"),
         "resolved": _("Your complaint %(ref)s was handled. Are you satisfied? Tell us: %(questionnaire_url)s"),
         "closed": _("Your complaint %(ref)s is closed. Thank you. %(progress_url)s"),
+        "link": _("Your new private link to complaint %(ref)s: %(progress_url)s"),
     }
     return f"{sign}{texts[kind] % params}".strip()
 
@@ -88,6 +89,7 @@ def email_parts(
         "solution_proposed": _("A solution to your complaint %(ref)s awaits your answer"),
         "resolved": _("Your complaint %(ref)s was handled: are you satisfied?"),
         "closed": _("Your complaint %(ref)s is closed"),
+        "link": _("Your new private link to complaint %(ref)s"),
     }
     context: dict[str, Any] = {
         "kind": kind,
@@ -111,12 +113,14 @@ def queue_for(
     access: ComplainantAccess | None = None,
     event: ComplaintEvent | None = None,
     token: str | None = None,
+    force: bool = False,
 ) -> list[Notice]:
     """Write the notices of `kind` for `complaint` (SMS to a mobile, e-mail to an address, as
-    the complainant chose), in their language. Nothing if they stopped notices."""
+    the complainant chose), in their language. Nothing if they stopped notices, unless
+    `force` (a new private link they asked staff for)."""
     if access is None:
         access = ComplainantAccess.objects.filter(complaint=complaint).first()
-    if access is None or not access.notices_on or complaint.is_anonymous and not complaint.has_contact:
+    if access is None or not (access.notices_on or force):
         return []
     token = token or tokens.token_for(complaint)
     written = []

@@ -40,7 +40,7 @@ def _signature(complaint: Complaint, data: Data) -> str:
 SIGNED_FORMS = {"resolve_on_the_spot": DocumentKind.COMPLAINT_FORM, "record_callback": DocumentKind.VISIT_FORM}
 
 CALLS: dict[str, Callable[[Complaint, Any, Data], None]] = {
-    "claim": lambda c, actor, d: c.claim(actor=actor),
+    "claim": lambda c, actor, d: c.claim(actor=actor, note=d.get("note", "")),
     "reply": lambda c, actor, d: c.reply(actor=actor, note=d["note"]),
     "agree_reply_time": lambda c, actor, d: c.agree_reply_time(
         actor=actor, reply_due_at=d["reply_due_at"], note=d.get("note", "")

@@ -27,6 +27,7 @@ class ComplaintFilter(df.FilterSet):
     received_before = SafeIsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
     overdue = df.BooleanFilter(method="filter_overdue")
     search = df.CharFilter(method="filter_search", help_text="Text, phone number or #id.")
+    unclaimed = df.BooleanFilter(method="filter_unclaimed", help_text="Online complaints no agent has claimed yet.")
     # By id, never revealing whether the id exists: an unknown id and another office's id
     # both give an empty list (accounts.security.IdFilter).
     department = IdFilter("department_id")
@@ -54,6 +55,10 @@ class ComplaintFilter(df.FilterSet):
         q = Complaint.objects.overdue_q()
         return queryset.filter(q) if value else queryset.exclude(q)
 
+    def filter_unclaimed(self, queryset, name, value):
+        """True: online complaints waiting for an agent to claim them; False: the others."""
+        return queryset.filter(received_by__isnull=value)
+
     def filter_search(self, queryset, name, value):
         return queryset.filter(selectors.text_search_q(value)) if value.strip() else queryset
 
@@ -65,7 +70,17 @@ class CheckboxFilter(df.Filter):
 
 
 class ComplaintListForm(forms.Form):
-    field_order = ["q", "status", "channel", "escalation_level", "department", "overdue", "mine", "open_only"]
+    field_order = [
+        "q",
+        "status",
+        "channel",
+        "escalation_level",
+        "department",
+        "overdue",
+        "mine",
+        "unclaimed",
+        "open_only",
+    ]
 
 
 class ComplaintListFilter(ComplaintFilter):
@@ -89,6 +104,7 @@ class ComplaintListFilter(ComplaintFilter):
     )
     overdue = CheckboxFilter(label=_("Overdue only"), method="filter_overdue_only")
     mine = CheckboxFilter(label=_("Assigned to me"), method="filter_mine")
+    unclaimed = CheckboxFilter(label=_("Not claimed yet"), method="filter_unclaimed_only")
     open_only = CheckboxFilter(label=_("Open only"), method="filter_open_only")
     # not on the page
     search = received_after = received_before = None
@@ -100,6 +116,9 @@ class ComplaintListFilter(ComplaintFilter):
 
     def filter_overdue_only(self, queryset, name, value):
         return self.filter_overdue(queryset, name, True) if value else queryset
+
+    def filter_unclaimed_only(self, queryset, name, value):
+        return self.filter_unclaimed(queryset, name, True) if value else queryset
 
     def filter_mine(self, queryset, name, value):
         return queryset.filter(assignee=self.request.user) if value else queryset

@@ -273,6 +273,7 @@ class ClaimForm(ActionForm):
     """An online complaint nobody has claimed: the agent becomes its receiver."""
 
     action = "claim"
+    note = _note(required=False)
 
 
 class ReplyForm(ActionForm):

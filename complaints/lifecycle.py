@@ -176,7 +176,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 data={"reply_due_at": reply_due_at.isoformat()},
             )
 
-    def claim(self, *, actor: Staff) -> None:
+    def claim(self, *, actor: Staff, note: str = "") -> None:
         """An agent takes an online complaint nobody has claimed yet and becomes its receiver
         (and assignee). The claim is an event; a complaint claimed already cannot be claimed."""
         with self._transition("claim") as c:
@@ -196,6 +196,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 from_status=c.status,
                 from_level=c.escalation_level,
                 now=now,
+                note=note,
                 data=dict(data),
             )
 

@@ -21,7 +21,8 @@ from complaints import rules
 from complaints.choices import CallbackMethod, Channel, EscalationCause, EventKind, Status
 from complaints.forms import ACTION_FORMS
 from complaints.models import Category, Complaint, ComplaintEvent, Department
-from tests.api.helpers import LIST_URL, action_url, complaint_in, events_of, local_input, row
+from tests.api.helpers import LIST_URL, action_url, events_of, local_input, row
+from tests.api.helpers import complaint_in as _complaint_in
 from tests.factories import OfficeFactory, UserFactory, department
 
 pytestmark = pytest.mark.django_db
@@ -30,9 +31,20 @@ S = Status
 ROLES = ["agent", "supervisor", "department_handler", "manager", "customer_info", "viewer"]
 
 
+def complaint_in(status, actor, *, action: str = "", **kwargs) -> Complaint:
+    """A complaint in `status` as action `action` needs it: `claim` takes an online complaint
+    nobody has claimed yet (the others, one received by `actor`)."""
+    complaint = _complaint_in(status, actor, **kwargs)
+    if action == "claim":
+        Complaint.objects.filter(pk=complaint.pk).update(channel=Channel.ONLINE, received_by=None, assignee=None)
+        complaint.refresh_from_db()
+    return complaint
+
+
 # ------------------------------------------------------------------------ the tables
 # action -> (a status it is allowed in, the status after it with the input below, event kind)
 VALID = {
+    "claim": (S.RECEIVED, S.RECEIVED, EventKind.CLAIMED),
     "reply": (S.RECEIVED, S.IN_PROGRESS, EventKind.REPLIED),
     "agree_reply_time": (S.RECEIVED, S.IN_PROGRESS, EventKind.REPLY_TIME_AGREED),
     "resolve_on_the_spot": (S.RECEIVED, S.CLOSED, EventKind.RESOLVED_ON_THE_SPOT),
@@ -53,6 +65,7 @@ VALID = {
 
 # action -> a status it is not allowed in (add_note is allowed in every status: no 409).
 NOT_ALLOWED_IN = {
+    "claim": S.CLOSED,
     "reply": S.CLOSED,
     "agree_reply_time": S.SOLUTION_PROPOSED,
     "resolve_on_the_spot": S.HANDLING,
@@ -74,6 +87,7 @@ NOT_ALLOWED_IN = {
 _RECEIVERS = {"agent", "supervisor", "manager"}
 _WORKERS = _RECEIVERS | {"department_handler"}
 ALLOWED = {
+    "claim": _RECEIVERS,
     "reply": _WORKERS,
     "agree_reply_time": _RECEIVERS,
     "resolve_on_the_spot": _RECEIVERS,
@@ -106,6 +120,7 @@ def valid_input(name: str, x) -> dict:
     """A valid JSON body for action `name` (times on the minute, so the HTML form can send them too)."""
     now = timezone.now()
     return {
+        "claim": {"note": "I will call the owner this afternoon."},
         "reply": {"note": "We have called the lift company."},
         "agree_reply_time": {
             "reply_due_at": _minute(now + timedelta(hours=3)).isoformat(),
@@ -188,7 +203,7 @@ def test_every_action_is_covered_by_these_tables():
 def test_action_from_a_valid_status_answers_the_changed_complaint(session_client, x, name):
     status, after, kind = VALID[name]
     actor = x.users[prover(name)]
-    complaint = complaint_in(status, x.users["agent"])
+    complaint = complaint_in(status, x.users["agent"], action=name)
     before = len(events_of(complaint))
 
     response = post_action(session_client(actor), complaint, name, valid_input(name, x))
@@ -250,6 +265,7 @@ def _past(x):
 
 
 INVALID = [
+    ("claim", _set(note={"not": "a string"}), "note"),
     ("reply", _set(note=None), "note"),
     ("reply", _set(note="   "), "note"),
     ("agree_reply_time", _set(reply_due_at=None), "reply_due_at"),
@@ -299,7 +315,7 @@ def test_every_action_has_an_invalid_input_case():
 )
 def test_invalid_input_is_400_with_field_errors_and_changes_nothing(session_client, x, name, change, field):
     status = VALID[name][0]
-    complaint = complaint_in(status, x.users["agent"])
+    complaint = complaint_in(status, x.users["agent"], action=name)
     before, n_events = row(complaint), len(events_of(complaint))
 
     response = post_action(session_client(x.users[prover(name)]), complaint, name, change(valid_input(name, x), x))
@@ -330,8 +346,8 @@ def test_permission_matrix_matches_the_ui(client, session_client, x, name, role)
     """API 200 ↔ UI 302 and API 403 ↔ UI 403, for every action × role; a denial changes nothing
     and the same request by a role that may then succeeds."""
     status = VALID[name][0]
-    complaint = complaint_in(status, x.users["agent"])
-    twin = complaint_in(status, x.users["agent"])  # the same case, for the HTML form
+    complaint = complaint_in(status, x.users["agent"], action=name)
+    twin = complaint_in(status, x.users["agent"], action=name)  # the same case, for the HTML form
     data = valid_input(name, x)
     before, n_events = row(complaint), len(events_of(complaint))
     user = x.users[role]
@@ -355,7 +371,7 @@ def test_permission_matrix_matches_the_ui(client, session_client, x, name, role)
 # ---------------------------------------------------------------------------- 404
 @pytest.mark.parametrize("name", list(VALID))
 def test_unknown_complaint_is_404(session_client, x, name):
-    complaint_in(VALID[name][0], x.users["agent"])
+    complaint_in(VALID[name][0], x.users["agent"], action=name)
     unknown = (Complaint.objects.aggregate(top=Max("pk"))["top"] or 0) + 1000
 
     response = post_action(session_client(x.users[prover(name)]), unknown, name, valid_input(name, x))
@@ -367,7 +383,7 @@ def test_unknown_complaint_is_404(session_client, x, name):
 @pytest.mark.parametrize("name", list(VALID))
 def test_complaint_of_another_office_is_404_even_for_a_forbidden_role(session_client, x, make_user, other_office, name):
     outsider = make_user("agent", office_=other_office, username="outsider")
-    complaint = complaint_in(VALID[name][0], outsider)
+    complaint = complaint_in(VALID[name][0], outsider, action=name)
     before, n_events = row(complaint), len(events_of(complaint))
     forbidden = next(r for r in ROLES if r not in ALLOWED[name])  # e.g. viewer, customer_info, agent
 
@@ -398,7 +414,7 @@ def test_non_numeric_complaint_id_is_404(session_client, x, pk):
 @pytest.mark.parametrize("name", list(NOT_ALLOWED_IN))
 def test_action_in_a_status_that_does_not_allow_it_is_409(session_client, x, name):
     status = NOT_ALLOWED_IN[name]
-    complaint = complaint_in(status, x.users["agent"])
+    complaint = complaint_in(status, x.users["agent"], action=name)
     before, n_events = row(complaint), len(events_of(complaint))
 
     response = post_action(session_client(x.users[prover(name)]), complaint, name, valid_input(name, x))
@@ -448,8 +464,8 @@ COMPLAINT_FIELDS = [
 def test_api_action_writes_the_same_event_as_the_html_form(client, session_client, x, name):
     status = VALID[name][0]
     actor = x.users[prover(name)]
-    via_api = complaint_in(status, x.users["agent"])
-    via_form = complaint_in(status, x.users["agent"])
+    via_api = complaint_in(status, x.users["agent"], action=name)
+    via_form = complaint_in(status, x.users["agent"], action=name)
     data = valid_input(name, x)
 
     response = post_action(session_client(actor), via_api, name, data)

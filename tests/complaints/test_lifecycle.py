@@ -55,8 +55,18 @@ def ctx(agent, make_user):
     )
 
 
+def _unclaimed(complaint: Complaint) -> None:
+    """As an online complaint nobody has claimed yet (the row as the public form leaves it)."""
+    Complaint.objects.filter(pk=complaint.pk).update(channel=Channel.ONLINE, received_by=None, assignee=None)
+    complaint.refresh_from_db()
+
+
+# action name -> how the complaint must look before it (besides its status)
+SETUP = {"claim": _unclaimed}
+
 # action name -> (call with valid arguments, event kind, status after it from `status`)
 CALLS = {
+    "claim": (lambda c, x: c.claim(actor=x.actor), EventKind.CLAIMED, lambda s: s),
     "reply": (
         lambda c, x: c.reply(actor=x.actor, note="We are on it."),
         EventKind.REPLIED,
@@ -135,7 +145,7 @@ _OPEN = _WORKING | {S.RESOLVED, S.CALLBACK_DECLINED}
 # The statuses each action is meant to be possible in (SPEC R-C4 … R-C10), written out here
 # independently of rules.py so that a drift in the table is caught.
 EXPECTED_FROM = {
-    "reply": _WORKING,
+    "claim": _OPEN,    "reply": _WORKING,
     "agree_reply_time": {S.RECEIVED, S.IN_PROGRESS},
     "resolve_on_the_spot": {S.RECEIVED, S.IN_PROGRESS},
     "assign_department": _WORKING,
@@ -180,6 +190,7 @@ def test_closed_is_final():
 def test_valid_action_moves_the_complaint_and_writes_one_event(ctx, name, status):
     # given a complaint in a status the action is allowed in
     complaint = complaint_in(status, ctx.actor)
+    SETUP.get(name, lambda c: None)(complaint)
     before_events = events(complaint)
     call, kind, next_status = CALLS[name]
 
@@ -206,6 +217,7 @@ def test_valid_action_moves_the_complaint_and_writes_one_event(ctx, name, status
 def test_invalid_action_raises_and_changes_nothing(ctx, name, status):
     # given a complaint in a status the action is not allowed in
     complaint = complaint_in(status, ctx.actor)
+    SETUP.get(name, lambda c: None)(complaint)
     stored_before, events_before = row(complaint), events(complaint)
     call, _kind, _next = CALLS[name]
 
