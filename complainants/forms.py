@@ -3,10 +3,11 @@ rules are the intake method's and the lifecycle's (complainants/services.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -114,9 +115,10 @@ class OnlineComplaintForm(HoneypotMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.office = office
         self.needs_challenge = needs_challenge
-        self.fields["category"].queryset = Category.objects.filter(is_active=True, is_public=True)
-        self.fields["category"].empty_label = _("Choose a category")
-        self.fields["complainant_name"].max_length = NAME_MAX
+        category = cast(forms.ModelChoiceField, self.fields["category"])
+        category.queryset = Category.objects.filter(is_active=True, is_public=True)
+        category.empty_label = _("Choose a category")
+        cast(forms.CharField, self.fields["complainant_name"]).max_length = NAME_MAX
         self.fields["incident_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         self.fields["photos"].help_text = _("Up to %(n)s photos (JPEG or PNG); location data is removed.") % {
             "n": public_photo_limit()
@@ -133,7 +135,7 @@ class OnlineComplaintForm(HoneypotMixin, forms.ModelForm):
             self.challenge_question = challenge.question_of(self.data.get("challenge_token", ""))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not any(data.get(f) for f in ("contact_phone", "contact_email", "contact_wechat", "contact_qq")):
             if not data.get("is_anonymous"):
                 self.add_error("contact_phone", _("Give at least one way to reach you: mobile, e-mail, WeChat or QQ."))
@@ -148,7 +150,9 @@ class OnlineComplaintForm(HoneypotMixin, forms.ModelForm):
         """A new question (a rejected form is shown again with it)."""
         question, token = challenge.new()
         self.challenge_question = question
-        data = self.data.copy()
+        data = self.data.copy() if isinstance(self.data, QueryDict) else QueryDict(mutable=True)
+        if not isinstance(self.data, QueryDict):
+            data.update(dict(self.data))
         data[self.add_prefix("challenge_token")] = token
         data[self.add_prefix("challenge_answer")] = ""
         self.data = data
@@ -172,7 +176,7 @@ class AddInformationForm(HoneypotMixin):
     photos = PhotosField(required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not (data.get("note") or "").strip() and not data.get("photos"):
             raise ValidationError(_("Write what you want to add, or attach a photo."))
         return data

@@ -3,19 +3,23 @@
 `queue_notice` writes one `Notice` row inside the caller's transaction and, only after it
 commits, hands its id to the delivery task (the same broker rules as the staff e-mails:
 notifications/services.py). An SMS written during the quiet hours waits for their end
-(`not_before`); `deliver_pending_notices` (beat) sends it then.
+(`not_before`); `deliver_pending_notices` (beat) sends it then. `send_again` puts failed
+notices back (the admin's "Send again").
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
-from .models import Notice, NoticeChannel
+from .models import Notice, NoticeChannel, NoticeStatus
+from .services import publish
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -98,14 +102,32 @@ def queue_notice(
 
 
 def _enqueue(ids: list[int]) -> None:
-    """Hand the ids to the delivery task; a broker that is down leaves them pending for
-    `deliver_pending_notices` (never raised: the caller's work is committed)."""
-    from .services import BROKER_ERRORS, broker_backoff
+    """Hand the ids to the delivery task, after commit; a broker that is down (or slow) leaves
+    them pending for `deliver_pending_notices` (never raised: the caller's work is committed)."""
     from .tasks import deliver_notices
 
-    if broker_backoff.open():
-        return
-    try:
-        deliver_notices.delay(ids)
-    except BROKER_ERRORS:
-        broker_backoff.failed()
+    publish(deliver_notices, ids, what="notice(s)")
+
+
+def send_again(notice_ids: Iterable[int]) -> int:
+    """Put failed notices back in the outbox (the admin's "Send again"): pending again, their
+    attempts and last error kept (one more failure fails them again), an SMS not before the end
+    of the quiet hours. Those due are sent after commit; the others by `deliver_pending_notices`
+    at their time. Returns how many were put back."""
+    now = timezone.now()
+    sms_due = sms_not_before(now)
+    with transaction.atomic():
+        rows = list(
+            Notice.objects.select_for_update()
+            .filter(pk__in=list(notice_ids), status=NoticeStatus.FAILED)
+            .order_by("pk")
+            .values_list("pk", "channel")
+        )
+        Notice.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+            status=NoticeStatus.PENDING,
+            not_before=Case(When(channel=NoticeChannel.SMS, then=Value(sms_due)), default=Value(now)),
+        )
+        due = [pk for pk, channel in rows if channel != NoticeChannel.SMS or sms_due <= now]
+        if due:
+            transaction.on_commit(lambda: _enqueue(due), robust=True)
+    return len(rows)

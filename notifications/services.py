@@ -6,7 +6,8 @@ the caller, nor slows it: the request waits at most HELPDESK_BROKER_PUBLISH_WAIT
 broker (publishing runs in a background thread and fails at once on a refused connection: no
 connection retries, see the Celery settings), and after a failure this process does not try
 again for HELPDESK_BROKER_BACKOFF_SECONDS; the rows stay `pending` and
-`deliver_pending_emails` (Celery beat) sends them later.
+`deliver_pending_emails` (Celery beat) sends them later. `publish` is that hand-off, shared
+with the outbox of notices to complainants (notifications/outbox.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from typing import Protocol
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,8 +31,15 @@ from .models import Kind, Notification
 
 logger = logging.getLogger(__name__)
 
-ENQUEUE_CHUNK = 200  # notification ids per e-mail task message
+ENQUEUE_CHUNK = 200  # ids per task message
 BROKER_ERRORS = (BrokerOperationalError, ConnectionError, OSError)
+
+
+class _Task(Protocol):
+    """A Celery task that takes a list of ids (what `publish` hands them to)."""
+
+    def delay(self, ids: list[int], /) -> object: ...
+
 
 # (complaint_id, recipient ids, data) — one complaint's notifications in `notify_bulk`.
 Entry = tuple[int | None, Iterable[int], dict | None]
@@ -70,9 +79,9 @@ def notify_bulk(*, kind: str, entries: Iterable[Entry]) -> int:
 
 
 class _BrokerBackoff:
-    """After a failed publish, this process leaves e-mail to the periodic redelivery for
-    `HELPDESK_BROKER_BACKOFF_SECONDS` (0: always try) instead of asking the broker again on
-    every request. Thread-safe; per process (each web worker finds out for itself)."""
+    """After a failed publish, this process leaves delivery (staff e-mails and notices) to the
+    periodic redelivery for `HELPDESK_BROKER_BACKOFF_SECONDS` (0: always try) instead of asking
+    the broker again on every request. Thread-safe; per process (each web worker finds out for itself)."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -95,59 +104,61 @@ broker_backoff = _BrokerBackoff()
 
 
 def _enqueue(notification_ids: list[int]) -> None:
-    """Hand the ids to the e-mail task. Runs after commit: a broker error is only logged
-    (the rows stay pending and `deliver_pending_emails` picks them up), never raised.
+    """Hand the ids to the e-mail task, after commit (see `publish`)."""
+    from .tasks import deliver_emails
+
+    publish(deliver_emails, notification_ids, what="notification e-mail(s)")
+
+
+def publish(task: _Task, ids: list[int], *, what: str) -> None:
+    """Hand `ids` to `task` (its `delay`, ENQUEUE_CHUNK ids per message). Runs after commit: a
+    broker error is only logged (the rows stay pending and the task's periodic redelivery picks
+    them up), never raised. `what` names the rows in the log ("notice(s)").
 
     The request waits at most HELPDESK_BROKER_PUBLISH_WAIT seconds for the broker: the
     message is published from a background thread, and a broker slower than that (hung,
     unreachable host) counts as down. 0: publish inline (the unit tests)."""
     if broker_backoff.open():
-        logger.info(
-            "Broker unavailable a moment ago: e-mail for %d notification(s) left to the periodic redelivery",
-            len(notification_ids),
-        )
+        logger.info("Broker unavailable a moment ago: %d %s left to the periodic redelivery", len(ids), what)
         return
     wait = float(getattr(settings, "HELPDESK_BROKER_PUBLISH_WAIT", 0) or 0)
     if wait <= 0:
-        _publish(notification_ids)
+        _publish(task, ids, what)
         return
-    publisher = threading.Thread(target=_publish_in_background, args=(notification_ids,), daemon=True)
+    publisher = threading.Thread(target=_publish_in_background, args=(task, ids, what), daemon=True)
     publisher.start()
     publisher.join(wait)
     if publisher.is_alive():
         broker_backoff.failed()
         logger.warning(
-            "The broker did not answer within %.2f s: e-mail for %d notification(s) is left to the periodic"
-            " redelivery unless the broker answers after all",
+            "The broker did not answer within %.2f s: %d %s left to the periodic redelivery"
+            " unless the broker answers after all",
             wait,
-            len(notification_ids),
+            len(ids),
+            what,
         )
 
 
-def _publish_in_background(notification_ids: list[int]) -> None:
+def _publish_in_background(task: _Task, ids: list[int], what: str) -> None:
     try:
-        if _publish(notification_ids):
+        if _publish(task, ids, what):
             broker_backoff.reset()  # it answered after all (a slow first connection)
     except Exception:
         broker_backoff.failed()
-        logger.exception("Could not enqueue e-mail for %d notification(s)", len(notification_ids))
+        logger.exception("Could not enqueue %d %s", len(ids), what)
 
 
-def _publish(notification_ids: list[int]) -> bool:
-    """Publish the e-mail task messages in chunks; on a broker error the rest stay pending
-    (no second attempt on a broker that just failed). True when everything was published."""
-    from .tasks import deliver_emails
-
-    for start in range(0, len(notification_ids), ENQUEUE_CHUNK):
-        chunk = notification_ids[start : start + ENQUEUE_CHUNK]
+def _publish(task: _Task, ids: list[int], what: str) -> bool:
+    """Publish the task messages in chunks; on a broker error the rest stay pending (no second
+    attempt on a broker that just failed). True when everything was published."""
+    for start in range(0, len(ids), ENQUEUE_CHUNK):
+        chunk = ids[start : start + ENQUEUE_CHUNK]
         try:
-            deliver_emails.delay(chunk)
+            task.delay(chunk)
         except BROKER_ERRORS as exc:
             broker_backoff.failed()
             logger.warning(
-                "Could not enqueue e-mail for %d notification(s), left pending for the periodic redelivery: %s",
-                len(notification_ids) - start,
-                exc,
+                "Could not enqueue %d %s, left pending for the periodic redelivery: %s", len(ids) - start, what, exc
             )
             return False
     return True
