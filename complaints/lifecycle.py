@@ -555,7 +555,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
         questionnaire or reply the complainant answered themselves (no actor)."""
         if method not in CallbackMethod.values:
             raise ValidationError({"method": _("Choose how the call-back was made.")})
-        if rating is not None and not (isinstance(rating, int) and 1 <= rating <= 5):
+        if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5):
             raise ValidationError({"rating": _("Choose a rating from 1 to 5.")})
         with self._transition("record_callback") as c:
             now = timezone.now()

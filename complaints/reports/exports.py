@@ -25,7 +25,9 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
 }
 FORMATS = tuple(CONTENT_TYPES)
-PCT_FORMAT, HOURS_FORMAT = "0.0", "0.00"  # datetimes get a date format from openpyxl itself
+PCT_FORMAT, HOURS_FORMAT, RATING_FORMAT = "0.0", "0.00", "0.0"  # datetimes get a date format from openpyxl
+# The number format of each kind of figure (figures.labels.HEADLINE); counts have none.
+KIND_FORMATS = {"pct": PCT_FORMAT, "hours": HOURS_FORMAT, "rating": RATING_FORMAT}
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 3  # the data starts below the header
 
 
@@ -38,8 +40,8 @@ class Table:
     header: list
     rows: list[list] = field(default_factory=list)
     total: list | None = None
-    formats: dict[int, str] = field(default_factory=dict)  # column index -> number format
-    row_formats: list[str | None] | None = None  # per row, for the figure columns (headline)
+    kinds: dict[int, str] = field(default_factory=dict)  # column index -> kind of figure (KIND_FORMATS)
+    row_kinds: list[str | None] | None = None  # per row, for the figure columns (headline)
     widths: list[int] | None = None
     in_csv: bool = True
 
@@ -65,8 +67,8 @@ def scope_note(figures: MonthlyFigures) -> str:
     return " · ".join(str(p) for p in parts)
 
 
-def _kind_format(kind: str) -> str | None:
-    return {"pct": PCT_FORMAT, "hours": HOURS_FORMAT}.get(kind)
+def kind_format(kind: str | None) -> str | None:
+    return KIND_FORMATS.get(kind) if kind else None
 
 
 def change(current, previous):
@@ -83,7 +85,7 @@ def _breakdown_table(key: str, title_: str, first: str, block: Breakdown, total_
         header=[first, *[label for _k, label in BREAKDOWN_COLUMNS]],
         rows=[[row["label"], *[row[c] for c in columns]] for row in block["rows"]],
         total=[total_label, *[block["total"][c] for c in columns]],
-        formats={len(columns): PCT_FORMAT},
+        kinds={len(columns): "pct"},
     )
 
 
@@ -99,7 +101,7 @@ def tables(figures: MonthlyFigures) -> list[Table]:
                 [row["label"], row["current"], row["previous"], change(row["current"], row["previous"])]
                 for row in figures["headline"]
             ],
-            row_formats=[_kind_format(row["kind"]) for row in figures["headline"]],
+            row_kinds=[row["kind"] for row in figures["headline"]],
             widths=[46, 14, 14, 12],
         )
     ]
@@ -143,9 +145,10 @@ def tables(figures: MonthlyFigures) -> list[Table]:
             title=_("Per agent"),
             header=[_("Agent"), *[label for _k, label in AGENT_COLUMNS]],
             rows=[[row["label"], *[row[c] for c in agent_columns]] for row in figures["agents"]],
-            formats={
-                agent_columns.index("reply_compliance_pct") + 1: PCT_FORMAT,
-                agent_columns.index("callback_satisfaction_pct") + 1: PCT_FORMAT,
+            kinds={
+                agent_columns.index("reply_compliance_pct") + 1: "pct",
+                agent_columns.index("callback_satisfaction_pct") + 1: "pct",
+                agent_columns.index("rating_average") + 1: "rating",
             },
         )
     )
@@ -155,7 +158,7 @@ def tables(figures: MonthlyFigures) -> list[Table]:
             title=_("Last 12 months"),
             header=[_("Month"), _("Received"), _("Closed"), _("Compliance (%)")],
             rows=[[t["label"], t["received"], t["closed"], t["reply_compliance_pct"]] for t in figures["trend"]],
-            formats={3: PCT_FORMAT},
+            kinds={3: "pct"},
         )
     )
     if figures["complaints"] is not None:
@@ -286,15 +289,16 @@ def _build_xlsx(figures: MonthlyFigures) -> bytes:
             cell.font, cell.fill, cell.border, cell.alignment = header_font, header_fill, header_border, wrap
             header.append(cell)
         ws.append(header)
-        row_formats = table.row_formats
+        row_kinds = table.row_kinds
+        column_formats = {c: kind_format(kind) for c, kind in table.kinds.items()}
         texts: dict = {}
         for r, row in enumerate(table.rows):
             values = [_plain(v, texts) for v in row]
-            number_format = row_formats[r] if row_formats else None
-            if number_format or table.formats:
+            number_format = kind_format(row_kinds[r]) if row_kinds else None
+            if number_format or table.kinds:
                 cells = []
                 for c, value in enumerate(values):
-                    fmt = table.formats.get(c) or (number_format if c and number_format else None)
+                    fmt = column_formats.get(c) or (number_format if c and number_format else None)
                     if fmt and value is not None:
                         cell = WriteOnlyCell(ws, value=value)
                         cell.number_format = fmt
@@ -308,8 +312,8 @@ def _build_xlsx(figures: MonthlyFigures) -> bytes:
             for c, value in enumerate(table.total):
                 cell = WriteOnlyCell(ws, value=_plain(value))
                 cell.font = total_font
-                if table.formats.get(c) and value is not None:
-                    cell.number_format = table.formats[c]
+                if column_formats.get(c) and value is not None:
+                    cell.number_format = column_formats[c]
                 cells.append(cell)
             ws.append(cells)
 

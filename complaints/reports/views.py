@@ -18,27 +18,25 @@ from . import exports
 from .figures import MonthlyFigures, monthly_figures
 from .forms import SummaryFilterForm
 
-_KINDS = {exports.PCT_FORMAT: "pct", exports.HOURS_FORMAT: "hours"}
-
 
 def display_tables(figures: MonthlyFigures) -> dict[str, dict]:
     """The views of the summary as the files lay them out (exports.tables), each cell with
-    its kind (pct, hours) for the template."""
+    its kind (pct, hours, rating) for the template."""
     out = {}
     for table in exports.tables(figures):
 
-        def cells(row, row_format=None, *, table=table):
+        def cells(row, row_kind=None, *, table=table):
             return [
                 {
                     "value": value,
-                    "kind": _KINDS.get(table.formats.get(i) or (row_format if i else None)),
+                    "kind": table.kinds.get(i) or (row_kind if i else None),
                     "num": isinstance(value, int | float) and not isinstance(value, bool),
                 }
                 for i, value in enumerate(row)
             ]
 
-        row_formats = table.row_formats or [None] * len(table.rows)
-        rows = [cells(row, fmt) for row, fmt in zip(table.rows, row_formats, strict=True)]
+        row_kinds = table.row_kinds or [None] * len(table.rows)
+        rows = [cells(row, kind) for row, kind in zip(table.rows, row_kinds, strict=True)]
         total = cells(table.total) if table.total else None
         numeric = [
             i > 0 and all(r[i]["num"] or r[i]["value"] is None for r in [*rows, *([total] if total else [])])

@@ -145,7 +145,8 @@ _OPEN = _WORKING | {S.RESOLVED, S.CALLBACK_DECLINED}
 # The statuses each action is meant to be possible in (SPEC R-C4 … R-C10), written out here
 # independently of rules.py so that a drift in the table is caught.
 EXPECTED_FROM = {
-    "claim": _OPEN,    "reply": _WORKING,
+    "claim": _OPEN,
+    "reply": _WORKING,
     "agree_reply_time": {S.RECEIVED, S.IN_PROGRESS},
     "resolve_on_the_spot": {S.RECEIVED, S.IN_PROGRESS},
     "assign_department": _WORKING,

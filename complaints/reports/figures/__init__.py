@@ -13,7 +13,13 @@ Definitions (all in settings.TIME_ZONE local time):
   month's complaints that were replied to, or whose reply time has passed by `now`.
 - Escalations and call-backs are counted from the event log, by the time of the event: an
   escalation is any event whose level rises (to_level > from_level), its cause in
-  data["escalation_cause"]; a call-back is a `callback_recorded` event, data["satisfied"].
+  data["escalation_cause"]; a call-back is a `callback_recorded` event, data["satisfied"];
+  it was answered online by the complainant when data["via"] is present (by staff
+  otherwise), and rated when data["rating"] is 1–5 (the average is that of the rated ones,
+  to one decimal).
+- Per agent: the complaints they received (`received_by`) and the call-backs of those
+  complaints; complaints nobody has claimed yet (online, `received_by` NULL) are one row,
+  "Not claimed yet".
 - A repeat complainant has two or more complaints in the month: the same linked customer or,
   for complaints not linked to a customer, the same phone number (anonymous ones left out).
 
@@ -47,11 +53,23 @@ from helpdesk.dates import last_complete_month as previous_month
 from ...choices import Channel
 from ...models import Complaint, Department
 from ...selectors import complaints_visible_to
-from .counts import CURRENT, PREVIOUS, breakdown, count_aggregates, empty_counts, finish_counts, pct
+from .counts import (
+    CURRENT,
+    PREVIOUS,
+    RATINGS,
+    breakdown,
+    callback_figures,
+    count_aggregates,
+    empty_callbacks,
+    empty_counts,
+    finish_counts,
+)
 from .labels import (
     AGENT_COLUMNS,
     BREAKDOWN_COLUMNS,
     HEADLINE,
+    UNCLAIMED,
+    agent_label,
     catalogue_name,
     cause_label,
     channel_label,
@@ -264,17 +282,11 @@ def _monthly_figures(
     headline[CURRENT].update(repeat_complainants=repeat["cur_people"], repeat_complaints=repeat["cur_complaints"])
     headline[PREVIOUS].update(repeat_complainants=repeat["prev_people"], repeat_complaints=repeat["prev_complaints"])
 
-    # 5. escalations and call-backs from the event log, both months, per level/cause/agent
+    # 5. escalations and call-backs (answered online or by staff, ratings) from the event log,
+    # both months, per level/cause/agent
     escalations, callbacks, agent_callbacks = event_figures(base, prev_start=prev_start, start=start, end=end)
     for p in (CURRENT, PREVIOUS):
-        esc = escalations[p]
-        cb = callbacks[p]
-        headline[p].update(
-            escalations=sum(esc["by_level"].values()),
-            callbacks=cb["total"],
-            callbacks_satisfied=cb["satisfied"],
-            callback_satisfaction_pct=pct(cb["satisfied"], cb["total"]),
-        )
+        headline[p].update(escalations=sum(escalations[p]["by_level"].values()), **callback_figures(callbacks[p]))
 
     counts = count_aggregates(closed_q=closed_current, now=now)
 
@@ -326,45 +338,45 @@ def _monthly_figures(
         order=lambda r: r["escalation_level"],
     )
 
-    # 11. per agent (received_by), with the call-backs of their complaints
-    agents: dict[int, dict] = {}
+    # 11. per agent (received_by), with the call-backs of their complaints; the complaints
+    # nobody has claimed yet (received_by NULL) are one row of their own
+    agents: dict[int | None, dict] = {}
     agent_rows = current.values(
         "received_by_id", "received_by__username", "received_by__first_name", "received_by__last_name"
     ).annotate(**counts)
     for row in agent_rows:
         agents[row["received_by_id"]] = {
             "user_id": row["received_by_id"],
-            "label": person_label(
-                row["received_by__first_name"], row["received_by__last_name"], row["received_by__username"]
+            "label": agent_label(
+                row["received_by_id"],
+                row["received_by__first_name"],
+                row["received_by__last_name"],
+                row["received_by__username"],
             ),
             **finish_counts({k: row[k] for k in counts}),
-            "callbacks": 0,
-            "callbacks_satisfied": 0,
         }
     # 12. the names of agents with call-backs this month but no complaint received in it (always
     # run, so that the number of queries does not depend on the data)
-    missing = sorted(set(agent_callbacks) - set(agents)) or [0]
+    missing = sorted({pk for pk in agent_callbacks if pk is not None} - set(agents)) or [0]
     names = {
         pk: person_label(first, last, username)
         for pk, username, first, last in get_user_model()
         .objects.filter(pk__in=missing)
         .values_list("pk", "username", "first_name", "last_name")
     }
-    for user_id, cb in agent_callbacks.items():
-        entry = agents.setdefault(
+    for user_id in agent_callbacks:
+        agents.setdefault(
             user_id,
             {
                 "user_id": user_id,
-                "label": names.get(user_id, f"#{user_id}"),
+                "label": UNCLAIMED if user_id is None else names.get(user_id, f"#{user_id}"),
                 **empty_counts(),
-                "callbacks": 0,
-                "callbacks_satisfied": 0,
             },
         )
-        entry["callbacks"], entry["callbacks_satisfied"] = cb["total"], cb["satisfied"]
-    for entry in agents.values():
-        entry["callback_satisfaction_pct"] = pct(entry["callbacks_satisfied"], entry["callbacks"])
-    agent_list = sorted(agents.values(), key=lambda r: (-r["received"], str(r["label"])))
+    for user_id, entry in agents.items():
+        entry.update(callback_figures(agent_callbacks.get(user_id) or empty_callbacks()))
+    # the agents by complaints received, then name; the complaints not claimed yet last
+    agent_list = sorted(agents.values(), key=lambda r: (r["user_id"] is None, -r["received"], str(r["label"])))
 
     # 13. the trend of the last 12 months, one GROUP BY local month
     trend = trend_of(base, month=month, now=now, tz=tz)
@@ -437,6 +449,20 @@ def _monthly_figures(
             "total": headline[CURRENT]["callbacks"],
             "satisfied": headline[CURRENT]["callbacks_satisfied"],
             "satisfaction_pct": headline[CURRENT]["callback_satisfaction_pct"],
+        },
+        "ratings": {
+            "online": headline[CURRENT]["callbacks_online"],
+            "by_staff": headline[CURRENT]["callbacks_by_staff"],
+            "rated": headline[CURRENT]["callbacks_rated"],
+            "average": headline[CURRENT]["rating_average"],
+            "distribution": [
+                {
+                    "rating": r,
+                    "count": headline[CURRENT][f"rated_{r}"],
+                    "previous": headline[PREVIOUS][f"rated_{r}"],
+                }
+                for r in RATINGS
+            ],
         },
         "repeat": {
             "complainants": headline[CURRENT]["repeat_complainants"],

@@ -4,6 +4,7 @@ figures derived from them, and the breakdowns (one GROUP BY each)."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Q
 
@@ -11,6 +12,7 @@ from ...choices import CloseReason
 from .types import Breakdown
 
 CURRENT, PREVIOUS = 0, 1  # the periods of a query over both months
+RATINGS = (1, 2, 3, 4, 5)  # the complainant's rating of a call-back (event_data.RATING), 5 is best
 
 CLOSE_REASON_KEYS = {
     CloseReason.ON_THE_SPOT: "closed_on_the_spot",
@@ -22,6 +24,34 @@ CLOSE_REASON_KEYS = {
 
 def pct(part, whole) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
+
+
+def average(total: int, n: int) -> float | None:
+    """total / n to one decimal, halves rounded up (13 / 4 = 3.25 → 3.3); None when n is 0."""
+    if not n:
+        return None
+    return float((Decimal(total) / Decimal(n)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def empty_callbacks() -> dict:
+    """The call-back counts of a month or an agent, as event_figures adds them up."""
+    return {"total": 0, "satisfied": 0, "online": 0, **{f"rated_{r}": 0 for r in RATINGS}}
+
+
+def callback_figures(cb: dict) -> dict:
+    """The call-back figures (headline and agent keys) from the counts of empty_callbacks():
+    plain arithmetic on the aggregated numbers, the average rating from its distribution."""
+    rated = sum(cb[f"rated_{r}"] for r in RATINGS)
+    return {
+        "callbacks": cb["total"],
+        "callbacks_satisfied": cb["satisfied"],
+        "callback_satisfaction_pct": pct(cb["satisfied"], cb["total"]),
+        "callbacks_online": cb["online"],
+        "callbacks_by_staff": cb["total"] - cb["online"],
+        "callbacks_rated": rated,
+        "rating_average": average(sum(r * cb[f"rated_{r}"] for r in RATINGS), rated),
+        **{f"rated_{r}": cb[f"rated_{r}"] for r in RATINGS},
+    }
 
 
 def count_aggregates(*, closed_q: Q, now: datetime) -> dict:

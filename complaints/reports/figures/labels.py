@@ -13,7 +13,8 @@ from customers.models import Tier
 from ...choices import Channel, EscalationCause, EscalationLevel
 
 # (key, label, kind): the headline figures, in the order every presenter shows them.
-# kind: "count", "pct" (a percentage, None when there is nothing to measure) or "hours".
+# kind: "count", "pct" (a percentage, None when there is nothing to measure), "hours" or
+# "rating" (an average 1–5 rating to one decimal, None when no call-back was rated).
 HEADLINE = [
     ("received", _("Complaints received"), "count"),
     ("closed", _("Closed by the end of the month"), "count"),
@@ -34,6 +35,15 @@ HEADLINE = [
     ("callbacks", _("Call-backs recorded"), "count"),
     ("callbacks_satisfied", _("Call-backs with a satisfied complainant"), "count"),
     ("callback_satisfaction_pct", _("Call-back satisfaction (%)"), "pct"),
+    ("callbacks_online", _("Call-backs answered online by the complainant"), "count"),
+    ("callbacks_by_staff", _("Call-backs recorded by staff"), "count"),
+    ("callbacks_rated", _("Call-backs with a rating"), "count"),
+    ("rating_average", _("Average rating (1–5, 5 is best)"), "rating"),
+    ("rated_5", _("Rated 5 (best)"), "count"),
+    ("rated_4", _("Rated 4"), "count"),
+    ("rated_3", _("Rated 3"), "count"),
+    ("rated_2", _("Rated 2"), "count"),
+    ("rated_1", _("Rated 1 (worst)"), "count"),
     ("repeat_complainants", _("Repeat complainants (two or more complaints)"), "count"),
     ("repeat_complaints", _("Complaints from repeat complainants"), "count"),
 ]
@@ -65,7 +75,11 @@ AGENT_COLUMNS = [
     ("callbacks", _("Call-backs")),
     ("callbacks_satisfied", _("Satisfied")),
     ("callback_satisfaction_pct", _("Satisfaction (%)")),
+    ("callbacks_rated", _("Ratings")),
+    ("rating_average", _("Average rating")),
 ]
+
+UNCLAIMED = _("Not claimed yet")  # the per-agent row of the complaints without a receiver
 
 catalogue_name = lazy(gettext, str)  # seeded category/department names are in the catalogue
 
@@ -91,3 +105,11 @@ def tier_label(tier):
 def person_label(first: str, last: str, username: str) -> str:
     full = f"{first} {last}".strip()
     return full or username
+
+
+def agent_label(user_id: int | None, first: str | None, last: str | None, username: str | None):
+    """An agent's name; the row of complaints nobody has claimed yet (received_by NULL: online
+    complaints waiting in their office's queue) is named as such."""
+    if user_id is None:
+        return UNCLAIMED
+    return person_label(first or "", last or "", username or "")

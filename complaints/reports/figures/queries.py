@@ -13,8 +13,8 @@ from django.utils import timezone
 from helpdesk.dates import add_months, month_bounds, month_label
 
 from ...choices import Channel, CloseReason, EventKind, Status
-from ...event_data import ESCALATION_CAUSE, SATISFIED
-from .counts import CURRENT, PREVIOUS, pct
+from ...event_data import ESCALATION_CAUSE, RATING, SATISFIED, VIA
+from .counts import CURRENT, PREVIOUS, RATINGS, empty_callbacks, pct
 from .labels import catalogue_name
 from .types import ComplaintRow, TrendMonth
 
@@ -23,10 +23,19 @@ TREND_MONTHS = 12
 
 def event_figures(base, *, prev_start, start, end):
     """One GROUP BY over the events of both months that raise the level or record a
-    call-back, joined to the (scoped) complaints."""
+    call-back, joined to the (scoped) complaints. Each call-back group also counts, by
+    conditional aggregates, the call-backs the complainant answered online (data["via"]
+    present) and those rated 1, 2 … 5 (data["rating"], a JSON number compared exactly: a
+    value outside 1–5 is not a rating); the average is derived from that distribution."""
     cb_kind = EventKind.CALLBACK_RECORDED
     is_callback = Q(events__kind=cb_kind)
     is_escalation = Q(events__to_level__gt=F("events__from_level"))
+    # read only on the call-back rows (callback=1): every event of such a group is a call-back
+    callback_counts = {
+        "satisfied": Count("events__id", filter=Q(**{f"events__data__{SATISFIED}": True})),
+        "online": Count("events__id", filter=Q(events__data__has_key=VIA)),
+        **{f"rated_{r}": Count("events__id", filter=Q(**{f"events__data__{RATING}": r})) for r in RATINGS},
+    }
     rows = (
         base.filter(
             Q(
@@ -46,15 +55,13 @@ def event_figures(base, *, prev_start, start, end):
             cause=KeyTextTransform(ESCALATION_CAUSE, "events__data"),
             agent=F("received_by_id"),  # named afterwards: narrow GROUP BY keys keep the sort in memory
         )
-        .annotate(
-            n=Count("events__id"), satisfied=Count("events__id", filter=Q(**{f"events__data__{SATISFIED}": True}))
-        )
+        .annotate(n=Count("events__id"), **callback_counts)
     )
     escalations: dict[int, dict[str, dict]] = {
         p: {"by_level": {}, "by_cause": {}, "by_level_cause": {}} for p in (CURRENT, PREVIOUS)
     }
-    callbacks = {p: {"total": 0, "satisfied": 0} for p in (CURRENT, PREVIOUS)}
-    agent_callbacks: dict[int, dict] = {}
+    callbacks = {p: empty_callbacks() for p in (CURRENT, PREVIOUS)}
+    agent_callbacks: dict[int | None, dict] = {}  # None: complaints nobody has claimed yet
     for row in rows:
         p = row["period"]
         if row["escalation"]:
@@ -64,12 +71,13 @@ def event_figures(base, *, prev_start, start, end):
             esc["by_cause"][cause] = esc["by_cause"].get(cause, 0) + row["n"]
             esc["by_level_cause"][(level, cause)] = esc["by_level_cause"].get((level, cause), 0) + row["n"]
         if row["callback"]:
-            callbacks[p]["total"] += row["n"]
-            callbacks[p]["satisfied"] += row["satisfied"]
+            entries = [callbacks[p]]
             if p == CURRENT:
-                entry = agent_callbacks.setdefault(row["agent"], {"total": 0, "satisfied": 0})
+                entries.append(agent_callbacks.setdefault(row["agent"], empty_callbacks()))
+            for entry in entries:
                 entry["total"] += row["n"]
-                entry["satisfied"] += row["satisfied"]
+                for key in ("satisfied", "online", *(f"rated_{r}" for r in RATINGS)):
+                    entry[key] += row[key]
     return escalations, callbacks, agent_callbacks
 
 

@@ -1,7 +1,8 @@
 """The shape of what `monthly_figures` returns: a plain dict at run time (the templates,
 exports and tests read it as figures["headline"]), declared here for readers and type
 checkers. Labels are translatable (lazy) strings; "pct" figures are None when there is
-nothing to measure, "hours" figures when there is no duration."""
+nothing to measure, "hours" figures when there is no duration, "rating" figures (an average
+1–5 rating) when no call-back was rated."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ Label: TypeAlias = "str | Promise"  # a translatable (usually lazy) string
 Counts = dict[str, Any]
 """A row of figures: the keys of labels.BREAKDOWN_COLUMNS (a breakdown row or total) or of
 labels.HEADLINE (the headline of a month), with "key" and "label" on a breakdown row and
-"user_id" and "label" on an agent's."""
+"user_id" (None: the complaints not claimed yet) and "label" on an agent's."""
 
 
 class Period(TypedDict):
@@ -34,7 +35,7 @@ class Filters(TypedDict):
 class HeadlineRow(TypedDict):
     key: str
     label: Label
-    kind: str  # "count", "pct" or "hours"
+    kind: str  # "count", "pct", "hours" or "rating"
     current: int | float | None
     previous: int | float | None
 
@@ -109,6 +110,23 @@ class Callbacks(TypedDict):
     satisfaction_pct: float | None
 
 
+class RatingCount(TypedDict):
+    rating: int  # 1 … 5, 5 is best
+    count: int  # call-backs of the month rated so
+    previous: int  # … of the month before
+
+
+class Ratings(TypedDict):
+    """The call-backs of the month: answered online by the complainant (event data "via") or
+    recorded by staff, and the complainants' 1–5 ratings (from either)."""
+
+    online: int
+    by_staff: int
+    rated: int
+    average: float | None  # one decimal; None when none was rated
+    distribution: list[RatingCount]  # 1 … 5
+
+
 class Repeat(TypedDict):
     complainants: int
     complaints: int
@@ -162,6 +180,7 @@ class MonthlyFigures(TypedDict):
     by_level: Breakdown
     escalations: Escalations
     callbacks: Callbacks
+    ratings: Ratings
     repeat: Repeat
     agents: list[Counts]
     trend: list[TrendMonth]
