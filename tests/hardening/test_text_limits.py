@@ -23,7 +23,13 @@ from tests.hardening.cases import api_intake_body, html_cases
 
 pytestmark = pytest.mark.django_db
 
-SYSTEM_TEXT = {("notifications", "notification", "email_last_error")}  # written by the system only
+# written by the system only (a notice's text is rendered from templates, never typed in)
+SYSTEM_TEXT = {
+    ("notifications", "notification", "email_last_error"),
+    ("notifications", "notice", "body"),
+    ("notifications", "notice", "body_html"),
+    ("notifications", "notice", "last_error"),
+}
 
 # The forms and serializers that write each limited model field: form field → model field.
 AGREE = [
