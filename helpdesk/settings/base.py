@@ -211,11 +211,12 @@ HELPDESK_SMS_FILE_PATH = env.str("HELPDESK_SMS_FILE_PATH", default=str(BASE_DIR 
 HELPDESK_SMS_GATEWAY_URL = env.str("HELPDESK_SMS_GATEWAY_URL", default="")
 HELPDESK_SMS_GATEWAY_USERNAME = env.str("HELPDESK_SMS_GATEWAY_USERNAME", default="")
 HELPDESK_SMS_GATEWAY_PASSWORD = env.str("HELPDESK_SMS_GATEWAY_PASSWORD", default="")
-HELPDESK_SMS_GATEWAY_BODY = env.str(
-    "HELPDESK_SMS_GATEWAY_BODY",
-    default='{"account": "{username}", "password": "{password}", "mobile": "{to}", "content": "{text}"}',
+# empty (as compose passes an unset variable) means the default
+HELPDESK_SMS_GATEWAY_BODY = (
+    env.str("HELPDESK_SMS_GATEWAY_BODY", default="")
+    or '{"account": "{username}", "password": "{password}", "mobile": "{to}", "content": "{text}"}'
 )
-HELPDESK_SMS_GATEWAY_CONTENT_TYPE = env.str("HELPDESK_SMS_GATEWAY_CONTENT_TYPE", default="application/json")
+HELPDESK_SMS_GATEWAY_CONTENT_TYPE = env.str("HELPDESK_SMS_GATEWAY_CONTENT_TYPE", default="") or "application/json"
 HELPDESK_SMS_GATEWAY_TIMEOUT = env.float("HELPDESK_SMS_GATEWAY_TIMEOUT", default=10)
 HELPDESK_SMS_MAX_CHARS = env.int("HELPDESK_SMS_MAX_CHARS", default=70)  # one SMS part (70 for Chinese text)
 HELPDESK_SMS_SIGNATURE = env.str("HELPDESK_SMS_SIGNATURE", default="")  # e.g. 【某某物業】; empty: translated default
