@@ -387,3 +387,22 @@ def test_resolve_racing_a_move_up_both_apply_in_some_order(agent, threads, super
         assert errors[0] is None and isinstance(errors[1], InvalidTransition)
         assert kinds(complaint) == [EventKind.RESOLVED_ON_THE_SPOT]
         assert (stored.status, stored.escalation_level, stored.assignee) == (S.CLOSED, 0, agent)
+
+
+def test_two_agents_racing_to_claim_an_online_complaint_exactly_one_wins(agent, make_user, threads):
+    # given an online complaint nobody has claimed, and two agents who both see it unclaimed
+    complaint = complaint_in(S.RECEIVED, agent)
+    Complaint.objects.filter(pk=complaint.pk).update(channel="online", received_by=None, assignee=None)
+    colleague = make_user("agent", username="colleague-racer")
+    copies = [Complaint.objects.get(pk=complaint.pk) for _ in range(2)]
+
+    # when both claim it at the same moment
+    errors = race(threads, [lambda: copies[0].claim(actor=agent), lambda: copies[1].claim(actor=colleague)])
+
+    # then one is its receiver, the other is told it was claimed already, and one claim is logged
+    assert sorted(type(e).__name__ for e in errors) == ["InvalidTransition", "NoneType"], errors
+    assert [e.code for e in errors if e is not None] == ["already_claimed"]
+    complaint.refresh_from_db()
+    winner = agent if errors[0] is None else colleague
+    assert complaint.received_by == complaint.assignee == winner
+    assert kinds(complaint).count(EventKind.CLAIMED) == 1
