@@ -92,7 +92,7 @@ def test_a_complainant_complains_follows_answers_and_is_called_back_online(
     page.screenshot(path="/tmp/e2e-shots/questionnaire.png", full_page=True)
     page.click("#questionnaire-form button[type=submit]")
     page.wait_for_url(progress_url)
-    assert page.locator("#status").inner_text() == "已结案"
+    assert page.locator("#status").inner_text() == "已关闭"
     page.screenshot(path="/tmp/e2e-shots/progress-closed.png", full_page=True)
 
     complaint.refresh_from_db()
