@@ -9,6 +9,9 @@ Data keys read per kind (all optional; a missing value shows as "—"):
 - moved_up: ``to_level``, ``cause`` (an ``EscalationCause`` value)
 - reassigned: nothing
 - office_without_supervisor: ``office`` (id), ``office_name``
+- information_added: nothing (the complainant added information or photos online or by e-mail)
+- complainant_answered: ``accepted`` (a proposed solution) or ``callback`` with ``satisfied``
+  (the online questionnaire); ``to_level`` when it moved the complaint up
 """
 
 from __future__ import annotations
@@ -86,6 +89,23 @@ def render_message(kind: str, *, complaint_id: int | None, data: dict | None) ->
         return gettext("Complaint %(ref)s was moved up to you (level %(level)s).") % params
     if kind == Kind.REASSIGNED:
         return gettext("Complaint %(ref)s was assigned to you.") % {"ref": ref}
+    if kind == Kind.INFORMATION_ADDED:
+        return gettext("The complainant added information to complaint %(ref)s.") % {"ref": ref}
+    if kind == Kind.COMPLAINANT_ANSWERED:
+        if data.get("callback"):
+            if data.get("satisfied"):
+                return gettext("The complainant answered the call-back questionnaire of %(ref)s: satisfied.") % {
+                    "ref": ref
+                }
+            return gettext(
+                "The complainant of %(ref)s is not satisfied (call-back questionnaire): it was moved up to level"
+                " %(level)s."
+            ) % {"ref": ref, "level": _level(data.get("to_level"))}
+        if data.get("accepted"):
+            return gettext("The complainant accepted the proposed solution of %(ref)s.") % {"ref": ref}
+        return gettext(
+            "The complainant rejected the proposed solution of %(ref)s: it was moved up to level %(level)s."
+        ) % {"ref": ref, "level": _level(data.get("to_level"))}
     if kind == Kind.OFFICE_WITHOUT_SUPERVISOR:
         return gettext(
             "The office %(office)s has no active supervisor: its escalated complaints are sent to the managers"

@@ -282,3 +282,19 @@ def test_revoking_the_link_closes_it_and_is_recorded(submit, supervisor):
 def test_a_later_notice_carries_the_same_link(submit):
     submitted = submit()
     assert tokens.token_for(submitted.complaint) == submitted.token
+
+
+def test_staff_read_what_the_complainant_did_in_words(submit, agent):
+    complaint = submit().complaint
+    complaint.claim(actor=agent)
+    complaint.propose_solution(actor=agent, solution="下周再来看。")
+    services.add_information(complaint, note="补充")
+    services.answer_solution(complaint, accepted=False)
+
+    messages = [n.message for n in Notification.objects.filter(recipient=agent).order_by("id")]
+
+    assert messages == [
+        f"The complainant added information to complaint #{complaint.pk}.",
+        f"The complainant rejected the proposed solution of #{complaint.pk}: it was moved up to level"
+        " 1 — service-centre supervisor.",
+    ]
