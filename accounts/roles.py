@@ -32,9 +32,14 @@ _AGENT += [
     "followups.view_worksummary",
     "followups.add_worksummary",
     "followups.change_worksummary",
+    # messages for absent colleagues (R-F6)
+    "followups.view_phonemessage",
+    "followups.add_phonemessage",
+    "followups.change_phonemessage",
 ]
 _SUPERVISOR = _AGENT + [
     "complaints.reassign_complaint",
+    "complaints.merge_complaint",
     "complaints.investigate_complaint",
     "complaints.view_reports",
     "complaints.mark_training_case",
@@ -64,6 +69,10 @@ _ARCHIVE_AND_SURVEYS = [
     "followups.change_surveyround",
     "followups.view_surveyresponse",
     "followups.add_surveyresponse",
+    # credit evaluation and churn analysis (R-CU7): managers and the customer-information role only
+    "customers.view_creditevaluation",
+    "customers.add_creditevaluation",
+    "customers.view_churn",
 ]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.AGENT: _AGENT,
@@ -77,6 +86,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.view_category",
         "complaints.view_department",
         "customers.view_customer",
+        "followups.view_phonemessage",
+        "followups.add_phonemessage",
+        "followups.change_phonemessage",
     ],
     Role.MANAGER: _SUPERVISOR
     + [
@@ -112,6 +124,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "authtoken.delete_token",
         # follow-ups: review visit plans, the holiday list for visits (R-CU3)
         "followups.approve_visitplan",
+        # the agents' performance review with satisfaction sampling (R-F5)
+        "followups.view_agent_kpis",
+        "followups.view_kpisample",
+        "followups.add_kpisample",
+        "followups.view_kpisampleitem",
+        "followups.change_kpisampleitem",
         "followups.add_visitholiday",
         "followups.change_visitholiday",
         "followups.delete_visitholiday",
@@ -127,6 +145,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.view_category",
         "followups.view_visit",
         "followups.view_all_visits",
+        "followups.view_phonemessage",
+        "followups.add_phonemessage",
+        "followups.change_phonemessage",
         *_ARCHIVE_AND_SURVEYS,
     ],
 }

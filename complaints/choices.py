@@ -27,6 +27,9 @@ class CloseReason(models.TextChoices):
     CALLBACK_SATISFIED = "callback_satisfied", _("Satisfied at call-back")
     AUTO_CLOSED = "auto_closed", _("Auto-closed 7 days after declined call-back")
     NO_CALLBACK_NEEDED = "no_callback_needed", _("Handled; no call-back needed")
+    # not one of R-C10's four: a duplicate of another complaint of the same complainant (issue 14).
+    # Reports count the pair once (the complaint it was merged into); no call-back, no notice.
+    MERGED = "merged", _("Merged into another complaint (duplicate)")
 
 
 class Channel(models.TextChoices):
@@ -109,3 +112,9 @@ class EventKind(models.TextChoices):
     INFORMATION_ADDED = "information_added", _("Information added by the complainant")
     NOTICE_SENT = "notice_sent", _("Notice sent to the complainant")
     LINK_REVOKED = "link_revoked", _("Complainant's private link revoked")
+    # merging duplicates (issue 14)
+    MERGED = "merged", _("Merged into another complaint")
+    DUPLICATE_MERGED_IN = "duplicate_merged_in", _("A duplicate was merged into this complaint")
+    UNMERGED = "unmerged", _("Merge undone")
+    # the manager's satisfaction re-check of a sampled complaint (R-F5, issue 14)
+    SATISFACTION_RECHECKED = "satisfaction_rechecked", _("Satisfaction re-checked (performance sample)")

@@ -119,6 +119,15 @@ class CompletionOverdue(TypedDict):
     committed_completion_at: str | None
 
 
+class SatisfactionRechecked(TypedDict):
+    """R-F5: the manager phoned the complainant of a sampled complaint (a review, not a call-back)."""
+
+    sample_item: int  # followups.KpiSampleItem
+    reached: bool
+    satisfied: bool | None
+    rating: int | None
+
+
 class NewerComplaintLinked(TypedDict):
     newer_complaint: int
 

@@ -629,6 +629,40 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 data={event_data.VIA: via} if via else {},
             )
 
+    # ---------------------------------------------------------------- review
+    def record_satisfaction_recheck(
+        self,
+        *,
+        actor: Staff,
+        sample_item: int,
+        reached: bool,
+        satisfied: bool | None = None,
+        rating: int | None = None,
+        note: str = "",
+    ) -> ComplaintEvent:
+        """R-F5: the manager re-checks a sampled closed complaint's satisfaction by phone. Recorded
+        like a call-back, but as a review: no status change, not counted as a call-back."""
+        if reached and satisfied is None:
+            raise ValidationError({"satisfied": _("Record whether the complainant is satisfied.")})
+        if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5):
+            raise ValidationError({"rating": _("Choose a rating from 1 to 5.")})
+        with self._transition("record_satisfaction_recheck") as c:
+            data: event_data.SatisfactionRechecked = {
+                "sample_item": sample_item,
+                "reached": reached,
+                "satisfied": satisfied if reached else None,
+                "rating": rating if reached else None,
+            }
+            return c._log(
+                actor=actor,
+                kind=EventKind.SATISFACTION_RECHECKED,
+                from_status=c.status,
+                from_level=c.escalation_level,
+                now=timezone.now(),
+                note=note,
+                data=dict(data),
+            )
+
     # -------------------------------------------------------------- training
     def mark_training_case(self, *, actor: Actor, lesson: str) -> None:
         """R-C11: a valuable closed case becomes a training case, with its lesson."""

@@ -182,6 +182,15 @@ class Complaint(ComplaintLifecycle, models.Model):
     reply_overdue_at = models.DateTimeField(_("reply deadline missed at"), null=True, blank=True)
     progress_flagged_at = models.DateTimeField(_("progress report flagged at"), null=True, blank=True)
     completion_overdue_at = models.DateTimeField(_("completion date missed at"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_duplicates",
+        help_text=_("The complaint this duplicate was merged into (closed as merged)."),
+    )
     newer_complaint = models.ForeignKey(
         "self",
         verbose_name=_("newer complaint from the same complainant"),
@@ -220,6 +229,7 @@ class Complaint(ComplaintLifecycle, models.Model):
             ("view_reports", _("Can see the complaint dashboards and the daily log")),
             ("download_summary", _("Can download the monthly complaint summary")),
             ("mark_training_case", _("Can mark closed complaints as training cases")),
+            ("merge_complaint", _("Can merge duplicate complaints")),
         ]
         indexes = [
             models.Index(fields=["office", "-received_at"], name="complaint_office_recent"),
@@ -273,6 +283,12 @@ class Complaint(ComplaintLifecycle, models.Model):
                 name="complaint_on_the_spot_signed",
             ),
             models.CheckConstraint(condition=Q(channel__in=Channel.values), name="complaint_channel_valid"),
+            # a merged duplicate names the complaint it was merged into, and only it does
+            models.CheckConstraint(
+                condition=(Q(close_reason=CloseReason.MERGED) & Q(merged_into__isnull=False))
+                | (~Q(close_reason=CloseReason.MERGED) & Q(merged_into__isnull=True)),
+                name="complaint_merged_has_target",
+            ),
             # only an online complaint may wait for its receiver (claimed later)
             models.CheckConstraint(
                 condition=Q(received_by__isnull=False) | Q(channel=Channel.ONLINE), name="complaint_receiver_or_online"

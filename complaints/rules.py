@@ -41,6 +41,7 @@ COMMENT = "complaints.comment_on_complaint"
 VIEW_ALL_OFFICES = "complaints.view_all_offices"  # the office scope: accounts.access.sees_every_office
 MARK_TRAINING = "complaints.mark_training_case"
 VIEW_REPORTS = "complaints.view_reports"
+MERGE = "complaints.merge_complaint"
 DOWNLOAD_SUMMARY = "complaints.download_summary"
 
 
@@ -111,6 +112,13 @@ COMPLAINANT_ACTIONS: dict[str, Action] = {
         Action("revoke_link", _("Revoke the complainant's link"), tuple(Status.values), (REASSIGN,)),
     ]
 }
+# The manager's satisfaction re-check of a sampled closed complaint (R-F5): an event on the
+# complaint, no status change; permission checked by the KPI views (followups.view_agent_kpis).
+REVIEW_ACTIONS: dict[str, Action] = {
+    "record_satisfaction_recheck": Action(
+        "record_satisfaction_recheck", _("Record the satisfaction re-check"), (S.CLOSED,), ()
+    ),
+}
 # Flags and links the sweeps set without a status change (bulk only).
 PERIODIC_ACTIONS: dict[str, Action] = {
     a.name: a
@@ -125,7 +133,7 @@ PERIODIC_ACTIONS: dict[str, Action] = {
 
 
 def action(name: str) -> Action:
-    return ACTIONS.get(name) or SYSTEM_ACTIONS.get(name) or COMPLAINANT_ACTIONS[name]
+    return ACTIONS.get(name) or SYSTEM_ACTIONS.get(name) or COMPLAINANT_ACTIONS.get(name) or REVIEW_ACTIONS[name]
 
 
 def can_move(from_status: str, to_status: str) -> bool:

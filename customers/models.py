@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -87,6 +88,7 @@ class Customer(models.Model):
         ]
         permissions = [
             ("view_confidential", _("Can see the confidential customer archive")),
+            ("view_churn", _("Can see the churn analysis")),  # R-CU7
         ]
 
     def __str__(self) -> str:
@@ -123,6 +125,44 @@ class TierChange(AppendOnlyModel, models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer}: {self.old_tier} → {self.new_tier}"
+
+
+class CreditRating(models.TextChoices):
+    """R-CU7 credit evaluation (客戶信用調查及信用度評估)."""
+
+    A = "A", _("A — good: pays on time")
+    B = "B", _("B — fair: occasional delays")
+    C = "C", _("C — poor: frequent delays or disputes")
+    D = "D", _("D — bad: defaulted")
+
+
+class CreditEvaluation(AppendOnlyModel, models.Model):
+    """One credit evaluation of a customer by the customer-information specialist (R-CU7): the
+    rating, its basis, the date it refers to and who made it. The history is kept like tier
+    changes (append-only); confidential like the archive (`customers.access`)."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="credit_evaluations"
+    )
+    rating = models.CharField(_("credit rating"), max_length=1, choices=CreditRating)
+    basis = models.TextField(_("basis"), **text_limit(NOTE_MAX))
+    evaluated_on = models.DateField(_("evaluated on"), validators=[validate_day_in_range])
+    evaluated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("evaluated by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("credit evaluation")
+        verbose_name_plural = _("credit evaluations")
+        ordering = ["-evaluated_on", "-id"]
+        indexes = [models.Index(fields=["customer", "-evaluated_on", "-id"], name="credit_customer_latest")]
+        constraints = [models.CheckConstraint(condition=Q(rating__in=CreditRating.values), name="credit_rating_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.customer}: {self.rating} ({self.evaluated_on})"
 
 
 class CustomerTransaction(models.Model):

@@ -24,6 +24,8 @@ class Kind(models.TextChoices):
     OFFICE_WITHOUT_SUPERVISOR = "office_without_supervisor", _("Office without a supervisor")  # to managers
     INFORMATION_ADDED = "information_added", _("Information added by the complainant")  # R-P2
     COMPLAINANT_ANSWERED = "complainant_answered", _("The complainant answered online")  # R-P3
+    MESSAGE_LEFT = "message_left", _("Phone message for you")  # R-F6
+    MESSAGE_OVERDUE = "message_overdue", _("Phone message not called back in time")  # R-F6, to supervisors
 
 
 class EmailStatus(models.TextChoices):

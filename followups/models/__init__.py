@@ -4,11 +4,15 @@
   visit-holiday list;
 - `surveys`: satisfaction survey rounds (R-CU6);
 - `frontdesk`: the visitor reception log (R-F2) and field trips (R-F3);
-- `worklog`: each agent's daily work log and monthly summary (R-F4).
+- `worklog`: each agent's daily work log and monthly summary (R-F4);
+- `messages`: messages for absent colleagues (R-F6);
+- `kpi`: the manager's satisfaction samples for the performance review (R-F5).
 
 Everything is re-exported here: import from `followups.models`."""
 
 from .frontdesk import FieldTrip, Reception, TripStatus
+from .kpi import KpiSample, KpiSampleItem
+from .messages import PhoneMessage, Urgency
 from .surveys import SurveyAnswer, SurveyChannel, SurveyQuestion, SurveyResponse, SurveyRound
 from .visits import (
     CONTENT_BY_TIER,
@@ -32,6 +36,9 @@ __all__ = [
     "USER",
     "ContentItem",
     "FieldTrip",
+    "KpiSample",
+    "KpiSampleItem",
+    "PhoneMessage",
     "PlanStatus",
     "Reception",
     "SurveyAnswer",
@@ -40,6 +47,7 @@ __all__ = [
     "SurveyResponse",
     "SurveyRound",
     "TripStatus",
+    "Urgency",
     "Visit",
     "VisitHoliday",
     "VisitMethod",

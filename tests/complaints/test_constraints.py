@@ -89,9 +89,23 @@ def test_moving_receipt_later_than_allowed_by_the_reply_time_is_refused(db):
 # ---------------------------------------------------------------- closing
 @pytest.mark.parametrize("reason", [r for r in CloseReason.values if r != CloseReason.ON_THE_SPOT])
 def test_closed_with_reason_and_time_is_stored(db, reason):
-    complaint = ComplaintFactory(**closed_fields(close_reason=reason))
+    # a merged duplicate names the complaint it was merged into (below)
+    extra = {"merged_into": ComplaintFactory()} if reason == CloseReason.MERGED else {}
+    complaint = ComplaintFactory(**closed_fields(close_reason=reason), **extra)
 
     assert Complaint.objects.get(pk=complaint.pk).status == Status.CLOSED
+
+
+def test_merged_without_the_complaint_it_was_merged_into_is_refused(db):
+    refused("complaint_merged_has_target", **closed_fields(close_reason=CloseReason.MERGED))
+
+
+def test_only_a_merged_duplicate_names_a_complaint_it_was_merged_into(db):
+    target = ComplaintFactory()
+    refused("complaint_merged_has_target", merged_into=target)
+    refused(
+        "complaint_merged_has_target", **closed_fields(close_reason=CloseReason.CALLBACK_SATISFIED), merged_into=target
+    )
 
 
 def test_closed_without_a_reason_is_refused(db):
