@@ -3,43 +3,92 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import helpdesk.bounds
-import helpdesk.db
 from django.conf import settings
 from django.db import migrations, models
 
+import helpdesk.bounds
+import helpdesk.db
 from helpdesk.db import AppendOnlyTrigger
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0006_email_contacts'),
+        ("customers", "0006_email_contacts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='customer',
-            options={'ordering': ['name'], 'permissions': [('view_confidential', 'Can see the confidential customer archive'), ('view_churn', 'Can see the churn analysis')], 'verbose_name': 'customer', 'verbose_name_plural': 'customers'},
+            name="customer",
+            options={
+                "ordering": ["name"],
+                "permissions": [
+                    ("view_confidential", "Can see the confidential customer archive"),
+                    ("view_churn", "Can see the churn analysis"),
+                ],
+                "verbose_name": "customer",
+                "verbose_name_plural": "customers",
+            },
         ),
         migrations.CreateModel(
-            name='CreditEvaluation',
+            name="CreditEvaluation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rating', models.CharField(choices=[('A', 'A — good: pays on time'), ('B', 'B — fair: occasional delays'), ('C', 'C — poor: frequent delays or disputes'), ('D', 'D — bad: defaulted')], max_length=1, verbose_name='credit rating')),
-                ('basis', models.TextField(max_length=2000, validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name='basis')),
-                ('evaluated_on', models.DateField(validators=[helpdesk.bounds.validate_day_in_range], verbose_name='evaluated on')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='recorded at')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='credit_evaluations', to='customers.customer', verbose_name='customer')),
-                ('evaluated_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='evaluated by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "rating",
+                    models.CharField(
+                        choices=[
+                            ("A", "A — good: pays on time"),
+                            ("B", "B — fair: occasional delays"),
+                            ("C", "C — poor: frequent delays or disputes"),
+                            ("D", "D — bad: defaulted"),
+                        ],
+                        max_length=1,
+                        verbose_name="credit rating",
+                    ),
+                ),
+                (
+                    "basis",
+                    models.TextField(
+                        max_length=2000,
+                        validators=[django.core.validators.MaxLengthValidator(2000)],
+                        verbose_name="basis",
+                    ),
+                ),
+                (
+                    "evaluated_on",
+                    models.DateField(validators=[helpdesk.bounds.validate_day_in_range], verbose_name="evaluated on"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="recorded at")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credit_evaluations",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "evaluated_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="evaluated by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'credit evaluation',
-                'verbose_name_plural': 'credit evaluations',
-                'ordering': ['-evaluated_on', '-id'],
-                'indexes': [models.Index(fields=['customer', '-evaluated_on', '-id'], name='credit_customer_latest')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('rating__in', ['A', 'B', 'C', 'D'])), name='credit_rating_valid')],
+                "verbose_name": "credit evaluation",
+                "verbose_name_plural": "credit evaluations",
+                "ordering": ["-evaluated_on", "-id"],
+                "indexes": [models.Index(fields=["customer", "-evaluated_on", "-id"], name="credit_customer_latest")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("rating__in", ["A", "B", "C", "D"])), name="credit_rating_valid"
+                    )
+                ],
             },
             bases=(helpdesk.db.AppendOnlyModel, models.Model),
         ),

@@ -3,123 +3,283 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import helpdesk.bounds
-import helpdesk.fields
 from django.conf import settings
 from django.db import migrations, models
 
+import helpdesk.bounds
+import helpdesk.fields
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0008_roles_renamed_holidays'),
-        ('complaints', '0016_merged_duplicates'),
-        ('customers', '0007_credit_evaluations'),
-        ('followups', '0004_bounded_input'),
+        ("accounts", "0008_roles_renamed_holidays"),
+        ("complaints", "0016_merged_duplicates"),
+        ("customers", "0007_credit_evaluations"),
+        ("followups", "0004_bounded_input"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='KpiSample',
+            name="KpiSample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='The first day of the month.', verbose_name='month')),
-                ('size', models.PositiveSmallIntegerField(verbose_name='sample size')),
-                ('seed', models.BigIntegerField(verbose_name='seed')),
-                ('drawn_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='drawn at')),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='kpi_samples', to=settings.AUTH_USER_MODEL, verbose_name='agent')),
-                ('drawn_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='drawn by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("month", models.DateField(help_text="The first day of the month.", verbose_name="month")),
+                ("size", models.PositiveSmallIntegerField(verbose_name="sample size")),
+                ("seed", models.BigIntegerField(verbose_name="seed")),
+                ("drawn_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="drawn at")),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="kpi_samples",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="agent",
+                    ),
+                ),
+                (
+                    "drawn_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="drawn by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'satisfaction sample',
-                'verbose_name_plural': 'satisfaction samples',
-                'ordering': ['-month', 'agent_id'],
-                'permissions': [('view_agent_kpis', "Can see the agents' performance figures and draw samples")],
+                "verbose_name": "satisfaction sample",
+                "verbose_name_plural": "satisfaction samples",
+                "ordering": ["-month", "agent_id"],
+                "permissions": [("view_agent_kpis", "Can see the agents' performance figures and draw samples")],
             },
         ),
         migrations.CreateModel(
-            name='KpiSampleItem',
+            name="KpiSampleItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='position')),
-                ('rechecked_at', models.DateTimeField(blank=True, null=True, verbose_name='re-checked at')),
-                ('reached', models.BooleanField(blank=True, null=True, verbose_name='complainant reached')),
-                ('satisfied', models.BooleanField(blank=True, null=True, verbose_name='satisfied')),
-                ('rating', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='rating (1–5)')),
-                ('note', models.TextField(blank=True, max_length=2000, validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name='note')),
-                ('complaint', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='complaints.complaint', verbose_name='complaint')),
-                ('rechecked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='re-checked by')),
-                ('sample', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='followups.kpisample', verbose_name='sample')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(verbose_name="position")),
+                ("rechecked_at", models.DateTimeField(blank=True, null=True, verbose_name="re-checked at")),
+                ("reached", models.BooleanField(blank=True, null=True, verbose_name="complainant reached")),
+                ("satisfied", models.BooleanField(blank=True, null=True, verbose_name="satisfied")),
+                ("rating", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="rating (1–5)")),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True,
+                        max_length=2000,
+                        validators=[django.core.validators.MaxLengthValidator(2000)],
+                        verbose_name="note",
+                    ),
+                ),
+                (
+                    "complaint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="complaints.complaint",
+                        verbose_name="complaint",
+                    ),
+                ),
+                (
+                    "rechecked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="re-checked by",
+                    ),
+                ),
+                (
+                    "sample",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="followups.kpisample",
+                        verbose_name="sample",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sampled complaint',
-                'verbose_name_plural': 'sampled complaints',
-                'ordering': ['sample_id', 'position'],
+                "verbose_name": "sampled complaint",
+                "verbose_name_plural": "sampled complaints",
+                "ordering": ["sample_id", "position"],
             },
         ),
         migrations.CreateModel(
-            name='PhoneMessage',
+            name="PhoneMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('caller_name', models.CharField(max_length=120, verbose_name='caller')),
-                ('contact_phone', helpdesk.fields.PhoneField(blank=True, max_length=40, verbose_name='phone')),
-                ('contact_other', models.CharField(blank=True, max_length=120, verbose_name='other contact')),
-                ('about', models.TextField(max_length=2000, validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name='about')),
-                ('urgency', models.CharField(choices=[('normal', 'normal'), ('urgent', 'urgent')], default='normal', max_length=10, verbose_name='urgency')),
-                ('call_back_by', models.DateTimeField(validators=[helpdesk.bounds.validate_day_in_range], verbose_name='call back by')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='taken at')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='done at')),
-                ('done_note', models.TextField(blank=True, max_length=2000, validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name='what was done')),
-                ('overdue_flagged_at', models.DateTimeField(blank=True, null=True, verbose_name='flagged overdue at')),
-                ('complaint', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='phone_messages', to='complaints.complaint', verbose_name='complaint')),
-                ('converted_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='complaints.complaint', verbose_name='became complaint')),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.customer', verbose_name='customer')),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='done by')),
-                ('for_user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='phone_messages', to=settings.AUTH_USER_MODEL, verbose_name='for')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.office', verbose_name='office')),
-                ('taken_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='taken by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("caller_name", models.CharField(max_length=120, verbose_name="caller")),
+                ("contact_phone", helpdesk.fields.PhoneField(blank=True, max_length=40, verbose_name="phone")),
+                ("contact_other", models.CharField(blank=True, max_length=120, verbose_name="other contact")),
+                (
+                    "about",
+                    models.TextField(
+                        max_length=2000,
+                        validators=[django.core.validators.MaxLengthValidator(2000)],
+                        verbose_name="about",
+                    ),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[("normal", "normal"), ("urgent", "urgent")],
+                        default="normal",
+                        max_length=10,
+                        verbose_name="urgency",
+                    ),
+                ),
+                (
+                    "call_back_by",
+                    models.DateTimeField(
+                        validators=[helpdesk.bounds.validate_day_in_range], verbose_name="call back by"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="taken at")),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="done at")),
+                (
+                    "done_note",
+                    models.TextField(
+                        blank=True,
+                        max_length=2000,
+                        validators=[django.core.validators.MaxLengthValidator(2000)],
+                        verbose_name="what was done",
+                    ),
+                ),
+                ("overdue_flagged_at", models.DateTimeField(blank=True, null=True, verbose_name="flagged overdue at")),
+                (
+                    "complaint",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="phone_messages",
+                        to="complaints.complaint",
+                        verbose_name="complaint",
+                    ),
+                ),
+                (
+                    "converted_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="complaints.complaint",
+                        verbose_name="became complaint",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="done by",
+                    ),
+                ),
+                (
+                    "for_user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="phone_messages",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="for",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.office",
+                        verbose_name="office",
+                    ),
+                ),
+                (
+                    "taken_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="taken by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'phone message',
-                'verbose_name_plural': 'phone messages',
-                'ordering': ['call_back_by', 'id'],
+                "verbose_name": "phone message",
+                "verbose_name_plural": "phone messages",
+                "ordering": ["call_back_by", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='kpisample',
-            constraint=models.UniqueConstraint(fields=('month', 'agent'), name='one_sample_per_agent_month'),
+            model_name="kpisample",
+            constraint=models.UniqueConstraint(fields=("month", "agent"), name="one_sample_per_agent_month"),
         ),
         migrations.AddConstraint(
-            model_name='kpisample',
-            constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='sample_month_first_day'),
+            model_name="kpisample",
+            constraint=models.CheckConstraint(condition=models.Q(("month__day", 1)), name="sample_month_first_day"),
         ),
         migrations.AddConstraint(
-            model_name='kpisampleitem',
-            constraint=models.UniqueConstraint(fields=('sample', 'complaint'), name='sample_complaint_once'),
+            model_name="kpisampleitem",
+            constraint=models.UniqueConstraint(fields=("sample", "complaint"), name="sample_complaint_once"),
         ),
         migrations.AddConstraint(
-            model_name='kpisampleitem',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__isnull', True), models.Q(('rating__gte', 1), ('rating__lte', 5)), _connector='OR'), name='sample_rating_1_5'),
+            model_name="kpisampleitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("rating__isnull", True), models.Q(("rating__gte", 1), ("rating__lte", 5)), _connector="OR"
+                ),
+                name="sample_rating_1_5",
+            ),
         ),
         migrations.AddIndex(
-            model_name='phonemessage',
-            index=models.Index(condition=models.Q(('done_at__isnull', True)), fields=['for_user', 'call_back_by'], name='message_open_for'),
+            model_name="phonemessage",
+            index=models.Index(
+                condition=models.Q(("done_at__isnull", True)),
+                fields=["for_user", "call_back_by"],
+                name="message_open_for",
+            ),
         ),
         migrations.AddIndex(
-            model_name='phonemessage',
-            index=models.Index(condition=models.Q(('done_at__isnull', True), ('overdue_flagged_at__isnull', True)), fields=['call_back_by'], name='message_overdue_due'),
+            model_name="phonemessage",
+            index=models.Index(
+                condition=models.Q(("done_at__isnull", True), ("overdue_flagged_at__isnull", True)),
+                fields=["call_back_by"],
+                name="message_overdue_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='phonemessage',
-            index=models.Index(fields=['office', '-created_at'], name='message_office_recent'),
+            model_name="phonemessage",
+            index=models.Index(fields=["office", "-created_at"], name="message_office_recent"),
         ),
         migrations.AddConstraint(
-            model_name='phonemessage',
-            constraint=models.CheckConstraint(condition=models.Q(('urgency__in', ['normal', 'urgent'])), name='message_urgency_valid'),
+            model_name="phonemessage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("urgency__in", ["normal", "urgent"])), name="message_urgency_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='phonemessage',
-            constraint=models.CheckConstraint(condition=models.Q(('converted_to__isnull', True), ('done_at__isnull', False), _connector='OR'), name='message_converted_is_done'),
+            model_name="phonemessage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("converted_to__isnull", True), ("done_at__isnull", False), _connector="OR"),
+                name="message_converted_is_done",
+            ),
         ),
     ]

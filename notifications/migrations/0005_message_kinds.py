@@ -5,25 +5,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('complaints', '0016_merged_duplicates'),
-        ('notifications', '0004_notices'),
+        ("complaints", "0016_merged_duplicates"),
+        ("notifications", "0004_notices"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='notification',
-            name='notification_kind_valid',
+            model_name="notification",
+            name="notification_kind_valid",
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('reply_overdue', 'Reply deadline missed'), ('progress_report_due', 'Progress report due'), ('completion_overdue', 'Committed completion date missed'), ('newer_complaint_linked', 'Newer complaint from the same complainant'), ('moved_up', 'Moved up'), ('reassigned', 'Reassigned'), ('office_without_supervisor', 'Office without a supervisor'), ('information_added', 'Information added by the complainant'), ('complainant_answered', 'The complainant answered online'), ('message_left', 'Phone message for you'), ('message_overdue', 'Phone message not called back in time')], max_length=30, verbose_name='kind'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("reply_overdue", "Reply deadline missed"),
+                    ("progress_report_due", "Progress report due"),
+                    ("completion_overdue", "Committed completion date missed"),
+                    ("newer_complaint_linked", "Newer complaint from the same complainant"),
+                    ("moved_up", "Moved up"),
+                    ("reassigned", "Reassigned"),
+                    ("office_without_supervisor", "Office without a supervisor"),
+                    ("information_added", "Information added by the complainant"),
+                    ("complainant_answered", "The complainant answered online"),
+                    ("message_left", "Phone message for you"),
+                    ("message_overdue", "Phone message not called back in time"),
+                ],
+                max_length=30,
+                verbose_name="kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['reply_overdue', 'progress_report_due', 'completion_overdue', 'newer_complaint_linked', 'moved_up', 'reassigned', 'office_without_supervisor', 'information_added', 'complainant_answered', 'message_left', 'message_overdue'])), name='notification_kind_valid'),
+            model_name="notification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "reply_overdue",
+                            "progress_report_due",
+                            "completion_overdue",
+                            "newer_complaint_linked",
+                            "moved_up",
+                            "reassigned",
+                            "office_without_supervisor",
+                            "information_added",
+                            "complainant_answered",
+                            "message_left",
+                            "message_overdue",
+                        ],
+                    )
+                ),
+                name="notification_kind_valid",
+            ),
         ),
     ]
