@@ -44,11 +44,13 @@ class AlreadyRechecked(DomainConflict):
 
 def sample_candidates(month: date, agent) -> QuerySet[Complaint]:
     """What a sample of `agent`'s `month` is drawn from: the complaints they received that
-    were closed in the month, merged duplicates left out, in a stable order (by id)."""
+    were closed in the month, in a stable order (by id) — without merged duplicates (counted
+    once, in the complaint they were merged into) and anonymous complaints (nobody to phone)."""
     start, end = month_bounds(month_start(month))
     return (
         Complaint.objects.filter(received_by=agent, closed_at__gte=start, closed_at__lt=end)
         .exclude(close_reason=CloseReason.MERGED)
+        .exclude(is_anonymous=True)
         .order_by("id")
     )
 

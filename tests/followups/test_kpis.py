@@ -300,6 +300,14 @@ def test_the_candidates_are_the_agents_complaints_closed_in_the_month(october):
     assert ids == candidates(october)  # not the merged duplicate, not the open c3 and c4
 
 
+def test_anonymous_complaints_are_not_sampled(october):
+    # nobody can be phoned about an anonymous complaint: it is no candidate for the re-check
+    Complaint.objects.filter(pk=october.c[5].pk).update(is_anonymous=True)
+    ids = list(kpi.sample_candidates(OCTOBER, october.li).values_list("id", flat=True))
+    assert october.c[5].pk not in ids
+    assert ids == [pk for pk in candidates(october) if pk != october.c[5].pk]
+
+
 def test_the_sample_is_reproducible_with_its_seed(october):
     sample = kpi.draw_sample(OCTOBER, october.li, size=2, seed=42, by=october.manager)
     drawn = list(sample.items.order_by("position").values_list("complaint_id", flat=True))
