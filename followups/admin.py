@@ -1,10 +1,11 @@
-"""The holiday list for holiday visits (R-CU3), and visits / visit plans for supervisors."""
+"""The holiday list for holiday visits (R-CU3), visits / visit plans, and phone messages (R-F6) for supervisors."""
 
 from django.contrib import admin
 
+from accounts.access import sees_every_office
 from helpdesk.admin_tools import ReadOnlyAdminMixin
 
-from .models import Visit, VisitHoliday, VisitPlan
+from .models import PhoneMessage, Visit, VisitHoliday, VisitPlan
 
 
 @admin.register(VisitHoliday)
@@ -30,3 +31,22 @@ class VisitPlanAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["month", "account_manager", "status", "submitted_at", "decided_by"]
     list_filter = ["status"]
     list_select_related = ["account_manager", "decided_by"]
+
+
+@admin.register(PhoneMessage)
+class PhoneMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: messages are taken, done and made complaints on the front-desk pages. Scoped
+    to the user's office (every office for those who see them all), like the pages."""
+
+    list_display = ["created_at", "office", "caller_name", "for_user", "taken_by", "urgency", "call_back_by", "done_at"]
+    list_filter = ["urgency", "office"]
+    list_select_related = ["office", "for_user", "taken_by"]
+    search_fields = ["caller_name", "contact_phone"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["complaint", "customer", "converted_to"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if sees_every_office(request.user):
+            return qs
+        return qs.filter(office_id=request.user.office_id) if request.user.office_id else qs.none()

@@ -12,6 +12,9 @@ Data keys read per kind (all optional; a missing value shows as "—"):
 - information_added: nothing (the complainant added information or photos online or by e-mail)
 - complainant_answered: ``accepted`` (a proposed solution) or ``callback`` with ``satisfied``
   (the online questionnaire); ``to_level`` when it moved the complaint up
+- message_left: ``caller``, ``taken_by`` (who took the message), ``urgency`` ("normal" or
+  "urgent"), ``call_back_by``; ``message`` (id, not shown)
+- message_overdue: ``caller``, ``for`` (the colleague it is for), ``call_back_by``; ``message``
 """
 
 from __future__ import annotations
@@ -106,6 +109,31 @@ def render_message(kind: str, *, complaint_id: int | None, data: dict | None) ->
         return gettext(
             "The complainant rejected the proposed solution of %(ref)s: it was moved up to level %(level)s."
         ) % {"ref": ref, "level": _level(data.get("to_level"))}
+    if kind == Kind.MESSAGE_LEFT:
+        params = {
+            "taken_by": data.get("taken_by") or MISSING,
+            "caller": data.get("caller") or MISSING,
+            "call_back_by": _datetime(data.get("call_back_by")),
+        }
+        if data.get("urgency") == "urgent":
+            return (
+                gettext(
+                    "Urgent: %(taken_by)s took a phone message for you from %(caller)s; call back by %(call_back_by)s."
+                )
+                % params
+            )
+        return (
+            gettext("%(taken_by)s took a phone message for you from %(caller)s; call back by %(call_back_by)s.")
+            % params
+        )
+    if kind == Kind.MESSAGE_OVERDUE:
+        return gettext(
+            "The phone message from %(caller)s for %(colleague)s was not called back by %(call_back_by)s."
+        ) % {
+            "caller": data.get("caller") or MISSING,
+            "colleague": data.get("for") or MISSING,
+            "call_back_by": _datetime(data.get("call_back_by")),
+        }
     if kind == Kind.OFFICE_WITHOUT_SUPERVISOR:
         return gettext(
             "The office %(office)s has no active supervisor: its escalated complaints are sent to the managers"

@@ -133,6 +133,17 @@ HELPDESK_UPLOAD_EXTENSIONS = env.list(
 )
 # Tier visit schedules (R-CU3, R-T5): how far ahead plan_visits plans.
 HELPDESK_VISIT_PLAN_DAYS = env.int("HELPDESK_VISIT_PLAN_DAYS", default=90)
+# Churn analysis (R-CU7, customers/churn.py): a customer is at risk when any signal is on.
+# No transaction in the last N months (a customer without any counts from the day it was
+# added); and, within the last WINDOW months: at least REPEAT_COMPLAINTS complaints (merged
+# duplicates not counted), an unsatisfied call-back, an average survey score at or below
+# LOW_SURVEY_SCORE (1–5), at least MISSED_VISITS missed visits, a drop of tier; and a latest
+# credit evaluation of C or D.
+HELPDESK_CHURN_NO_TRANSACTION_MONTHS = env.int("HELPDESK_CHURN_NO_TRANSACTION_MONTHS", default=6)
+HELPDESK_CHURN_WINDOW_MONTHS = env.int("HELPDESK_CHURN_WINDOW_MONTHS", default=6)
+HELPDESK_CHURN_REPEAT_COMPLAINTS = env.int("HELPDESK_CHURN_REPEAT_COMPLAINTS", default=3)
+HELPDESK_CHURN_LOW_SURVEY_SCORE = env.float("HELPDESK_CHURN_LOW_SURVEY_SCORE", default=2.5)
+HELPDESK_CHURN_MISSED_VISITS = env.int("HELPDESK_CHURN_MISSED_VISITS", default=2)
 
 # Celery: JSON only, bounded tasks, named queue. With no CELERY_BROKER_URL the broker is
 # kombu's filesystem transport (no server needed: `make run` starts an embedded worker+beat);
@@ -176,6 +187,7 @@ CELERY_BEAT_SCHEDULE = {
         ("completion-dates", "complaints.tasks.flag_missed_completion_dates"),  # R-T3
         ("auto-close", "complaints.tasks.auto_close_after_declined_callback"),  # R-T4
         ("pending-notification-emails", "notifications.tasks.deliver_pending_emails"),
+        ("overdue-phone-messages", "followups.tasks.flag_overdue_messages"),  # R-F6
     ]
 }
 # R-T5: the tier visit schedule, planned ahead and missed visits flagged, every morning.

@@ -36,7 +36,8 @@ def test_production_settings_for_restarts_and_lost_workers():
     assert transport["unacked_restore_interval"] * transport["unacked_restore_throttle"] <= 30
     assert transport["max_retries"] == 0
     assert "helpdesk.unavailable.DatabaseUnavailableMiddleware" in shown["middleware"]
-    assert len(shown["tasks"]) == 8  # 4 sweeps, 2 visit-plan tasks, 2 e-mail tasks
+    # 4 complaint sweeps; 2 visit-plan tasks and the overdue phone-message sweep; 2 e-mail and 2 notice tasks
+    assert len(shown["tasks"]) == 11
     assert all(flags == [True, True] for flags in shown["tasks"].values()), shown["tasks"]
 
 
