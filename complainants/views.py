@@ -48,12 +48,14 @@ def public_page(view: View) -> View:
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-            translation.activate("zh-hans")
-            request.LANGUAGE_CODE = "zh-hans"
-        if not limits.hit("page", limits.client_address(request), "HELPDESK_PUBLIC_PAGE_RATE"):
-            return _too_many(request)
-        response = view(request, *args, **kwargs)
+        chosen = settings.LANGUAGE_COOKIE_NAME in request.COOKIES
+        language = translation.get_language() if chosen else "zh-hans"
+        with translation.override(language):  # for this request only
+            request.LANGUAGE_CODE = language
+            if not limits.hit("page", limits.client_address(request), "HELPDESK_PUBLIC_PAGE_RATE"):
+                return _too_many(request)
+            response = view(request, *args, **kwargs)
+        response["Content-Language"] = language
         response["Cache-Control"] = "no-store, private"
         response["X-Robots-Tag"] = "noindex, nofollow"
         response["Referrer-Policy"] = "no-referrer"  # the private link never leaves in a Referer
