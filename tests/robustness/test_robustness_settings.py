@@ -12,7 +12,7 @@ SHOW = """
 import json
 from django.conf import settings as s
 from helpdesk.celery import app
-import complaints.tasks, followups.tasks, notifications.tasks
+import complaints.tasks, followups.tasks, notifications.tasks, complainants.tasks
 print(json.dumps({
     "db": {k: s.DATABASES["default"][k] for k in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS")},
     "transport": s.CELERY_BROKER_TRANSPORT_OPTIONS,
@@ -20,7 +20,7 @@ print(json.dumps({
     "middleware": s.MIDDLEWARE,
     "tasks": {
         name: [app.tasks[name].acks_late, app.tasks[name].reject_on_worker_lost]
-        for name in sorted(app.tasks) if name.startswith(("complaints.tasks.", "followups.", "notifications."))
+        for name in sorted(app.tasks) if name.startswith(("complaints.tasks.", "followups.", "notifications.", "complainants."))
     },
 }))
 """
@@ -36,8 +36,9 @@ def test_production_settings_for_restarts_and_lost_workers():
     assert transport["unacked_restore_interval"] * transport["unacked_restore_throttle"] <= 30
     assert transport["max_retries"] == 0
     assert "helpdesk.unavailable.DatabaseUnavailableMiddleware" in shown["middleware"]
-    # 4 complaint sweeps; 2 visit-plan tasks and the overdue phone-message sweep; 2 e-mail and 2 notice tasks
-    assert len(shown["tasks"]) == 11
+    # 4 complaint sweeps; 2 visit-plan tasks and the overdue phone-message sweep; 2 e-mail and 2 notice
+    # tasks; the IMAP poller of complaints by e-mail
+    assert len(shown["tasks"]) == 12
     assert all(flags == [True, True] for flags in shown["tasks"].values()), shown["tasks"]
 
 
