@@ -58,7 +58,9 @@ def public_page(view: View) -> View:
         response["Content-Language"] = language
         response["Cache-Control"] = "no-store, private"
         response["X-Robots-Tag"] = "noindex, nofollow"
-        response["Referrer-Policy"] = "no-referrer"  # the private link never leaves in a Referer
+        # the private link never leaves the site in a Referer (same-origin still sends the Origin header
+        # that CSRF checks; no-referrer would make browsers send "Origin: null" and fail every form)
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     return wrapped
