@@ -9,6 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.attachments import IMAGE_EXTENSIONS, MultipleFileField
@@ -22,13 +24,20 @@ from .limits import public_photo_limit
 DESCRIPTION_MAX = 4000  # a public description (staff notes may be longer)
 
 
+def _photos_help() -> str:
+    return gettext("Up to %(n)s photos (JPEG or PNG); location data is removed.") % {"n": public_photo_limit()}
+
+
+photos_help = lazy(_photos_help, str)  # rendered in the page's language, with the limit of the day
+
+
 class PhotosField(MultipleFileField):
     """Photos only (JPEG, PNG), at most HELPDESK_PUBLIC_PHOTOS; the attachment rules of the
     desk (type by content, size limit, EXIF and location removed when stored)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label", _("Photos"))
-        kwargs.setdefault("help_text", _("Up to %(n)s photos (JPEG or PNG); location data is removed.") % {"n": 3})
+        kwargs.setdefault("help_text", photos_help())
         super().__init__(*args, **kwargs)
         self.widget.attrs["accept"] = "image/jpeg,image/png"
 
@@ -120,9 +129,6 @@ class OnlineComplaintForm(HoneypotMixin, forms.ModelForm):
         category.empty_label = _("Choose a category")
         cast(forms.CharField, self.fields["complainant_name"]).max_length = NAME_MAX
         self.fields["incident_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
-        self.fields["photos"].help_text = _("Up to %(n)s photos (JPEG or PNG); location data is removed.") % {
-            "n": public_photo_limit()
-        }
         self.fields["incident_place"].widget.attrs["autocomplete"] = "street-address"
         self.fields["contact_phone"].widget.attrs.update(inputmode="tel", autocomplete="tel")
         self.fields["contact_email"].widget.attrs["autocomplete"] = "email"

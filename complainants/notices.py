@@ -97,6 +97,7 @@ def email_parts(
         "reference": complaint.reference,
         "subject_line": complaint.subject,
         "office_name": complaint.office.name,
+        "language": translation.get_language(),
         "message": event.note if event is not None and kind in ("replied", "progress", "solution_proposed") else "",
         **links,
     }
