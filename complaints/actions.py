@@ -7,10 +7,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from customers.models import DocumentKind
 
 from .models import Complaint
+from .selectors import complaint_by_reference, parse_reference
 
 if TYPE_CHECKING:
     from .types import Actor
@@ -34,6 +36,18 @@ def _signature(complaint: Complaint, data: Data) -> str:
     from .intake import store_signature
 
     return store_signature(value, complaint=complaint)
+
+
+def _merge_target(actor: Actor, data: Data) -> Complaint:
+    """The complaint to merge into, from its number ("#123" or 123) among those `actor` may see;
+    an unknown number and another office's are the same field error."""
+    pk = parse_reference(data.get("target"))
+    if pk is None:
+        raise ValidationError({"target": _("Enter a complaint number, such as #123.")})
+    target = complaint_by_reference(actor, pk) if actor is not None else None
+    if target is None:
+        raise ValidationError({"target": _("There is no complaint #%(id)s that you can see.") % {"id": pk}})
+    return target
 
 
 # The steps whose signed form is filed in the linked customer's archive (R-CU2).
@@ -94,6 +108,8 @@ CALLS: dict[str, Callable[[Complaint, Any, Data], None]] = {
     "reassign": lambda c, actor, d: c.reassign(actor=actor, assignee=d["assignee"], note=d.get("note", "")),
     "add_note": lambda c, actor, d: c.add_note(actor=actor, note=d["note"]),
     "mark_training_case": lambda c, actor, d: c.mark_training_case(actor=actor, lesson=d["lesson"]),
+    "merge": lambda c, actor, d: c.merge_into(actor, target=_merge_target(actor, d), note=d["note"]),
+    "unmerge": lambda c, actor, d: c.unmerge(actor, note=d["note"]),
 }
 
 

@@ -94,6 +94,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "progress_flagged_at",
             "completion_overdue_at",
             "newer_complaint",
+            "merged_into",
             "is_training_case",
             "is_overdue",
             "available_actions",
@@ -108,7 +109,9 @@ class ComplaintSerializer(serializers.ModelSerializer):
         user = self.context["request"].user
         return [
             a.name.replace("_", "-")
-            for a in rules.available_actions(user, obj.status, claimed=obj.received_by_id is not None)
+            for a in rules.available_actions(
+                user, obj.status, close_reason=obj.close_reason, claimed=obj.received_by_id is not None
+            )
         ]
 
 

@@ -23,13 +23,30 @@ OPEN_STATUSES: tuple[str, ...] = (*WORKING_STATUSES, Status.RESOLVED, Status.CAL
 
 
 class CloseReason(models.TextChoices):
+    """Why a closed complaint is closed: every closed complaint has exactly one, and only a
+    closed one has any (the constraint complaint_closed_has_reason).
+
+    The four of R-C10 say the complaint was handled to its end — resolved on the spot with the
+    complainant's sign-off, satisfied at call-back, auto-closed 7 days after a declined
+    call-back, handled with no call-back needed (rules.HANDLED_CLOSE_REASONS). They are final:
+    nothing leaves `closed` for them.
+
+    `merged` (issue 14) says the complaint was no complaint of its own: a duplicate (the same
+    complainant, the same matter) of the complaint named in `merged_into`, which is set exactly
+    when the reason is `merged` (complaint_merged_has_target). It extends the contract in three
+    ways. It closes from any open status, with no call-back and no notice to the complainant.
+    It is the one close reason that can be undone — by `unmerge`, an event on both complaints,
+    back in progress (rules.REOPENED_BY_CLOSE_REASON). And a merged complaint counts nowhere:
+    the reports, the daily log, the queues and the training library count the pair once, as
+    the complaint it was merged into. Code that asks "was it handled?" reads the close reason,
+    not only `status == closed`.
+    """
+
     ON_THE_SPOT = "on_the_spot", _("Resolved on the spot with sign-off")
     CALLBACK_SATISFIED = "callback_satisfied", _("Satisfied at call-back")
     AUTO_CLOSED = "auto_closed", _("Auto-closed 7 days after declined call-back")
     NO_CALLBACK_NEEDED = "no_callback_needed", _("Handled; no call-back needed")
-    # not one of R-C10's four: a duplicate of another complaint of the same complainant (issue 14).
-    # Reports count the pair once (the complaint it was merged into); no call-back, no notice.
-    MERGED = "merged", _("Merged into another complaint (duplicate)")
+    MERGED = "merged", _("Merged into another complaint (duplicate)")  # issue 14: not one of R-C10's four
 
 
 class Channel(models.TextChoices):

@@ -17,6 +17,9 @@ METHOD: Final = "method"  # callback_recorded
 SIGNATURE: Final = "signature"  # resolved_on_the_spot, callback_recorded: the stored signature's name
 RATING: Final = "rating"  # callback_recorded: the complainant's 1–5 rating (online questionnaire, phone)
 VIA: Final = "via"  # a step the complainant took themselves: "web" (private link) or "email"
+# Keys the timeline reads (issue 14): the other complaint of a merge, by id.
+MERGED_INTO: Final = "merged_into"  # merged, unmerged on the duplicate: the complaint it was merged into
+DUPLICATE: Final = "duplicate"  # duplicate_merged_in, unmerged on that complaint: the duplicate
 
 
 class Received(TypedDict):
@@ -126,6 +129,30 @@ class SatisfactionRechecked(TypedDict):
     reached: bool
     satisfied: bool | None
     rating: int | None
+
+
+class Merged(TypedDict):
+    """On the duplicate: closed as merged into another complaint (issue 14)."""
+
+    merged_into: int
+
+
+class DuplicateMergedIn(TypedDict):
+    """On the complaint a duplicate was merged into (the same moment, the same note)."""
+
+    duplicate: int
+
+
+class Unmerged(TypedDict):
+    """On the duplicate: the merge was undone; back in progress."""
+
+    merged_into: int  # the complaint it had been merged into
+
+
+class DuplicateUnmerged(TypedDict):
+    """`unmerged` on the complaint the duplicate had been merged into."""
+
+    duplicate: int
 
 
 class NewerComplaintLinked(TypedDict):

@@ -8,13 +8,14 @@ list shows it: the page's parameter names (`q` for the search), one value per se
 department — are written once, here; the view and the API only hand over the queryset."""
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as df
 
 from accounts.security import IdFilter
 from helpdesk.drf import SafeIsoDateTimeFilter
 
-from . import selectors
+from . import rules, selectors
 from .choices import Channel, Status
 from .models import Complaint, Department
 
@@ -56,8 +57,11 @@ class ComplaintFilter(df.FilterSet):
         return queryset.filter(q) if value else queryset.exclude(q)
 
     def filter_unclaimed(self, queryset, name, value):
-        """True: online complaints waiting for an agent to claim them; False: the others."""
-        return queryset.filter(received_by__isnull=value)
+        """True: online complaints waiting for an agent to claim them — no receiver, and still
+        open to a claim (rules.ACTIONS["claim"]: a merged duplicate, being closed, leaves the
+        queue); False: the others."""
+        waiting = Q(received_by__isnull=True, status__in=rules.ACTIONS["claim"].from_statuses)
+        return queryset.filter(waiting) if value else queryset.exclude(waiting)
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(selectors.text_search_q(value)) if value.strip() else queryset

@@ -23,6 +23,7 @@ from .choices import CallbackMethod, Channel, EscalationCause, Outcome
 from .deadlines import reply_window_for
 from .intake import CHANNEL_OUTCOMES
 from .models import Category, Complaint, Department
+from .selectors import REFERENCE_MAX, parse_reference
 
 
 # --------------------------------------------------------------------------- intake
@@ -397,6 +398,38 @@ class MarkTrainingCaseForm(ActionForm):
     lesson = forms.CharField(label=_("Lesson for staff"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class ComplaintReferenceField(forms.CharField):
+    """A complaint's number as people write it ("#123" or "123"); the complaint itself is looked up
+    among those the user may see when the action is applied (complaints.actions)."""
+
+    default_error_messages = {"invalid": _("Enter a complaint number, such as #123.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", REFERENCE_MAX)
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value not in self.empty_values and parse_reference(value) is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class MergeForm(ActionForm):
+    """Issue 14: this complaint duplicates another (the same complainant, the same matter)."""
+
+    action = "merge"
+    target = ComplaintReferenceField(
+        label=_("Merge into complaint"),
+        help_text=_("Its number, e.g. #123: an open complaint of the same complainant about the same matter."),
+    )
+    note = _note(_("Why it is a duplicate"))
+
+
+class UnmergeForm(ActionForm):
+    action = "unmerge"
+    note = _note(_("Why the merge is undone"))
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     f.action: f
     for f in [
@@ -417,5 +450,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         ReassignForm,
         AddNoteForm,
         MarkTrainingCaseForm,
+        MergeForm,
+        UnmergeForm,
     ]
 }

@@ -3,7 +3,9 @@
 Each method has the same shape: inside `transaction.atomic`, re-read the row with
 `select_for_update`; refuse with `InvalidTransition` if the action is not allowed in the
 current status (rules.ACTIONS); raise `ValidationError` for bad arguments; return early if
-nothing would change; save the changed fields; write exactly one `ComplaintEvent`.
+nothing would change; save the changed fields; write exactly one `ComplaintEvent`. A merge
+and an un-merge (issue 14) touch two complaints: they lock both rows, the lower id first, and
+write one event on each.
 Views, admin, API and periodic jobs call these methods and nothing else.
 """
 
@@ -69,6 +71,20 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             locked = type(self).objects.select_for_update().get(pk=self.pk)
             if not act.allowed_in(locked.status):
                 raise not_allowed(act, locked.status)
+            if not act.takes_close_reason(locked.status, locked.close_reason):
+                raise InvalidTransition(
+                    _(
+                        "“%(action)s” is not possible while the complaint is “%(status)s”: "
+                        "it was closed as “%(reason)s”."
+                    )
+                    % {
+                        "action": act.label,
+                        "status": Status(locked.status).label,
+                        "reason": CloseReason(locked.close_reason).label,
+                    },
+                    action=act.name,
+                    status=locked.status,
+                )
             yield locked
         self._copy_from(locked)
 
@@ -77,7 +93,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             setattr(self, field.attname, getattr(other, field.attname))
 
     def _set_status(self, new_status: str) -> None:
-        if not rules.can_move(self.status, new_status):  # guards the table itself
+        if not rules.can_move(self.status, new_status, close_reason=self.close_reason):  # guards the table itself
             raise InvalidTransition(
                 _("A complaint cannot move from “%(old)s” to “%(new)s”.")
                 % {"old": Status(self.status).label, "new": Status(new_status).label}
@@ -628,6 +644,160 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 note=note,
                 data={event_data.VIA: via} if via else {},
             )
+
+    # ------------------------------------------------------------- duplicates
+    def _lock_with(self, other_pk: int) -> Complaint:
+        """Lock this complaint's row and `other_pk`'s, the lower id first: every step that locks
+        two complaints takes them in that order, so two such steps never wait for each other
+        (STYLE: locks in one order). Returns the other complaint, re-read under its lock. Inside
+        a transaction; `_transition` then re-reads this one (its lock already held)."""
+        model = type(self)
+        locked = {pk: model.objects.select_for_update().get(pk=pk) for pk in sorted({self.pk, other_pk})}
+        other: Complaint = locked[other_pk]
+        return other
+
+    def _merge_target_error(self, target: Complaint, actor: Staff) -> ValidationError | None:
+        """Why `target` (locked) cannot take this complaint as its duplicate, if it cannot."""
+        if target.pk == self.pk:
+            message, code = _("A complaint cannot be merged into itself."), "merge_into_itself"
+        elif target.office_id != self.office_id and not sees_every_office(actor):
+            message, code = _("Choose a complaint of this complaint's office."), "merge_target_other_office"
+        elif target.merged_into_id == self.pk:
+            message, code = (
+                _("%(ref)s was merged into this complaint: merging this one into it would make a circle.")
+                % {"ref": target.reference},
+                "merge_cycle",
+            )
+        elif target.close_reason == CloseReason.MERGED:
+            message, code = (
+                _("%(ref)s is itself a duplicate merged into #%(into)s: merge into #%(into)s instead.")
+                % {"ref": target.reference, "into": target.merged_into_id},
+                "merge_target_merged",
+            )
+        elif target.status == Status.CLOSED:
+            message, code = (
+                _("%(ref)s is closed: merge into an open complaint.") % {"ref": target.reference},
+                "merge_target_closed",
+            )
+        else:
+            return None
+        return ValidationError({"target": ValidationError(message, code=code)})
+
+    def merge_into(self, actor: Staff, *, target: Complaint | None, note: str) -> None:
+        """Issue 14: this complaint duplicates `target` (the same complainant, the same matter —
+        the supervisor's judgement, not checked here). It is closed as `merged` into `target`:
+        an open complaint of the same office (any office for those who see every office), not
+        closed, not itself merged, and not one merged into this complaint. Its events stay where
+        they are; `merged` is written on it and `duplicate_merged_in` on `target`, each naming
+        the other. Closed, it leaves every queue and sweep (they select by open status).
+
+        Both rows are locked, the lower id first (`_lock_with`), so two supervisors merging
+        A into B and B into A at once are serialised: the second sees the first's merge and is
+        refused (a circle), and neither waits for the other for ever."""
+        note = _required(note, "note", _("Write why this complaint is a duplicate."))
+        if target is None:
+            raise ValidationError({"target": _("Choose the complaint to merge it into.")})
+        with transaction.atomic():
+            into = self._lock_with(target.pk)
+            with self._transition("merge") as c:
+                now = timezone.now()
+                error = c._merge_target_error(into, actor)
+                if error is not None:
+                    raise error
+                old = c.status
+                c._set_status(Status.CLOSED)
+                c.close_reason, c.closed_at, c.merged_into = CloseReason.MERGED, now, into
+                c.save(update_fields=["status", "close_reason", "closed_at", "merged_into", "updated_at"])
+                merged: event_data.Merged = {event_data.MERGED_INTO: into.pk}
+                c._log(
+                    actor=actor,
+                    kind=EventKind.MERGED,
+                    from_status=old,
+                    from_level=c.escalation_level,
+                    now=now,
+                    note=note,
+                    data=dict(merged),
+                )
+                merged_in: event_data.DuplicateMergedIn = {event_data.DUPLICATE: c.pk}
+                into._log(
+                    actor=actor,
+                    kind=EventKind.DUPLICATE_MERGED_IN,
+                    from_status=into.status,
+                    from_level=into.escalation_level,
+                    now=now,
+                    note=note,
+                    data=dict(merged_in),
+                )
+
+    def unmerge(self, actor: Staff, *, note: str) -> None:
+        """Issue 14: the merge was a mistake. Never silent: `unmerged` is written on this
+        complaint and on the one it was merged into (both rows locked, lower id first). It goes
+        back in progress with `merged_into` and the close fields cleared. Only a merged
+        complaint can be taken back (rules.REOPENED_BY_CLOSE_REASON): for any other closed
+        complaint `InvalidTransition`.
+
+        Its clocks, stopped while it was closed, go on as follows:
+        - reply (R-C5/R-T1): the reply time stays as it was — at most 24 hours after receipt,
+          promised to the complainant and held by the database. If it passed unanswered, R-T1
+          marks the complaint overdue (and moves it up) at its next run, once, like any late
+          complaint; if R-T1 had done so before the merge, not again.
+        - progress reports (R-T2): restart now — the next one is due one window after the
+          unmerge, and a pending flag is cleared.
+        - committed completion (R-T3): the date is kept, but it counts only while handling; back
+          in progress, it counts again once handling resumes.
+        - a declined call-back (R-T4): cleared with the resolution, as moving up does; the
+          complaint is worked on again."""
+        note = _required(note, "note", _("Write why the merge is undone."))
+        with transaction.atomic():
+            into_pk = type(self).objects.filter(pk=self.pk).values_list("merged_into_id", flat=True).get()
+            into = self._lock_with(into_pk) if into_pk is not None else None
+            with self._transition("unmerge") as c:  # refuses a complaint that is not (or no longer) merged
+                if into is None or c.merged_into_id != into.pk:  # merged elsewhere meanwhile (unmerged, merged)
+                    raise InvalidTransition(
+                        _("This complaint was changed meanwhile: reload the page and try again."),
+                        action="unmerge",
+                        status=c.status,
+                    )
+                now = timezone.now()
+                old = c.status
+                c._set_status(Status.IN_PROGRESS)  # the one way out of closed (while it is still merged)
+                c.close_reason, c.closed_at, c.merged_into = "", None, None
+                c.resolved_at = c.callback_declined_at = c.auto_close_due_at = None
+                c.progress_due_at, c.progress_flagged_at = deadlines.progress_deadline(now), None
+                c.save(
+                    update_fields=[
+                        "status",
+                        "close_reason",
+                        "closed_at",
+                        "merged_into",
+                        "resolved_at",
+                        "callback_declined_at",
+                        "auto_close_due_at",
+                        "progress_due_at",
+                        "progress_flagged_at",
+                        "updated_at",
+                    ]
+                )
+                unmerged: event_data.Unmerged = {event_data.MERGED_INTO: into.pk}
+                c._log(
+                    actor=actor,
+                    kind=EventKind.UNMERGED,
+                    from_status=old,
+                    from_level=c.escalation_level,
+                    now=now,
+                    note=note,
+                    data=dict(unmerged),
+                )
+                duplicate_out: event_data.DuplicateUnmerged = {event_data.DUPLICATE: c.pk}
+                into._log(
+                    actor=actor,
+                    kind=EventKind.UNMERGED,
+                    from_status=into.status,
+                    from_level=into.escalation_level,
+                    now=now,
+                    note=note,
+                    data=dict(duplicate_out),
+                )
 
     # ---------------------------------------------------------------- review
     def record_satisfaction_recheck(

@@ -2,7 +2,8 @@
 action is possible from which status and for which permission.
 
 The `Complaint` methods enforce these tables; templates (and the API) read them to offer
-only the actions that are valid now. See SPEC R-C2 … R-C10.
+only the actions that are valid now. See SPEC R-C2 … R-C10, and issue 14 for merging
+duplicates (the one way out of `closed`, `REOPENED_BY_CLOSE_REASON`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
-from .choices import OPEN_STATUSES, WORKING_STATUSES, Status
+from .choices import OPEN_STATUSES, WORKING_STATUSES, CloseReason, Status
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise
@@ -21,16 +22,24 @@ if TYPE_CHECKING:
 
 S = Status
 
-# status -> statuses it may move to (R-C4 … R-C10).
+# status -> statuses it may move to (R-C4 … R-C10). Every open status may be closed: by the
+# procedure's own steps, or by merging the complaint into another one as a duplicate (issue 14,
+# the only way to close a complaint whose solution awaits the complainant's answer).
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.RECEIVED: frozenset({S.IN_PROGRESS, S.SOLUTION_PROPOSED, S.CLOSED}),
     S.IN_PROGRESS: frozenset({S.SOLUTION_PROPOSED, S.CLOSED}),
-    S.SOLUTION_PROPOSED: frozenset({S.HANDLING, S.IN_PROGRESS}),
+    S.SOLUTION_PROPOSED: frozenset({S.HANDLING, S.IN_PROGRESS, S.CLOSED}),
     S.HANDLING: frozenset({S.RESOLVED, S.CLOSED}),
     S.RESOLVED: frozenset({S.CLOSED, S.CALLBACK_DECLINED, S.IN_PROGRESS}),
     S.CALLBACK_DECLINED: frozenset({S.CLOSED, S.IN_PROGRESS}),
-    S.CLOSED: frozenset(),
+    S.CLOSED: frozenset(),  # closed is final …
 }
+# … except for a merged duplicate: `unmerge` takes it back in progress (issue 14). The way out of
+# `closed` depends on why it was closed; the four close reasons of R-C10 have none.
+REOPENED_BY_CLOSE_REASON: dict[str, frozenset[str]] = {CloseReason.MERGED: frozenset({S.IN_PROGRESS})}
+
+# The close reasons of R-C10: the complaint was handled to its end (not merged into another).
+HANDLED_CLOSE_REASONS: tuple[str, ...] = tuple(r for r in CloseReason.values if r != CloseReason.MERGED)
 
 # Permission codenames (created in Complaint.Meta.permissions, granted to role groups).
 RECEIVE = "complaints.receive_complaint"
@@ -52,9 +61,18 @@ class Action:
     from_statuses: tuple[str, ...]
     permissions: tuple[str, ...]  # any one of them suffices
     to_status: str | None = None  # for the periodic (bulk) actions: the status they set, if any
+    # from `closed`: only for a complaint closed for one of these reasons (None: whatever the reason)
+    close_reasons: tuple[str, ...] | None = None
 
     def allowed_in(self, status: str) -> bool:
         return status in self.from_statuses
+
+    def allowed_for(self, status: str, close_reason: str) -> bool:
+        """`allowed_in(status)`, and for a closed complaint its close reason is one the action takes."""
+        return self.allowed_in(status) and self.takes_close_reason(status, close_reason)
+
+    def takes_close_reason(self, status: str, close_reason: str) -> bool:
+        return status != S.CLOSED or self.close_reasons is None or close_reason in self.close_reasons
 
     def permitted_for(self, user: Visitor) -> bool:
         return any(user.has_perm(p) for p in self.permissions)
@@ -89,7 +107,24 @@ ACTIONS: dict[str, Action] = {
         Action("move_up", _("Move up"), OPEN_STATUSES, (MOVE_UP,)),
         Action("reassign", _("Reassign"), OPEN_STATUSES, (REASSIGN,)),
         Action("add_note", _("Add note"), tuple(Status.values), (COMMENT,)),
-        Action("mark_training_case", _("Mark as training case"), (S.CLOSED,), (MARK_TRAINING,)),
+        # a merged duplicate is no case of its own: its story is the complaint it was merged into
+        Action(
+            "mark_training_case",
+            _("Mark as training case"),
+            (S.CLOSED,),
+            (MARK_TRAINING,),
+            close_reasons=HANDLED_CLOSE_REASONS,
+        ),
+        # issue 14: a duplicate (same complainant, same matter) is closed into the complaint it
+        # duplicates; only a merged complaint can be taken back (REOPENED_BY_CLOSE_REASON)
+        Action("merge", _("Merge into another complaint (duplicate)"), OPEN_STATUSES, (MERGE,)),
+        Action(
+            "unmerge",
+            _("Undo the merge"),
+            (S.CLOSED,),
+            (MERGE,),
+            close_reasons=(CloseReason.MERGED,),
+        ),
     ]
 }
 
@@ -136,8 +171,13 @@ def action(name: str) -> Action:
     return ACTIONS.get(name) or SYSTEM_ACTIONS.get(name) or COMPLAINANT_ACTIONS.get(name) or REVIEW_ACTIONS[name]
 
 
-def can_move(from_status: str, to_status: str) -> bool:
-    return from_status == to_status or to_status in TRANSITIONS[from_status]
+def can_move(from_status: str, to_status: str, *, close_reason: str = "") -> bool:
+    """May a complaint in `from_status` (closed for `close_reason`, if closed) move to `to_status`?"""
+    if from_status == to_status:
+        return True
+    if from_status == S.CLOSED:
+        return to_status in REOPENED_BY_CLOSE_REASON.get(close_reason, frozenset())
+    return to_status in TRANSITIONS[from_status]
 
 
 def bulk_action(name: str) -> Action:
@@ -152,11 +192,12 @@ def bulk_action(name: str) -> Action:
     return act
 
 
-def available_actions(user: Visitor, status: str, *, claimed: bool = True) -> list[Action]:
-    """Actions valid in `status` that `user` may take, in display order. `claim` is offered
-    only for a complaint nobody has claimed yet (an online complaint, `claimed=False`)."""
+def available_actions(user: Visitor, status: str, *, close_reason: str, claimed: bool = True) -> list[Action]:
+    """Actions valid in `status` (for a closed complaint: and its `close_reason`) that `user` may
+    take, in display order. `claim` is offered only for a complaint nobody has claimed yet (an
+    online complaint, `claimed=False`); `unmerge` only for a merged one."""
     return [
         a
         for a in ACTIONS.values()
-        if a.allowed_in(status) and a.permitted_for(user) and (a.name != "claim" or not claimed)
+        if a.allowed_for(status, close_reason) and a.permitted_for(user) and (a.name != "claim" or not claimed)
     ]

@@ -49,6 +49,38 @@ def timeline(complaint: Complaint) -> QuerySet[ComplaintEvent]:
     return complaint.events.select_related("actor").order_by("created_at", "id")
 
 
+REFERENCE_MAX = 20  # "#" and the digits of an id, with room for spaces
+
+
+def parse_reference(text: str | int | None) -> int | None:
+    """A complaint's id from its number as people write it — "#123", "123", " # 123 " — or None."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text if text > 0 else None
+    digits = str(text or "").strip().removeprefix("#").strip()
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 18:
+        return None
+    return int(digits) or None
+
+
+def complaint_by_reference(user: Visitor, text: str | int | None) -> Complaint | None:
+    """The complaint numbered `text` ("#123") among those `user` may see, or None (unknown,
+    malformed, or another office's: the same answer, so nothing leaks)."""
+    pk = parse_reference(text)
+    if pk is None:
+        return None
+    found: Complaint | None = complaints_visible_to(user).filter(pk=pk).first()
+    return found
+
+
+def merged_duplicates(complaint: Complaint) -> list[Complaint]:
+    """The duplicates merged into `complaint` (issue 14), in the order they were merged: one query."""
+    return list(
+        Complaint.objects.filter(merged_into=complaint)
+        .only("pk", "subject", "received_at", "closed_at", "merged_into")
+        .order_by("closed_at", "pk")
+    )
+
+
 def text_search_q(text: str) -> Q:
     text = text.strip()
     # Each lookup matches a trigram index on PostgreSQL (migration 0004). Matching customers

@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import sweep_rules
+from .choices import CloseReason
 from .models import Complaint
 from .periodic import BATCH, raised_level
 from .sweep_rules import SweepRule
@@ -163,14 +164,23 @@ def flag_missed_completion_dates(*, now: datetime | None = None) -> Counts:
 # ---------------------------------------------------------------------- R-T4
 def newer_complaint_subquery() -> Coalesce:
     """The first complaint from the same complainant received after this one was handled:
-    the same customer, else the same phone, else the same e-mail.
+    the same customer, else the same phone, else the same e-mail. A duplicate merged into
+    another complaint does not count (issue 14): the pair is one complaint, the one it was
+    merged into, and that one's own receipt decides — even when the duplicate was merged into
+    the very complaint waiting to close (the supervisor who merged it has seen it; if the
+    complainant is not satisfied, they move it up).
 
     Each branch is its own ordered `LIMIT 1` probe of an index on (column, received_at) —
     one index lookup per complaint. A branch is only evaluated when the outer complaint
     has that contact (CASE), so a complaint without an e-mail never probes the e-mail index
     with '' (that matched every complaint without an e-mail: 676,872 entries at 1M)."""
     since = Coalesce(OuterRef("resolved_at"), OuterRef("callback_declined_at"))
-    newer = Complaint.objects.filter(received_at__gt=since).exclude(pk=OuterRef("pk")).order_by("received_at", "pk")
+    newer = (
+        Complaint.objects.filter(received_at__gt=since)
+        .exclude(pk=OuterRef("pk"))
+        .exclude(close_reason=CloseReason.MERGED)
+        .order_by("received_at", "pk")
+    )
     by_customer = Subquery(newer.filter(customer_id=OuterRef("customer_id")).values("pk")[:1])
     by_phone = Subquery(newer.filter(contact_phone=OuterRef("contact_phone")).values("pk")[:1])
     by_email = Subquery(newer.filter(contact_email=OuterRef("contact_email")).values("pk")[:1])

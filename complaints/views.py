@@ -121,7 +121,9 @@ def intake_field_visit(request):
 # --------------------------------------------------------------------------- detail
 def _detail_context(request, complaint, bound=None):
     forms = []
-    for act in rules.available_actions(request.user, complaint.status, claimed=complaint.received_by_id is not None):
+    for act in rules.available_actions(
+        request.user, complaint.status, close_reason=complaint.close_reason, claimed=complaint.is_claimed
+    ):
         if bound is not None and bound.action == act.name:
             form = bound
         else:
@@ -132,6 +134,7 @@ def _detail_context(request, complaint, bound=None):
         "events": selectors.timeline(complaint),
         "action_forms": forms,
         "is_overdue": complaint.is_overdue(),
+        "duplicates": selectors.merged_duplicates(complaint),  # issue 14: one query, whatever their number
         "history": selectors.complainant_history(
             request.user, selectors.Complainant.of(complaint), exclude=complaint.pk
         ),

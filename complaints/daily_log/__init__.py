@@ -6,7 +6,9 @@ whatever the database stores (UTC) — see helpdesk.dates. Each section is one q
 (`selectors`: rows with their relations and the section's total, counted by a window function
 over the same filter), so the page costs the same number of queries for 2 complaints or
 2,000. Scoping goes through `complaints_visible_to(user)`: a supervisor sees their office, a
-manager every office. This module puts the sections together; `views` is the page.
+manager every office. A duplicate merged into another complaint (issue 14) is in no section:
+the pair counts once, as the complaint it was merged into (its steps stay on its own timeline).
+This module puts the sections together; `views` is the page.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from django.utils.translation import gettext as _
 from helpdesk.dates import FIRST_DAY, LAST_DAY, day_bounds, local_today
 from helpdesk.dates import iso_day_or_404 as parse_day
 
-from ..choices import EscalationCause, EscalationLevel, EventKind
+from ..choices import CloseReason, EscalationCause, EscalationLevel, EventKind
 from ..event_data import ESCALATION_CAUSE
 from ..selectors import complaints_visible_to
 from .selectors import closed_on, escalations_on, first_replied_on, received_on
@@ -68,7 +70,7 @@ def _label(choices, value) -> str:
 
 def daily_log_for(user, day: date) -> list[Section]:
     """The four sections of the day's log, scoped to what `user` may see."""
-    visible = complaints_visible_to(user)
+    visible = complaints_visible_to(user).exclude(close_reason=CloseReason.MERGED)
     start, end = day_bounds(day)
     received = _section("received", _("Received"), received_on(visible, start, end))
     replied = _section("replied", _("Replied"), first_replied_on(visible, start, end))

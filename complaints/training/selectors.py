@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from ..choices import CloseReason
 from ..models import Category, Complaint, ComplaintEvent
 from .masking import Masker
 
@@ -15,9 +16,12 @@ SEARCH_CANDIDATES = 1000
 
 
 def training_cases() -> QuerySet[Complaint]:
-    """Every office's training cases, newest marked first: the library is for all staff."""
+    """Every office's training cases, newest marked first: the library is for all staff. Never a
+    merged duplicate: its story is the complaint it was merged into (`mark_training_case`
+    refuses one, and a training case, being closed, cannot be merged; the filter holds it too)."""
     return (
         Complaint.objects.filter(is_training_case=True)
+        .exclude(close_reason=CloseReason.MERGED)
         .select_related("office", "category", "customer")
         .order_by("-training_marked_at", "-pk")
     )

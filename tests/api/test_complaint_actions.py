@@ -31,9 +31,25 @@ S = Status
 ROLES = ["agent", "supervisor", "department_handler", "manager", "customer_info", "viewer"]
 
 
+MERGE_TARGET = "The complaint duplicates are merged into"
+
+
+def merge_target(user) -> Complaint:
+    """The open complaint of `user`'s office that the duplicates of these tests are merged into
+    (the same one for the API and the HTML form, so that their events compare equal)."""
+    found = Complaint.objects.filter(office=user.office, subject=MERGE_TARGET).first()
+    return found or _complaint_in(S.RECEIVED, user, subject=MERGE_TARGET)
+
+
 def complaint_in(status, actor, *, action: str = "", **kwargs) -> Complaint:
     """A complaint in `status` as action `action` needs it: `claim` takes an online complaint
-    nobody has claimed yet (the others, one received by `actor`)."""
+    nobody has claimed yet, `unmerge` (from closed) a duplicate merged into `merge_target`
+    (the others, one received by `actor`)."""
+    if action == "unmerge" and status == S.CLOSED:
+        complaint = _complaint_in(S.RECEIVED, actor, **kwargs)
+        complaint.merge_into(actor, target=merge_target(actor), note="The same leak, reported twice.")
+        complaint.refresh_from_db()
+        return complaint
     complaint = _complaint_in(status, actor, **kwargs)
     if action == "claim":
         Complaint.objects.filter(pk=complaint.pk).update(channel=Channel.ONLINE, received_by=None, assignee=None)
@@ -61,6 +77,8 @@ VALID = {
     "reassign": (S.RECEIVED, S.RECEIVED, EventKind.REASSIGNED),
     "add_note": (S.HANDLING, S.HANDLING, EventKind.NOTE_ADDED),
     "mark_training_case": (S.CLOSED, S.CLOSED, EventKind.TRAINING_CASE_MARKED),
+    "merge": (S.RECEIVED, S.CLOSED, EventKind.MERGED),
+    "unmerge": (S.CLOSED, S.IN_PROGRESS, EventKind.UNMERGED),  # a merged duplicate (complaint_in)
 }
 
 # action -> a status it is not allowed in (add_note is allowed in every status: no 409).
@@ -81,6 +99,8 @@ NOT_ALLOWED_IN = {
     "move_up": S.CLOSED,
     "reassign": S.CLOSED,
     "mark_training_case": S.RESOLVED,
+    "merge": S.CLOSED,
+    "unmerge": S.RESOLVED,  # (closed for another reason than merged: 409 too, tests/complaints/test_merge.py)
 }
 
 # The SPEC's role table, per action: who may (the UI answers 403 to everybody else).
@@ -104,12 +124,14 @@ ALLOWED = {
     "reassign": {"supervisor", "manager"},
     "add_note": {"agent", "supervisor", "department_handler", "manager", "customer_info"},
     "mark_training_case": {"supervisor", "manager"},
+    "merge": {"supervisor", "manager"},
+    "unmerge": {"supervisor", "manager"},
 }
 
 
 def prover(name: str) -> str:
     """The role that takes the action in the tests (and proves a denial was the permission)."""
-    return "supervisor" if name in ("reassign", "mark_training_case") else "agent"
+    return "supervisor" if name in ("reassign", "mark_training_case", "merge", "unmerge") else "agent"
 
 
 def _minute(dt: datetime) -> datetime:
@@ -157,6 +179,8 @@ def valid_input(name: str, x) -> dict:
         "reassign": {"assignee": x.users["supervisor"].pk, "note": "Over to you."},
         "add_note": {"note": "Called twice, no answer."},
         "mark_training_case": {"lesson": "Explain the maintenance schedule before the complainant asks."},
+        "merge": {"target": f"#{merge_target(x.users['agent']).pk}", "note": "The same leak, reported twice."},
+        "unmerge": {"note": "A different flat: not a duplicate."},
     }[name]
 
 
@@ -215,7 +239,9 @@ def test_action_from_a_valid_status_answers_the_changed_complaint(session_client
     assert body["status"] == complaint.status == after
     assert body["escalation_level"] == complaint.escalation_level
     assert body["assignee"] == complaint.assignee_id
-    assert body["available_actions"] == [a.name.replace("_", "-") for a in rules.available_actions(actor, after)]
+    assert body["available_actions"] == [
+        a.name.replace("_", "-") for a in rules.available_actions(actor, after, close_reason=complaint.close_reason)
+    ]
     new = events_of(complaint)[before:]
     assert [(e.kind, e.actor_id, e.from_status, e.to_status) for e in new] == [(kind, actor.pk, status, after)]
 
@@ -254,6 +280,10 @@ def _inactive_department(x):
 
 def _inactive_colleague(x):
     return UserFactory(role="supervisor", office=x.users["agent"].office, is_active=False).pk
+
+
+def _other_office_complaint(x):
+    return _complaint_in(S.RECEIVED, UserFactory(role="agent", office=OfficeFactory())).pk
 
 
 def _beyond_24h(x):
@@ -303,6 +333,12 @@ INVALID = [
     ("add_note", _set(note="\t \n"), "note"),
     ("mark_training_case", _set(lesson=None), "lesson"),
     ("mark_training_case", _set(lesson=""), "lesson"),
+    ("merge", _set(target=None), "target"),
+    ("merge", _set(target="the other one"), "target"),
+    ("merge", _set(target="#999999999"), "target"),  # no such complaint
+    ("merge", _set(target=lambda x: f"#{_other_office_complaint(x)}"), "target"),  # not one you can see
+    ("merge", _set(note="  "), "note"),
+    ("unmerge", _set(note=None), "note"),
 ]
 
 

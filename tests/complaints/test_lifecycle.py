@@ -49,9 +49,13 @@ def last_event(complaint) -> ComplaintEvent:
 
 @pytest.fixture
 def ctx(agent, make_user):
-    """The actor and the arguments every action needs."""
+    """The actor and the arguments every action needs (`target`: an open complaint of the same
+    office, for merging a duplicate into)."""
     return SimpleNamespace(
-        actor=agent, colleague=make_user("supervisor", username="colleague"), department=department()
+        actor=agent,
+        colleague=make_user("supervisor", username="colleague"),
+        department=department(),
+        target=new_complaint(agent, subject="The complaint duplicates are merged into"),
     )
 
 
@@ -61,8 +65,18 @@ def _unclaimed(complaint: Complaint) -> None:
     complaint.refresh_from_db()
 
 
+def _merged(complaint: Complaint) -> None:
+    """When closed: as a duplicate merged into another complaint (the row as `merge_into` leaves
+    it); `unmerge` takes only such a complaint. Open complaints are left as they are."""
+    if complaint.status != S.CLOSED:
+        return
+    target = new_complaint(complaint.received_by, subject="The complaint it was merged into")
+    Complaint.objects.filter(pk=complaint.pk).update(close_reason=CloseReason.MERGED, merged_into=target)
+    complaint.refresh_from_db()
+
+
 # action name -> how the complaint must look before it (besides its status)
-SETUP = {"claim": _unclaimed}
+SETUP = {"claim": _unclaimed, "unmerge": _merged}
 
 # action name -> (call with valid arguments, event kind, status after it from `status`)
 CALLS = {
@@ -138,6 +152,16 @@ CALLS = {
         EventKind.TRAINING_CASE_MARKED,
         lambda s: s,
     ),
+    "merge": (
+        lambda c, x: c.merge_into(x.actor, target=x.target, note="The same leak, phoned in twice."),
+        EventKind.MERGED,
+        lambda s: S.CLOSED,
+    ),
+    "unmerge": (
+        lambda c, x: c.unmerge(x.actor, note="Not the same matter after all."),
+        EventKind.UNMERGED,
+        lambda s: S.IN_PROGRESS,
+    ),
 }
 
 _WORKING = {S.RECEIVED, S.IN_PROGRESS, S.SOLUTION_PROPOSED, S.HANDLING}
@@ -163,6 +187,8 @@ EXPECTED_FROM = {
     "add_note": set(S.values),
     "auto_close": {S.CALLBACK_DECLINED},
     "mark_training_case": {S.CLOSED},  # R-C11: only closed cases become training cases
+    "merge": _OPEN,  # issue 14: a duplicate still open is closed into another complaint
+    "unmerge": {S.CLOSED},  # … and only a merged one (close reason `merged`) can be taken back
 }
 
 VALID = [(name, status) for name, act in ALL_ACTIONS.items() for status in act.from_statuses]
@@ -181,10 +207,58 @@ def test_action_is_allowed_in_exactly_the_expected_statuses(name):
     assert set(ALL_ACTIONS[name].from_statuses) == EXPECTED_FROM[name]
 
 
-def test_closed_is_final():
+def test_closed_is_final_except_for_a_merged_duplicate():
+    # nothing leaves `closed` by the status table ...
     assert rules.TRANSITIONS[S.CLOSED] == frozenset()
-    # only actions that leave the status as it is: a note, marking a training case
-    assert {name for name, act in ALL_ACTIONS.items() if act.allowed_in(S.CLOSED)} == {"add_note", "mark_training_case"}
+    # ... and by close reason, only a merged duplicate has a way out: back in progress (unmerge)
+    for reason in CloseReason.values:
+        ways_out = {s for s in S.values if s != S.CLOSED and rules.can_move(S.CLOSED, s, close_reason=reason)}
+        assert ways_out == ({S.IN_PROGRESS} if reason == CloseReason.MERGED else set()), reason
+    assert set(rules.HANDLED_CLOSE_REASONS) == set(CloseReason.values) - {CloseReason.MERGED}
+    # the actions possible in closed: a note and marking a training case, which leave the status
+    # as it is, and undoing a merge ...
+    assert {name for name, act in ALL_ACTIONS.items() if act.allowed_in(S.CLOSED)} == {
+        "add_note",
+        "mark_training_case",
+        "unmerge",
+    }
+    # ... each only for the close reasons it takes: a handled complaint can become a training
+    # case and never be un-merged; a merged duplicate can only be un-merged
+    for reason in CloseReason.values:
+        allowed = {name for name, act in ALL_ACTIONS.items() if act.allowed_for(S.CLOSED, reason)}
+        expected = {"add_note", "unmerge"} if reason == CloseReason.MERGED else {"add_note", "mark_training_case"}
+        assert allowed == expected, reason
+
+
+@pytest.mark.parametrize("reason", rules.HANDLED_CLOSE_REASONS)
+def test_unmerge_refuses_a_complaint_closed_for_any_reason_but_merged(ctx, reason):
+    # given a complaint closed by the procedure (R-C10), not merged
+    complaint = complaint_in(S.CLOSED, ctx.actor)
+    Complaint.objects.filter(pk=complaint.pk).update(close_reason=reason)
+    complaint.refresh_from_db()
+    stored_before, events_before = row(complaint), events(complaint)
+
+    # when / then: closed stays final
+    with pytest.raises(InvalidTransition) as exc:
+        complaint.unmerge(ctx.actor, note="Reopen it, please.")
+    assert exc.value.code == "invalid_transition"
+    assert (exc.value.action, exc.value.status) == ("unmerge", S.CLOSED)
+    assert str(CloseReason(reason).label) in str(exc.value)
+    assert row(complaint) == stored_before
+    assert events(complaint) == events_before
+
+
+def test_a_merged_duplicate_cannot_become_a_training_case(ctx):
+    complaint = complaint_in(S.CLOSED, ctx.actor)
+    _merged(complaint)
+    stored_before, events_before = row(complaint), events(complaint)
+
+    with pytest.raises(InvalidTransition) as exc:
+        complaint.mark_training_case(actor=ctx.actor, lesson="Apologise first.")
+
+    assert str(CloseReason.MERGED.label) in str(exc.value)
+    assert row(complaint) == stored_before
+    assert events(complaint) == events_before
 
 
 @pytest.mark.parametrize(("name", "status"), VALID)
@@ -193,6 +267,7 @@ def test_valid_action_moves_the_complaint_and_writes_one_event(ctx, name, status
     complaint = complaint_in(status, ctx.actor)
     SETUP.get(name, lambda c: None)(complaint)
     before_events = events(complaint)
+    close_reason = complaint.close_reason  # the way out of closed depends on it (a merged duplicate)
     call, kind, next_status = CALLS[name]
 
     # when
@@ -200,7 +275,7 @@ def test_valid_action_moves_the_complaint_and_writes_one_event(ctx, name, status
 
     # then the stored complaint and the object in hand both show the new status
     expected = next_status(status)
-    assert rules.can_move(status, expected)
+    assert rules.can_move(status, expected, close_reason=close_reason)
     stored = Complaint.objects.get(pk=complaint.pk)
     assert stored.status == complaint.status == expected
     # and exactly one event tells who did what

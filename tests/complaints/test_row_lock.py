@@ -406,3 +406,80 @@ def test_two_agents_racing_to_claim_an_online_complaint_exactly_one_wins(agent, 
     winner = agent if errors[0] is None else colleague
     assert complaint.received_by == complaint.assignee == winner
     assert kinds(complaint).count(EventKind.CLAIMED) == 1
+
+
+# ------------------------------------------------------------ merging duplicates
+def wait_until_waiting(waiter: Worker) -> None:
+    """Return once PostgreSQL reports `waiter` waiting for a lock (held by anyone)."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_blocking_pids(%s)", [waiter.pid])
+            if cursor.fetchone()[0]:
+                return
+        assert waiter.is_alive(), f"{waiter.name} finished without waiting for a lock: {waiter.error!r}"
+        time.sleep(0.01)
+    pytest.fail(f"{waiter.name} never waited for a lock")
+
+
+def test_two_supervisors_merging_a_into_b_and_b_into_a_at_once_exactly_one_wins(agent, make_user, threads):
+    """Issue 14: each merge locks both complaints, the lower id first. Both merges are made to
+    be under way at once — each has started while a third transaction holds the lower row — so
+    that, locking in any other order (each its own row first), the B-into-A merge would hold B
+    and wait for A while the A-into-B merge holds A and waits for B: a deadlock. In one order
+    they queue instead, and the second sees the first's merge and is refused (a circle)."""
+    # given two complaints, each taken by a supervisor for a duplicate of the other
+    a, b = complaint_in(S.RECEIVED, agent), complaint_in(S.RECEIVED, agent)
+    assert a.pk < b.pk
+    first, second = make_user("supervisor", username="sup-a"), make_user("supervisor", username="sup-b")
+    a_copy, b_copy = Complaint.objects.get(pk=a.pk), Complaint.objects.get(pk=b.pk)
+    a_target, b_target = Complaint.objects.get(pk=b.pk), Complaint.objects.get(pk=a.pk)
+    locked, release = threading.Event(), threads.gate()
+
+    def hold_the_lower_row():
+        with transaction.atomic():
+            Complaint.objects.select_for_update().get(pk=a.pk)
+            locked.set()
+            assert release.wait(WAIT), "the test never released the lock"
+
+    holder = threads.start(hold_the_lower_row, "holder")
+    assert locked.wait(WAIT)
+
+    # when both merge meanwhile, A into B and B into A
+    a_into_b = threads.start(lambda: a_copy.merge_into(first, target=a_target, note="A repeats B."), "a-into-b")
+    wait_until_blocked(a_into_b, by=holder)
+    b_into_a = threads.start(lambda: b_copy.merge_into(second, target=b_target, note="B repeats A."), "b-into-a")
+    wait_until_waiting(b_into_a)
+    release.set()
+    holder.finish_ok()
+    errors = [a_into_b.finish(), b_into_a.finish()]
+
+    # then exactly one merge happened, the other was refused as a circle (no deadlock, no timeout)
+    assert sorted(type(e).__name__ for e in errors) == ["NoneType", "ValidationError"], errors
+    [refused] = [e for e in errors if e is not None]
+    assert [e.code for e in refused.error_dict["target"]] == ["merge_cycle"]
+    winner, loser = (a, b) if errors[0] is None else (b, a)
+    stored_winner, stored_loser = Complaint.objects.get(pk=winner.pk), Complaint.objects.get(pk=loser.pk)
+    assert (stored_winner.status, stored_winner.merged_into_id) == (S.CLOSED, loser.pk)
+    assert (stored_loser.status, stored_loser.merged_into_id) == (S.RECEIVED, None)
+    assert kinds(winner) == [EventKind.MERGED]
+    assert kinds(loser) == [EventKind.DUPLICATE_MERGED_IN]
+
+
+def test_two_supervisors_merging_one_duplicate_into_two_complaints_exactly_one_wins(agent, make_user, threads):
+    duplicate = complaint_in(S.RECEIVED, agent)
+    targets = [complaint_in(S.RECEIVED, agent), complaint_in(S.RECEIVED, agent)]
+    supervisors = [make_user("supervisor", username=f"sup-{i}") for i in range(2)]
+    copies = [Complaint.objects.get(pk=duplicate.pk) for _ in range(2)]
+
+    errors = race(
+        threads,
+        [lambda i=i: copies[i].merge_into(supervisors[i], target=targets[i], note="The same leak.") for i in range(2)],
+    )
+
+    # the second finds the duplicate closed already: one merge, one event on one target
+    assert sorted(type(e).__name__ for e in errors) == ["InvalidTransition", "NoneType"], errors
+    winner = targets[errors.index(None)]
+    assert Complaint.objects.get(pk=duplicate.pk).merged_into_id == winner.pk
+    assert kinds(duplicate) == [EventKind.MERGED]
+    assert [kinds(t) for t in targets].count([EventKind.DUPLICATE_MERGED_IN]) == 1

@@ -22,6 +22,13 @@ Definitions (all in settings.TIME_ZONE local time):
   "Not claimed yet".
 - A repeat complainant has two or more complaints in the month: the same linked customer or,
   for complaints not linked to a customer, the same phone number (anonymous ones left out).
+- Merged duplicates (issue 14): a pair counts once, as the complaint the duplicate was merged
+  into. A complaint closed as `merged` is left out of every figure — received, closed, the
+  breakdowns, the agents, the trend, repeat complainants, the list — and so are its events
+  (its escalations and call-backs stay on its own timeline, but count for nothing here). The
+  headline says how many of the month's complaints were merged ("duplicates_merged"). A merge
+  corrects the record: merging (or un-merging) a complaint of a past month changes that month's
+  figures, as the duplicate was never a complaint of its own.
 
 The package: `types` (MonthlyFigures, the declared result), `labels` (the figures' names and
 order), `counts` (the shared conditional aggregates and the breakdowns), `percentiles`,
@@ -50,7 +57,7 @@ from customers.models import Tier
 from helpdesk.dates import add_months, month_bounds, month_label, parse_month_text
 from helpdesk.dates import last_complete_month as previous_month
 
-from ...choices import Channel
+from ...choices import Channel, CloseReason
 from ...models import Complaint, Department
 from ...selectors import complaints_visible_to
 from .counts import (
@@ -214,7 +221,9 @@ def _monthly_figures(
     prev_start, _prev_end = month_bounds(prev)
     tz = timezone.get_default_timezone()
 
-    base = _base_queryset(user=user, office=office, department=department, channel=channel, tier=tier)
+    scoped = _base_queryset(user=user, office=office, department=department, channel=channel, tier=tier)
+    is_merged = Q(close_reason=CloseReason.MERGED)
+    base = scoped.exclude(is_merged)  # a merged duplicate counts as the complaint it was merged into
     current = base.filter(received_at__gte=start, received_at__lt=end)
     both = base.filter(received_at__gte=prev_start, received_at__lt=end)
     in_current = Q(received_at__gte=start)
@@ -238,9 +247,19 @@ def _monthly_figures(
             seconds = EpochSeconds(duration_since_received(field))
             for fraction, suffix in zip(PERCENTILES, SUFFIXES, strict=True):
                 aggregates[f"{prefix}_hours_{suffix}"] = PercentileCont(seconds, fraction, filter=condition)
+    # the merged duplicates in a group of their own (merged=1), counted but kept out of every figure
+    merged = Case(When(is_merged, then=Value(1)), default=Value(0), output_field=IntegerField())
     headline = {CURRENT: empty_counts(), PREVIOUS: empty_counts()}
-    for row in both.values(period=period).annotate(**aggregates):
-        headline[row.pop("period")] = finish_counts(row)
+    duplicates_merged = {CURRENT: 0, PREVIOUS: 0}
+    rows = scoped.filter(received_at__gte=prev_start, received_at__lt=end).values(period=period, merged=merged)
+    for row in rows.annotate(**aggregates):
+        p = row.pop("period")
+        if row.pop("merged"):
+            duplicates_merged[p] = row["received"]
+        else:
+            headline[p] = finish_counts(row)
+    for p, n in duplicates_merged.items():
+        headline[p]["duplicates_merged"] = n
     for figures in headline.values():
         for key in ("reply_hours_median", "reply_hours_p90", "close_hours_median", "close_hours_p90"):
             figures[key] = hours(figures.get(key))

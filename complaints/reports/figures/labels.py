@@ -46,6 +46,8 @@ HEADLINE = [
     ("rated_1", _("Rated 1 (worst)"), "count"),
     ("repeat_complainants", _("Repeat complainants (two or more complaints)"), "count"),
     ("repeat_complaints", _("Complaints from repeat complainants"), "count"),
+    # issue 14: in none of the figures above (the pair counts once, as the complaint merged into)
+    ("duplicates_merged", _("Duplicates merged into another complaint (not counted above)"), "count"),
 ]
 HEADLINE_KINDS = {key: kind for key, _label, kind in HEADLINE}
 
