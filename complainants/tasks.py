@@ -20,7 +20,6 @@ import base64
 import imaplib
 import logging
 import ssl
-import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +32,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 
+from helpdesk.db import advisory_key
+
 from .mail import take_in
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ logger = logging.getLogger(__name__)
 MAX_PER_RUN = 200
 IMAP_TIMEOUT = 30  # seconds, per network operation
 LOCK_NAME = "complainants.poll_imap"
-LOCK_KEY = zlib.crc32(LOCK_NAME.encode()) & 0x7FFFFFFF  # the PostgreSQL advisory lock
+LOCK_KEY = advisory_key(LOCK_NAME)  # the PostgreSQL advisory lock
 TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": False}
 
 

@@ -14,15 +14,16 @@ batches, never on the number of complaints in a batch.
 from __future__ import annotations
 
 import logging
-import zlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+
+from helpdesk.db import advisory_xact_lock
 
 from . import sweep_rules
 from .choices import CloseReason
@@ -33,16 +34,6 @@ from .sweep_rules import SweepRule
 logger = logging.getLogger(__name__)
 
 Counts = dict[str, int]
-
-
-def _advisory_lock(name: str) -> bool:
-    """Transaction-scoped lock on PostgreSQL so that concurrent beats do not both sweep;
-    elsewhere (SQLite: one writer at a time anyway) always granted."""
-    if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [zlib.crc32(name.encode()) & 0x7FFFFFFF])
-        return bool(cursor.fetchone()[0])
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -64,7 +55,7 @@ def _sweep(
     counts: Counts = {"processed": 0}
     while True:
         with transaction.atomic():
-            if not _advisory_lock(rule.name):
+            if not advisory_xact_lock(rule.name):
                 counts["skipped_locked"] = 1
                 return counts
             rows = list(

@@ -14,12 +14,11 @@ everywhere at once; who may act on a message is `may_handle` / `may_convert`.
 from __future__ import annotations
 
 import logging
-import zlib
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import BooleanField, Case, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -29,6 +28,7 @@ from complaints.choices import Channel, Outcome
 from complaints.models import Complaint
 from complaints.selectors import complaints_visible_to
 from helpdesk.bounds import NOTE_MAX
+from helpdesk.db import advisory_xact_lock
 from helpdesk.exceptions import DomainConflict
 from helpdesk.phones import normalize_phone
 from helpdesk.validators import validate_phone
@@ -274,16 +274,6 @@ def convert_to_complaint(
 
 
 # ------------------------------------------------------------------------- sweep
-def _advisory_lock(name: str) -> bool:
-    """Transaction-scoped lock on PostgreSQL so that two beats never sweep at once (as
-    complaints/sweeps.py); elsewhere (SQLite: one writer at a time anyway) always granted."""
-    if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [zlib.crc32(name.encode()) & 0x7FFFFFFF])
-        return bool(cursor.fetchone()[0])
-
-
 def overdue_q(now: datetime) -> Q:
     """Open, not flagged yet, past the call-back time: the condition of the partial index
     `message_overdue_due` plus its deadline, and the guard of the UPDATE."""
@@ -311,7 +301,7 @@ def flag_overdue_messages(*, now: datetime | None = None) -> dict[str, int]:
     )
     while True:
         with transaction.atomic():
-            if not _advisory_lock(SWEEP_LOCK):
+            if not advisory_xact_lock(SWEEP_LOCK):
                 counts["skipped_locked"] = 1
                 return counts
             rows = list(

@@ -99,3 +99,23 @@ class AppendOnlyModel:
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError(f"{self._meta.verbose_name_plural} are append-only.")  # type: ignore[attr-defined]
+
+
+def advisory_xact_lock(name: str) -> bool:
+    """Try a transaction-scoped PostgreSQL advisory lock named `name` (so that two beats, or two
+    workers, never run the same sweep at once); False if someone else holds it. Elsewhere
+    (SQLite: one writer at a time anyway) always granted. Call inside `transaction.atomic`."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [advisory_key(name)])
+        return bool(cursor.fetchone()[0])
+
+
+def advisory_key(name: str) -> int:
+    """The 31-bit key of the advisory lock named `name`."""
+    import zlib
+
+    return zlib.crc32(name.encode()) & 0x7FFFFFFF
