@@ -257,11 +257,14 @@ def test_the_sweep_works_in_batches(office, supervisor, monkeypatch):
 def test_two_sweeps_never_run_at_once(office, supervisor):
     message = overdue(office)
     other = connections.create_connection("default")  # another beat, holding the sweep's lock
+    key = zlib.crc32(messages.SWEEP_LOCK.encode()) & 0x7FFFFFFF
     try:
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [zlib.crc32(messages.SWEEP_LOCK.encode()) & 0x7FFFFFFF])
+            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
         assert messages.flag_overdue_messages() == {"flagged": 0, "notifications": 0, "skipped_locked": 1}
     finally:
+        with other.cursor() as cursor:  # the other beat is done (and its session gone)
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
         other.close()
     message.refresh_from_db()
     assert message.overdue_flagged_at is None

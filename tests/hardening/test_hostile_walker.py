@@ -161,6 +161,7 @@ def _urls(world) -> list[tuple[str, str]]:
         "followups:trip_detail": [world["trip"].pk],
         "followups:trip_report": [world["trip"].pk],
         "followups:work_summary": [world["agent"].pk, local_today().year, local_today().month],
+        "followups:kpi_download": [f"{local_today():%Y-%m}", "csv"],
         "customers:download_document": [world["customer"].pk, 1],
     }
     found = []
