@@ -20,7 +20,8 @@ print(json.dumps({
     "middleware": s.MIDDLEWARE,
     "tasks": {
         name: [app.tasks[name].acks_late, app.tasks[name].reject_on_worker_lost]
-        for name in sorted(app.tasks) if name.startswith(("complaints.tasks.", "followups.", "notifications.", "complainants."))
+        for name in sorted(app.tasks)
+        if name.startswith(("complaints.tasks.", "followups.", "notifications.", "complainants."))
     },
 }))
 """
