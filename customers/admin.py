@@ -1,7 +1,9 @@
 """Customers in the admin (managers and customer-information staff). The tier is changed on
 the customer page (`services.change_tier`, recorded with its reason), so it is read-only here
-after creation; the archive access log and the tier history are read-only; documents are
-never served from the admin (only the logged download view serves them)."""
+after creation; the archive access log, the tier history and the credit evaluations are
+read-only (an evaluation is recorded on the customer page, `services.evaluate_credit`; reading
+them is logged like a look at the archive); documents are never served from the admin (only the
+logged download view serves them)."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +12,7 @@ from helpdesk.admin_tools import ReadOnlyAdminMixin
 from helpdesk.phones import phone_search_digits
 
 from . import access, services
-from .models import CONFIDENTIAL_FIELDS, ArchiveAccess, Customer, TierChange
+from .models import CONFIDENTIAL_FIELDS, ArchiveAccess, CreditEvaluation, Customer, TierChange
 
 
 class TierChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -68,3 +70,32 @@ class ArchiveAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["user", "customer", "document"]
     search_fields = ["customer__name", "user__username"]
     date_hierarchy = "at"
+
+
+@admin.register(CreditEvaluation)
+class CreditEvaluationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """R-CU7, for `customers.view_creditevaluation` only (the admin checks it)."""
+
+    list_display = ["evaluated_on", "customer", "rating", "evaluated_by", "created_at"]
+    list_filter = ["rating"]
+    list_select_related = ["customer", "evaluated_by"]
+    search_fields = ["customer__name"]
+    date_hierarchy = "evaluated_on"
+    fields = ["customer", "rating", "basis", "evaluated_on", "evaluated_by", "created_at"]
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:  # each customer whose ratings were listed: one look, one query
+            customers = {e.customer_id for e in changelist.result_list}
+            ArchiveAccess.objects.bulk_create(
+                ArchiveAccess(user=request.user, customer_id=pk, action=access.AccessAction.VIEW_ARCHIVE)
+                for pk in sorted(customers)
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and (obj := self.get_object(request, object_id)) is not None:
+            access.log_access(request.user, obj.customer_id, access.AccessAction.VIEW_ARCHIVE)
+        return response

@@ -1,12 +1,15 @@
-"""Forms of the customer pages: list filter, tier change, archive, transactions, uploads."""
+"""Forms of the customer pages: list filter, tier change, archive, transactions, uploads, credit
+evaluations and the churn list's filter."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.bounds import NOTE_MAX, BoundedDateField
 
-from .models import CONFIDENTIAL_FIELDS, Customer, CustomerTransaction, DocumentKind, Tier
+from .churn import Signal
+from .models import CONFIDENTIAL_FIELDS, CreditEvaluation, Customer, CustomerTransaction, DocumentKind, Tier
 from .uploads import allowed_extensions, validate_upload
 
 
@@ -75,3 +78,27 @@ class DocumentForm(forms.Form):
         except ValidationError as error:
             raise forms.ValidationError(error.messages) from None
         return upload
+
+
+class CreditEvaluationForm(forms.ModelForm):
+    """R-CU7: the shape only; `services.evaluate_credit` holds the rules and saves."""
+
+    class Meta:
+        model = CreditEvaluation
+        fields = ["rating", "basis", "evaluated_on"]
+        widgets = {"basis": forms.Textarea(attrs={"rows": 3}), "evaluated_on": forms.DateInput(attrs={"type": "date"})}
+        field_classes = {"evaluated_on": BoundedDateField}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"evaluated_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+
+class ChurnFilterForm(forms.Form):
+    tier = forms.ChoiceField(label=_("Tier"), required=False, choices=[("", _("all tiers")), *Tier.choices])
+    signal = forms.ChoiceField(label=_("Signal"), required=False)
+
+    def __init__(self, *args, signals: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(Signal.choices)
+        self.fields["signal"].choices = [("", _("any signal")), *((s, labels[s]) for s in signals)]

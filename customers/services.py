@@ -2,6 +2,7 @@
 the pages, the API and the admin, and that re-plans the customer's visits when that is due —
 a new customer gets the visits of the planning window at once, a new account manager takes
 over the planned account-manager visits nobody holds, and a tier change re-plans the future.
+A credit evaluation (R-CU7) is recorded here too, like a tier change.
 
 Each function works inside one transaction: the visits are planned after the save, in the
 same transaction, so a failed planning leaves no customer half-saved (and the admin's own
@@ -9,12 +10,16 @@ transaction simply includes it)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from .models import Customer, Tier, TierChange
+from helpdesk.bounds import NOTE_MAX, day_in_range, out_of_range_message
+
+from .models import CreditEvaluation, CreditRating, Customer, Tier, TierChange
 
 
 def _plan(customer: Customer) -> None:
@@ -84,3 +89,38 @@ def change_tier(customer: Customer, *, new_tier: str, reason: str, by) -> TierCh
         customer.tier, customer.tier_reason = new_tier, reason
         replan_customer(customer)
     return change
+
+
+def evaluate_credit(customer: Customer, *, rating: str, basis: str, evaluated_on: date, by) -> CreditEvaluation:
+    """R-CU7: record a credit evaluation (rating A–D, its basis, the day it refers to, who made
+    it). The history is append-only; the archive's `credit_rating` follows the latest evaluation
+    (by day, then by recording order), so a late-recorded older evaluation does not override a
+    newer one. The evaluation row is itself the record of who and when (the archive access log
+    has no action for a write, `AccessAction`). Who may do it is the caller's check
+    (`customers.add_creditevaluation`)."""
+    errors = {}
+    if rating not in CreditRating.values:
+        errors["rating"] = gettext("Choose a credit rating from A to D.")
+    basis = (basis or "").strip()
+    if not basis:
+        errors["basis"] = gettext("Give the basis of the evaluation.")
+    elif len(basis) > NOTE_MAX:
+        errors["basis"] = gettext("Keep the basis to %(max)d characters.") % {"max": NOTE_MAX}
+    if not isinstance(evaluated_on, date) or isinstance(evaluated_on, datetime):
+        errors["evaluated_on"] = gettext("Enter the day of the evaluation.")
+    elif not day_in_range(evaluated_on):
+        errors["evaluated_on"] = out_of_range_message()
+    elif evaluated_on > timezone.localdate():
+        errors["evaluated_on"] = gettext("The evaluation cannot be dated in the future.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        evaluation = CreditEvaluation.objects.create(
+            customer=locked, rating=rating, basis=basis, evaluated_on=evaluated_on, evaluated_by=by
+        )
+        latest = locked.credit_evaluations.order_by("-evaluated_on", "-id").values_list("rating", flat=True)[0]
+        if locked.credit_rating != latest:
+            Customer.objects.filter(pk=locked.pk).update(credit_rating=latest)
+        customer.credit_rating = latest
+    return evaluation

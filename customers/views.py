@@ -1,6 +1,12 @@
-"""Customer pages (R-CU1, R-CU2, R-CU5): the list by tier, the customer page with contacts for
-everyone who may see customers, and the confidential archive — fields, transactions and
-documents — only for the roles of `customers.access`; each look at it is logged."""
+"""Customer pages (R-CU1, R-CU2, R-CU5, R-CU7): the list by tier, the customer page with contacts
+for everyone who may see customers, and the confidential archive — fields, transactions and
+documents — only for the roles of `customers.access`; each look at it is logged. The credit
+evaluations and the churn analysis (R-CU7) only for their own permissions (managers and the
+customer-information role): to anyone else they do not exist."""
+
+import csv
+from collections.abc import Iterator
+from itertools import islice
 
 from django.apps import apps
 from django.contrib import messages
@@ -8,19 +14,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from helpdesk.views_tools import paginate, query_without_page, require_perms
+from helpdesk.views_tools import apply_validation_error, paginate, query_without_page, require_perms
 
 from . import access, services
 from .access import AccessAction
+from .churn import ChurnAnalysis, Signal, reasons
 from .forms import (
     ArchiveForm,
+    ChurnFilterForm,
     ContactsForm,
+    CreditEvaluationForm,
     CustomerFilterForm,
     DocumentForm,
     NewCustomerForm,
@@ -31,6 +40,9 @@ from .models import ArchiveAccess, Customer, CustomerDocument
 from .widgets import phone_q, suggestions
 
 VIEW = "customers.view_customer"
+VIEW_CREDIT = "customers.view_creditevaluation"  # R-CU7: managers and customer_info only
+ADD_CREDIT = "customers.add_creditevaluation"
+VIEW_CHURN = "customers.view_churn"
 
 
 @login_required
@@ -55,6 +67,7 @@ def customer_list(request):
             "page": paginate(request, qs.order_by("name", "id")),
             "query": query_without_page(request),
             "can_add": request.user.has_perm("customers.add_customer"),
+            "can_see_churn": request.user.has_perm(VIEW_CHURN),
         },
     )
 
@@ -119,6 +132,12 @@ def _page(request, customer, *, status=200, **forms):
                 "documents": customer.documents.select_related("uploaded_by")[:100],
             }
         )
+    credit = user.has_perm(VIEW_CREDIT)
+    if credit:  # R-CU7: the latest evaluation first, then the history
+        context["credit_evaluations"] = list(customer.credit_evaluations.select_related("evaluated_by")[:50])
+        if user.has_perm(ADD_CREDIT):
+            context["credit_form"] = forms.get("credit_form") or CreditEvaluationForm()
+    if confidential or credit:  # one look at the archive, whichever parts of it were shown
         access.log_access(user, customer.pk, AccessAction.VIEW_ARCHIVE)
     return render(request, "customers/detail.html", context, status=status)
 
@@ -158,6 +177,23 @@ def change_tier(request, pk: int):
             )
             return redirect("customers:detail", pk=pk)
     return _page(request, customer, status=400, tier_form=form)
+
+
+@login_required
+@require_POST
+def evaluate_credit(request, pk: int):
+    """R-CU7: record a credit evaluation (the history is append-only)."""
+    customer = _post_target(request, pk, VIEW_CREDIT, ADD_CREDIT)
+    form = CreditEvaluationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.evaluate_credit(customer, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Credit evaluation recorded."))
+            return redirect("customers:detail", pk=pk)
+    return _page(request, customer, status=400, credit_form=form)
 
 
 @login_required
@@ -262,3 +298,56 @@ def access_log(request, pk: int):
     qs = ArchiveAccess.objects.filter(customer=customer).select_related("user", "document").order_by("-at", "-id")
     page = paginate(request, qs, 50)
     return render(request, "customers/access_log.html", {"customer": customer, "page": page, "query": ""})
+
+
+@login_required
+@require_GET
+def churn(request):
+    """R-CU7 客戶流失分析: the customers at risk, with each signal's reason; `?format=csv` for all
+    of them as a spreadsheet. The credit signal only for those who may see credit evaluations."""
+    require_perms(request.user, VIEW, VIEW_CHURN)
+    signals = [s for s in Signal.values if s != Signal.POOR_CREDIT or request.user.has_perm(VIEW_CREDIT)]
+    analysis = ChurnAnalysis(signals=signals)
+    rows = analysis.customers()
+    form = ChurnFilterForm(request.GET or None, signals=signals)
+    if form.is_valid():
+        if form.cleaned_data["tier"]:
+            rows = rows.filter(tier=form.cleaned_data["tier"])
+        if form.cleaned_data["signal"]:
+            rows = analysis.with_signal(rows, form.cleaned_data["signal"])
+    if request.GET.get("format") == "csv":
+        response = StreamingHttpResponse(_churn_csv(analysis, rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="churn-{timezone.localdate():%Y-%m-%d}.csv"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+    page = paginate(request, rows)
+    shown = list(page)
+    analysis.explain(shown)  # one query for the page's figures
+    for row in shown:
+        row.churn_reasons = reasons(row)
+    query = query_without_page(request)
+    return render(request, "customers/churn.html", {"form": form, "page": page, "query": query})
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: object) -> str:
+    """Text a spreadsheet would run as a formula stays text (CSV injection)."""
+    text = str(value)
+    return f"'{text}" if text.startswith(("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")) else text
+
+
+def _churn_csv(analysis: ChurnAnalysis, rows, batch: int = 500) -> Iterator[str]:
+    """Every row of the list, its figures fetched a batch at a time."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff"  # Excel reads the file as UTF-8
+    yield writer.writerow([_("Customer"), _("Tier"), _("Signals"), _("Reasons")])
+    found = rows.iterator(chunk_size=batch)
+    while chunk := list(islice(found, batch)):
+        analysis.explain(chunk)
+        for row in chunk:
+            words = "; ".join(text for _signal, text in reasons(row))
+            yield writer.writerow([_cell(row.name), row.tier, row.risk_count, _cell(words)])

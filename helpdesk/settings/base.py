@@ -137,8 +137,8 @@ HELPDESK_VISIT_PLAN_DAYS = env.int("HELPDESK_VISIT_PLAN_DAYS", default=90)
 # No transaction in the last N months (a customer without any counts from the day it was
 # added); and, within the last WINDOW months: at least REPEAT_COMPLAINTS complaints (merged
 # duplicates not counted), an unsatisfied call-back, an average survey score at or below
-# LOW_SURVEY_SCORE (1–5), at least MISSED_VISITS missed visits, a drop of tier; and a latest
-# credit evaluation of C or D.
+# LOW_SURVEY_SCORE (1–5), at least MISSED_VISITS visits due and still missed, a drop of tier;
+# and a latest credit evaluation of C or D.
 HELPDESK_CHURN_NO_TRANSACTION_MONTHS = env.int("HELPDESK_CHURN_NO_TRANSACTION_MONTHS", default=6)
 HELPDESK_CHURN_WINDOW_MONTHS = env.int("HELPDESK_CHURN_WINDOW_MONTHS", default=6)
 HELPDESK_CHURN_REPEAT_COMPLAINTS = env.int("HELPDESK_CHURN_REPEAT_COMPLAINTS", default=3)
