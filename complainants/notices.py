@@ -160,12 +160,14 @@ def on_events_logged(sender, *, events: list[ComplaintEvent], **kwargs) -> None:
     wanted = {e.complaint_id: (e, k) for e in events if (k := kind_of(e)) is not None}
     if not wanted:
         return
-    accesses = ComplainantAccess.objects.filter(
+    found = ComplainantAccess.objects.filter(
         complaint_id__in=list(wanted), notices_stopped_at__isnull=True
     ).select_related("complaint", "complaint__office", "complaint__customer")
+    accesses = list(found)
+    links = tokens.tokens_for([a.complaint for a in accesses])  # one query for the batch
     for access in accesses:
         event, kind = wanted[access.complaint_id]
-        queue_for(access.complaint, kind, access=access, event=event)
+        queue_for(access.complaint, kind, access=access, event=event, token=links[access.complaint_id])
 
 
 def on_notice_sent(sender, *, notice: Notice, **kwargs) -> None:

@@ -161,3 +161,26 @@ def test_the_stored_preferences_decide_the_channels(submit, agent):
     complaint.claim(actor=agent)
     complaint.reply(actor=agent, note="明天上门")
     assert [n.channel for n in rows(complaint, "replied")] == ["sms"]
+
+
+def test_a_batch_of_steps_finds_its_links_with_one_query(submit, agent):
+    from complainants.notices import on_events_logged
+
+    complaints = [submit(contact_phone=f"1391234560{n}").complaint for n in range(2)]
+    more = [submit(contact_phone=f"1391234561{n}").complaint for n in range(6)]
+    events = []
+    for c in complaints + more:
+        c.claim(actor=agent)
+        c.reply(actor=agent, note="明天上门")
+        events.append(c.events.latest("id"))
+
+    def queries(batch):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            on_events_logged(None, events=batch)
+        return [q for q in captured.captured_queries if "INSERT" not in q["sql"]]
+
+    # two lookups whatever the batch (the accesses, the links); the rest are the notices' INSERTs
+    assert len(queries(events[:2])) == len(queries(events)) == 2
