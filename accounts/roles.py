@@ -5,6 +5,8 @@ from .models import Role
 
 _AGENT = [
     "complaints.view_complaint",
+    "complaints.view_office_complaints",
+    "complaints.handle_special_incident",
     "complaints.add_complaint",
     "complaints.receive_complaint",
     "complaints.move_up_complaint",
@@ -78,7 +80,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.AGENT: _AGENT,
     Role.SUPERVISOR: _SUPERVISOR,
     Role.DEPARTMENT_HANDLER: [
+        # only their department's complaints and those handed to them (no view_office_complaints)
         "complaints.view_complaint",
+        "complaints.handle_special_incident",
         "complaints.investigate_complaint",
         "complaints.move_up_complaint",
         "complaints.comment_on_complaint",
@@ -136,6 +140,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_ARCHIVE_AND_SURVEYS,
     ],
     Role.CUSTOMER_INFO: [
+        "complaints.view_office_complaints",
         "customers.view_customer",
         "customers.add_customer",
         "customers.change_customer",
@@ -149,6 +154,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "followups.add_phonemessage",
         "followups.change_phonemessage",
         *_ARCHIVE_AND_SURVEYS,
+    ],
+    # 分管領導 / 總裁 (issue 13): read-only dashboards and monthly summaries across offices; the
+    # senior visits of the tier schedules on their own agenda
+    Role.EXECUTIVE: [
+        "complaints.view_all_offices",
+        "complaints.view_reports",
+        "complaints.download_summary",
+        "followups.view_visit",
+        "followups.record_visit",
     ],
 }
 

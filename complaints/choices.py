@@ -80,6 +80,14 @@ class EscalationLevel(models.IntegerChoices):
 MAX_ESCALATION_LEVEL = EscalationLevel.OUTSIDE_BODIES
 
 
+class OutsideBodyKind(models.TextChoices):
+    """R-C8 level 3, 原則8.3: the bodies outside the service centre a complaint is moved up to."""
+
+    OWNERS_COMMITTEE = "owners_committee", _("Owners' committee")  # 業委會
+    COMPANY_DEPARTMENT = "company_department", _("Another company department")  # 公司其他部門
+    PUBLIC_AGENCY = "public_agency", _("Public agency")  # 政府或公共機構
+
+
 class EscalationCause(models.TextChoices):
     """R-C8 causes for moving a complaint up."""
 
@@ -135,3 +143,10 @@ class EventKind(models.TextChoices):
     UNMERGED = "unmerged", _("Merge undone")
     # the manager's satisfaction re-check of a sampled complaint (R-F5, issue 14)
     SATISFACTION_RECHECKED = "satisfaction_rechecked", _("Satisfaction re-checked (performance sample)")
+    # level 3, outside bodies (R-C8, 原則8.3; issue 13)
+    OUTSIDE_BODY_REFERRED = "outside_body_referred", _("Referred to an outside body")
+    OUTSIDE_BODY_ANSWERED = "outside_body_answered", _("Outside body's answer recorded")
+    # special incidents (R-C6.2; issue 13): flagged, contained, reported upward
+    SPECIAL_INCIDENT_FLAGGED = "special_incident_flagged", _("Flagged as a special incident")
+    INCIDENT_CONTAINED = "incident_contained", _("Special incident contained")
+    INCIDENT_REPORTED = "incident_reported", _("Special incident reported upward")

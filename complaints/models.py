@@ -23,6 +23,7 @@ from .choices import (
     CloseReason,
     EscalationLevel,
     EventKind,
+    OutsideBodyKind,
     Status,
 )
 from .deadlines import MAX_REPLY_WINDOW
@@ -35,6 +36,16 @@ class Department(models.Model):
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # R-C8 level 2: the responsible department head a complaint is moved up to
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("department head"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="headed_departments",
+        help_text=_("Receives the complaints of this department moved up to level 2."),
+    )
 
     class Meta:
         verbose_name = _("department")
@@ -208,6 +219,23 @@ class Complaint(ComplaintLifecycle, models.Model):
     findings = models.TextField(_("findings"), blank=True, **text_limit(TEXT_MAX))
     solution = models.TextField(_("proposed solution"), blank=True, **text_limit(TEXT_MAX))
 
+    # Level 3, outside bodies (R-C8, 原則8.3): which body, its name and contact, when it was
+    # referred and its answer. The assignee stays the office's internal owner who follows it.
+    outside_body_kind = models.CharField(_("outside body"), max_length=20, choices=OutsideBodyKind.choices, blank=True)
+    outside_body_name = models.CharField(_("outside body's name"), max_length=200, blank=True)
+    outside_body_contact = models.CharField(_("outside body's contact"), max_length=200, blank=True)
+    outside_body_referred_at = models.DateTimeField(_("referred to the outside body at"), null=True, blank=True)
+    outside_body_answer = models.TextField(_("outside body's answer"), blank=True, **text_limit(TEXT_MAX))
+    outside_body_answered_at = models.DateTimeField(_("outside body answered at"), null=True, blank=True)
+
+    # Special incident (R-C6.2): first contained, then reported upward (to whom, when).
+    is_special_incident = models.BooleanField(_("special incident"), default=False)
+    special_incident_at = models.DateTimeField(_("flagged as a special incident at"), null=True, blank=True)
+    incident_containment = models.TextField(_("containment steps"), blank=True, **text_limit(TEXT_MAX))
+    incident_contained_at = models.DateTimeField(_("contained at"), null=True, blank=True)
+    incident_reported_to = models.CharField(_("reported to"), max_length=200, blank=True)
+    incident_reported_at = models.DateTimeField(_("reported upward at"), null=True, blank=True)
+
     is_training_case = models.BooleanField(_("training case"), default=False)  # R-C11
     training_lesson = models.TextField(_("lesson for training"), blank=True, **text_limit(TEXT_MAX))
     training_marked_at = models.DateTimeField(_("marked as training case at"), null=True, blank=True)
@@ -230,6 +258,10 @@ class Complaint(ComplaintLifecycle, models.Model):
             ("download_summary", _("Can download the monthly complaint summary")),
             ("mark_training_case", _("Can mark closed complaints as training cases")),
             ("merge_complaint", _("Can merge duplicate complaints")),
+            # agents, supervisors, customer information: the whole office; a department handler
+            # only what their department was asked to investigate or was handed to them (issue 13)
+            ("view_office_complaints", _("Can see every complaint of their own office")),
+            ("handle_special_incident", _("Can flag and report special incidents")),
         ]
         indexes = [
             models.Index(fields=["office", "-received_at"], name="complaint_office_recent"),
@@ -243,6 +275,11 @@ class Complaint(ComplaintLifecycle, models.Model):
             models.Index(fields=["customer", "received_at"], name="complaint_customer_received"),
             models.Index(
                 fields=["-training_marked_at"], name="complaint_training_cases", condition=Q(is_training_case=True)
+            ),
+            models.Index(
+                fields=["special_incident_at"],
+                name="complaint_special_incidents",
+                condition=Q(is_special_incident=True),
             ),
             models.Index(fields=["contact_phone", "received_at"], name="complaint_phone_received"),
             models.Index(fields=["contact_email", "received_at"], name="complaint_email_received"),
@@ -292,6 +329,9 @@ class Complaint(ComplaintLifecycle, models.Model):
             # only an online complaint may wait for its receiver (claimed later)
             models.CheckConstraint(
                 condition=Q(received_by__isnull=False) | Q(channel=Channel.ONLINE), name="complaint_receiver_or_online"
+            ),
+            models.CheckConstraint(
+                condition=Q(outside_body_kind__in=["", *OutsideBodyKind.values]), name="complaint_outside_body_valid"
             ),
         ]
 

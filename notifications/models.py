@@ -26,6 +26,15 @@ class Kind(models.TextChoices):
     COMPLAINANT_ANSWERED = "complainant_answered", _("The complainant answered online")  # R-P3
     MESSAGE_LEFT = "message_left", _("Phone message for you")  # R-F6
     MESSAGE_OVERDUE = "message_overdue", _("Phone message not called back in time")  # R-F6, to supervisors
+    # issue 13: the procedure's people at every step
+    DEPARTMENT_ASSIGNED = "department_assigned", _("Your department is asked to investigate")  # R-C6
+    DEPARTMENT_PROGRESS = "department_progress", _("Progress reported by the department")  # R-C9.3
+    SPECIAL_INCIDENT = "special_incident", _("Special incident")  # R-C6.2, to supervisors and managers
+    OUTSIDE_BODY_ANSWERED = "outside_body_answered", _("The outside body answered")  # R-C8 level 3
+    VISIT_PLAN_SUBMITTED = "visit_plan_submitted", _("Visit plan submitted for review")  # R-CU3, to managers
+    VISIT_PLAN_RETURNED = "visit_plan_returned", _("Visit plan returned")  # to the account manager
+    VISIT_PLAN_APPROVED = "visit_plan_approved", _("Visit plan approved")  # to the account manager
+    VISIT_MISSED = "visit_missed", _("Customer visit missed")  # R-T5, to the visitor and supervisors
 
 
 class EmailStatus(models.TextChoices):
