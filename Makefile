@@ -41,10 +41,12 @@ seed: migrate
 
 # Without CELERY_BROKER_URL, one command runs the whole system: the web server plus a Celery
 # worker with embedded beat on kombu's filesystem broker (no server). With a broker URL set,
-# run workers and beat separately (see docker-compose.yml).
+# run workers and beat separately (see docker-compose.yml). `make run PORT=8080` serves another
+# port; the links in notices follow it unless HELPDESK_SITE_URL is set.
 run: seed
 	$(PY) manage.py collectstatic --noinput -v0
-	@if [ -z "$$CELERY_BROKER_URL" ]; then \
+	@export HELPDESK_SITE_URL="$${HELPDESK_SITE_URL:-http://$(HOST):$(PORT)}"; \
+	if [ -z "$$CELERY_BROKER_URL" ]; then \
 	  mkdir -p .celery; \
 	  $(VENV)/bin/celery -A helpdesk worker -B --pool=solo --loglevel=info \
 	    --schedule=.celery/beat-schedule > .celery/worker.log 2>&1 & \

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import OfficeFactory, UserFactory
+from tests.factories import OfficeFactory, UserFactory, department
 
 
 @pytest.fixture
@@ -37,7 +37,9 @@ def supervisor(make_user):
 
 @pytest.fixture
 def handler(make_user):
-    return make_user("department_handler", username="handler1")
+    """A handler of "Engineering and repairs" (`tests.factories.department()`): since issue 13 a
+    handler sees only their department's complaints and those handed to them."""
+    return make_user("department_handler", username="handler1", department=department())
 
 
 @pytest.fixture

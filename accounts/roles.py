@@ -137,6 +137,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "followups.add_visitholiday",
         "followups.change_visitholiday",
         "followups.delete_visitholiday",
+        # the notifications in the admin, read-only (also granted by notifications migration 0002)
+        "notifications.view_notification",
         *_ARCHIVE_AND_SURVEYS,
     ],
     Role.CUSTOMER_INFO: [
@@ -156,11 +158,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_ARCHIVE_AND_SURVEYS,
     ],
     # 分管領導 / 總裁 (issue 13): read-only dashboards and monthly summaries across offices; the
-    # senior visits of the tier schedules on their own agenda
+    # senior visits of the tier schedules on their own agenda, with the customer's page (contacts,
+    # address) to prepare them. No complaint pages (no complaints.view_complaint): the figures,
+    # not the complainants' personal data; nothing they could change.
     Role.EXECUTIVE: [
         "complaints.view_all_offices",
         "complaints.view_reports",
         "complaints.download_summary",
+        "customers.view_customer",
         "followups.view_visit",
         "followups.record_visit",
     ],

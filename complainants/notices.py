@@ -24,6 +24,7 @@ from notifications.outbox import is_mobile, mask_address, queue_notice
 
 from . import tokens
 from .models import ComplainantAccess
+from .timeline import is_outside_body_step, outside_body_entry
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ def kind_of(event: ComplaintEvent) -> str | None:
     if kind == EventKind.REPLIED or kind == EventKind.REPLY_TIME_AGREED:
         return "replied"
     if kind in (EventKind.PROGRESS_REPORTED, EventKind.COMPLETION_COMMITTED):
+        return "progress"
+    if is_outside_body_step(event):  # level 3: passed on to an outside body, its answer (R-C5.3)
         return "progress"
     if kind == EventKind.SOLUTION_PROPOSED:
         return "solution_proposed"
@@ -79,6 +82,17 @@ def sms_text(kind: str, *, reference: str, links: dict[str, str]) -> str:
     return f"{sign}{texts[kind] % params}".strip()
 
 
+def _message(kind: str, event: ComplaintEvent | None) -> str:
+    """What the e-mail quotes of the step: what staff said to the complainant; for a level-3
+    step the complainant's wording of it (the body's kind, never its contact or the answer)."""
+    if event is None or kind not in ("replied", "progress", "solution_proposed"):
+        return ""
+    if is_outside_body_step(event):
+        entry = outside_body_entry(event)
+        return f"{entry.title}\n{entry.text}"
+    return event.note
+
+
 def email_parts(
     kind: str, *, complaint: Complaint, event: ComplaintEvent | None, links: dict[str, str], token: str | None = None
 ):
@@ -98,7 +112,7 @@ def email_parts(
         "subject_line": complaint.subject,
         "office_name": complaint.office.name,
         "language": translation.get_language(),
-        "message": event.note if event is not None and kind in ("replied", "progress", "solution_proposed") else "",
+        "message": _message(kind, event),
         **links,
     }
     subject = subjects[kind] % {"ref": complaint.reference} + subject_tag(complaint, token)

@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from complaints import event_data
-from complaints.choices import CloseReason, EventKind, Status
+from complaints.choices import MAX_ESCALATION_LEVEL, CloseReason, EventKind, OutsideBodyKind, Status
 from complaints.models import Complaint, ComplaintEvent
 
 K = EventKind
@@ -31,6 +31,41 @@ class Entry:
 
 def _yes_no(value: object) -> str:
     return _("satisfied") if value else _("not satisfied")
+
+
+def _body_kind(data: dict) -> str:
+    """The kind of outside body, in words (never its name or contact: those stay with staff)."""
+    kind = data.get(event_data.OUTSIDE_BODY_KIND)
+    return str(OutsideBodyKind(kind).label) if kind in OutsideBodyKind.values else _("an outside body")
+
+
+def is_outside_body_step(event: ComplaintEvent) -> bool:
+    """Level 3 (R-C8, R-C5.3): the complaint went to an outside body, or the body answered."""
+    if event.kind in (K.OUTSIDE_BODY_REFERRED, K.OUTSIDE_BODY_ANSWERED):
+        return True
+    return (
+        event.kind == K.MOVED_UP
+        and event.to_level == MAX_ESCALATION_LEVEL
+        and event_data.OUTSIDE_BODY_KIND in (event.data or {})
+    )
+
+
+def outside_body_entry(event: ComplaintEvent) -> Entry:
+    """What the complainant is told of a level-3 step: the kind of body, and that the centre
+    keeps following it — not the body's contact, not the staff's note, not the body's answer
+    (staff report its outcome in their own words)."""
+    body = _body_kind(event.data or {})
+    if event.kind == K.OUTSIDE_BODY_ANSWERED:
+        return Entry(
+            event.created_at,
+            _("%(body)s answered about your complaint") % {"body": body},
+            _("We are looking at the answer and will tell you what comes next."),
+        )
+    return Entry(
+        event.created_at,
+        _("Your complaint was passed on to %(body)s") % {"body": body},
+        _("It is beyond what the service centre can decide alone. We keep following it and will keep you informed."),
+    )
 
 
 def _entry(event: ComplaintEvent, photos: int) -> Entry | None:
@@ -69,6 +104,8 @@ def _entry(event: ComplaintEvent, photos: int) -> Entry | None:
         return Entry(event.created_at, _("Your complaint was closed"))
     if kind == K.RESOLVED_ON_THE_SPOT:
         return Entry(event.created_at, _("Your complaint was resolved on the spot and closed"))
+    if is_outside_body_step(event):
+        return outside_body_entry(event)
     if kind == K.NOTICE_SENT:
         channel = data.get("channel")
         to = str(data.get("to") or "")
@@ -84,7 +121,7 @@ def public_timeline(complaint: Complaint) -> list[Entry]:
         ComplaintEvent.objects.filter(complaint=complaint)
         .annotate(photos=Count("attachments"))
         .order_by("created_at", "id")
-        .only("id", "kind", "note", "data", "created_at", "to_status")
+        .only("id", "kind", "note", "data", "created_at", "to_status", "to_level")
     )
     return [entry for event in events if (entry := _entry(event, event.photos)) is not None]
 

@@ -103,7 +103,28 @@ CALLS: dict[str, Callable[[Complaint, Any, Data], None]] = {
     ),
     "decline_callback": lambda c, actor, d: c.decline_callback(actor=actor, note=d.get("note", "")),
     "move_up": lambda c, actor, d: c.move_up(
-        actor=actor, cause=d["cause"], to_user=d.get("to_user"), note=d.get("note", "")
+        actor=actor,
+        cause=d["cause"],
+        to_user=d.get("to_user"),
+        note=d.get("note", ""),
+        outside_body_kind=d.get("outside_body_kind") or "",
+        outside_body_name=d.get("outside_body_name") or "",
+        outside_body_contact=d.get("outside_body_contact") or "",
+    ),
+    "refer_to_outside_body": lambda c, actor, d: c.refer_to_outside_body(
+        actor=actor,
+        kind=d["outside_body_kind"],
+        name=d["outside_body_name"],
+        contact=d["outside_body_contact"],
+        note=d.get("note", ""),
+    ),
+    "record_outside_body_answer": lambda c, actor, d: c.record_outside_body_answer(
+        actor=actor, answer=d["answer"], answered_at=d.get("answered_at")
+    ),
+    "flag_special_incident": lambda c, actor, d: c.flag_special_incident(actor=actor, note=d["note"]),
+    "record_incident_containment": lambda c, actor, d: c.record_incident_containment(actor=actor, steps=d["steps"]),
+    "record_incident_report": lambda c, actor, d: c.record_incident_report(
+        actor=actor, reported_to=d["reported_to"], reported_at=d["reported_at"], note=d.get("note", "")
     ),
     "reassign": lambda c, actor, d: c.reassign(actor=actor, assignee=d["assignee"], note=d.get("note", "")),
     "add_note": lambda c, actor, d: c.add_note(actor=actor, note=d["note"]),

@@ -24,8 +24,9 @@ from helpdesk.admin_tools import ReadOnlyAdminMixin
 from helpdesk.phones import phone_search_digits
 
 from . import rules
-from .choices import EscalationCause
+from .choices import MAX_ESCALATION_LEVEL, EscalationCause, OutsideBodyKind
 from .exceptions import InvalidTransition
+from .forms import OUTSIDE_BODY_FIELDS
 from .models import Category, Complaint, ComplaintAttachment, ComplaintEvent, Department
 from .selectors import complaints_visible_to
 
@@ -84,6 +85,15 @@ class MoveUpForm(forms.Form):
         help_text=_("Optional: the person who takes the complaint over at the new level."),
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    # R-C8 level 3: a complaint moved up from level 2 goes to an outside body (refused without one)
+    outside_body_kind = forms.ChoiceField(
+        label=_("Outside body"),
+        required=False,
+        choices=[("", "---------"), *OutsideBodyKind.choices],
+        help_text=_("For the complaints moving up to level 3 (outside bodies) only."),
+    )
+    outside_body_name = forms.CharField(label=_("Outside body's name"), required=False, max_length=200)
+    outside_body_contact = forms.CharField(label=_("Outside body's contact"), required=False, max_length=200)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -215,6 +225,34 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             _("Outcome"),
             {"fields": ["findings", "solution", "resolution", "apologised", "signoff_name", "signed_off_at"]},
         ),
+        (
+            _("Outside body (level 3)"),
+            {
+                "fields": [
+                    "outside_body_kind",
+                    "outside_body_name",
+                    "outside_body_contact",
+                    "outside_body_referred_at",
+                    "outside_body_answer",
+                    "outside_body_answered_at",
+                ],
+                "classes": ["collapse"],
+            },
+        ),
+        (
+            _("Special incident"),
+            {
+                "fields": [
+                    "is_special_incident",
+                    "special_incident_at",
+                    "incident_containment",
+                    "incident_contained_at",
+                    "incident_reported_to",
+                    "incident_reported_at",
+                ],
+                "classes": ["collapse"],
+            },
+        ),
     ]
 
     # -- scope: the one permission-aware selector
@@ -325,7 +363,9 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 submit_label=_("Move up"),
             )
         done = 0
+        body = {name: form.cleaned_data[name] for name in OUTSIDE_BODY_FIELDS}
         for complaint in complaints:
+            to_outside_body = complaint.escalation_level + 1 == MAX_ESCALATION_LEVEL  # only those take the body
             if self._attempt(
                 request,
                 complaint,
@@ -334,6 +374,7 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 cause=form.cleaned_data["cause"],
                 to_user=form.cleaned_data["to_user"],
                 note=form.cleaned_data["note"],
+                **(body if to_outside_body else {}),
             ):
                 done += 1
         if done:
@@ -412,9 +453,23 @@ class ComplaintEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 # ------------------------------------------------------------ reference lists
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_active"]
+    """The department's head receives its complaints moved up to level 2 (R-C8, R-T1) and is
+    told when it is asked to investigate (R-C6)."""
+
+    list_display = ["name", "head", "is_active"]
     list_filter = ["is_active"]
+    list_select_related = ["head"]
     search_fields = ["name"]
+    fields = ["name", "head", "is_active"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "head":  # an active member of staff (the choices and the check of a posted id)
+            kwargs["queryset"] = (
+                User.objects.filter(is_active=True)
+                .select_related("office")
+                .order_by("first_name", "last_name", "username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Category)

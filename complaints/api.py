@@ -30,7 +30,7 @@ from helpdesk.signature import SignatureField
 from . import rules, selectors
 from .actions import perform
 from .attachments import MultipleFileField, check_uploads
-from .choices import Channel, CloseReason, EventKind, Outcome
+from .choices import Channel, CloseReason, EventKind, Outcome, OutsideBodyKind
 from .filters import ComplaintFilter
 from .forms import ACTION_FORMS, staff_of
 from .models import Category, Complaint, ComplaintEvent, Department
@@ -48,6 +48,7 @@ ERRORS = {
 class ComplaintSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     close_reason = serializers.ChoiceField(choices=CloseReason.choices, allow_blank=True, read_only=True)
+    outside_body_kind = serializers.ChoiceField(choices=OutsideBodyKind.choices, allow_blank=True, read_only=True)
     contact_email = BlankableEmailField(read_only=True)
     is_overdue = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
@@ -96,6 +97,19 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "newer_complaint",
             "merged_into",
             "is_training_case",
+            # level 3 (R-C8) and special incidents (R-C6.2), issue 13
+            "outside_body_kind",
+            "outside_body_name",
+            "outside_body_contact",
+            "outside_body_referred_at",
+            "outside_body_answer",
+            "outside_body_answered_at",
+            "is_special_incident",
+            "special_incident_at",
+            "incident_containment",
+            "incident_contained_at",
+            "incident_reported_to",
+            "incident_reported_at",
             "is_overdue",
             "available_actions",
             "updated_at",
@@ -110,7 +124,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
         return [
             a.name.replace("_", "-")
             for a in rules.available_actions(
-                user, obj.status, close_reason=obj.close_reason, claimed=obj.received_by_id is not None
+                user, obj.status, close_reason=obj.close_reason, claimed=obj.received_by_id is not None, facts=obj.facts
             )
         ]
 

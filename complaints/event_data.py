@@ -20,6 +20,10 @@ VIA: Final = "via"  # a step the complainant took themselves: "web" (private lin
 # Keys the timeline reads (issue 14): the other complaint of a merge, by id.
 MERGED_INTO: Final = "merged_into"  # merged, unmerged on the duplicate: the complaint it was merged into
 DUPLICATE: Final = "duplicate"  # duplicate_merged_in, unmerged on that complaint: the duplicate
+# Level 3 (issue 13): the outside body, on moved_up to level 3, outside_body_referred, outside_body_answered
+OUTSIDE_BODY_KIND: Final = "outside_body_kind"  # a complaints.choices.OutsideBodyKind value
+OUTSIDE_BODY_NAME: Final = "outside_body_name"
+OUTSIDE_BODY_CONTACT: Final = "outside_body_contact"  # staff only: never shown to the complainant
 
 
 class Received(TypedDict):
@@ -67,6 +71,52 @@ class Escalation(TypedDict):
     to_user_name: NotRequired[str]
 
 
+class OutsideBody(TypedDict):
+    """The outside body of level 3 (R-C8, 原則8.3): which kind, its name and contact."""
+
+    outside_body_kind: str
+    outside_body_name: str
+    outside_body_contact: str
+
+
+class MovedUpToOutsideBody(Escalation, OutsideBody):
+    """moved_up to level 3: the escalation keys, the body, and `to_user`/`to_user_name` naming the
+    internal owner who keeps following it (absent only when nobody could be named)."""
+
+
+class OutsideBodyReferred(OutsideBody):
+    """outside_body_referred: the body of a complaint at level 3 recorded or changed; `to_user` /
+    `to_user_name` name its internal owner. The note is the staff's note."""
+
+    to_user: NotRequired[int]
+    to_user_name: NotRequired[str]
+
+
+class OutsideBodyAnswered(TypedDict):
+    """outside_body_answered: the note is the body's answer; `answered_at` (ISO 8601) when the
+    body answered, which may be before the step was recorded."""
+
+    outside_body_kind: str
+    outside_body_name: str
+    answered_at: NotRequired[str]
+
+
+class SpecialIncidentFlagged(TypedDict):
+    """special_incident_flagged (R-C6.2): the note says what happened; no data."""
+
+
+class IncidentContained(TypedDict):
+    """incident_contained: the note is the containment steps; no data."""
+
+
+class IncidentReported(TypedDict):
+    """incident_reported: reported upward to whom (`reported_to`) and when (`reported_at`,
+    ISO 8601); the note is the staff's note."""
+
+    reported_to: str
+    reported_at: str
+
+
 class Reassigned(TypedDict):
     from_user: int | None
     to_user: int
@@ -108,10 +158,13 @@ class CallbackRecorded(Escalation, total=False):
 
 
 class ReplyOverdue(TypedDict):
-    """R-T1: written by the sweep; the level raise is caused by the missed deadline."""
+    """R-T1: written by the sweep; the level raise is caused by the missed deadline. `to_user` /
+    `to_user_name`: who it was moved up to and now has it (complaints/duty.py), when someone was."""
 
     escalation_cause: str
     reply_due_at: str | None
+    to_user: NotRequired[int]
+    to_user_name: NotRequired[str]
 
 
 class ProgressReportDue(TypedDict):

@@ -19,7 +19,7 @@ from helpdesk.widgets import DateTimeLocalInput
 
 from .actions import perform
 from .attachments import MultipleFileField
-from .choices import CallbackMethod, Channel, EscalationCause, Outcome
+from .choices import MAX_ESCALATION_LEVEL, CallbackMethod, Channel, EscalationCause, Outcome, OutsideBodyKind
 from .deadlines import reply_window_for
 from .intake import CHANNEL_OUTCOMES
 from .models import Category, Complaint, Department
@@ -373,12 +373,109 @@ class DeclineCallbackForm(ActionForm):
     note = _note(required=False)
 
 
+# The outside body of level 3 (R-C8, 原則8.3): which kind, its name and its contact.
+def _outside_body_kind(required: bool = True):
+    return forms.ChoiceField(
+        label=_("Outside body"), required=required, choices=[("", "---------"), *OutsideBodyKind.choices]
+    )
+
+
+def _outside_body_name(required: bool = True):
+    return forms.CharField(
+        label=_("Outside body's name"),
+        required=required,
+        max_length=200,
+        help_text=_("E.g. the owners' committee of the estate, the engineering department, the district office."),
+    )
+
+
+def _outside_body_contact(required: bool = True):
+    return forms.CharField(
+        label=_("Outside body's contact"),
+        required=required,
+        max_length=200,
+        help_text=_("A person, phone number or address. Staff only: never shown to the complainant."),
+    )
+
+
+OUTSIDE_BODY_FIELDS = ("outside_body_kind", "outside_body_name", "outside_body_contact")
+
+
 class MoveUpForm(ActionForm):
+    """R-C8: one level up. The move to level 3 records the outside body (required then; the
+    fields are offered only then), and the person named keeps following it in the office."""
+
     action = "move_up"
     staff_fields = ("to_user",)
     cause = forms.ChoiceField(label=_("Cause"), choices=EscalationCause.choices)
     note = _note(required=False)
     to_user = _staff(_("Person taking over"))
+    outside_body_kind = _outside_body_kind(required=False)  # the fields are required at level 3 only
+    outside_body_name = _outside_body_name(required=False)
+    outside_body_contact = _outside_body_contact(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.complaint.escalation_level + 1 == MAX_ESCALATION_LEVEL:
+            self.fields["to_user"].label = _("Who in the office keeps following it")
+            self.fields["to_user"].help_text = _("Empty: its assignee, or you if nobody has it.")
+            for name in OUTSIDE_BODY_FIELDS:
+                self.fields[name].required = True
+        else:
+            for name in OUTSIDE_BODY_FIELDS:
+                del self.fields[name]
+
+
+class ReferToOutsideBodyForm(ActionForm):
+    """Level 3 without a body yet (raised by R-T1, a rejected solution, an unsatisfied
+    call-back), or another body: which one, its name and contact."""
+
+    action = "refer_to_outside_body"
+    outside_body_kind = _outside_body_kind()
+    outside_body_name = _outside_body_name()
+    outside_body_contact = _outside_body_contact()
+    note = _note(_("Note (staff only)"), required=False)
+
+
+class RecordOutsideBodyAnswerForm(ActionForm):
+    action = "record_outside_body_answer"
+    answer = forms.CharField(
+        label=_("The outside body's answer"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    answered_at = BoundedDateTimeField(
+        label=_("Answered on"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        help_text=_("Leave empty if it answered just now."),
+    )
+
+
+class FlagSpecialIncidentForm(ActionForm):
+    """R-C6.2: contain first, then report upward at once. Flagging tells the supervisors and
+    the managers now."""
+
+    action = "flag_special_incident"
+    note = _note(_("What happened"))
+
+
+class RecordIncidentContainmentForm(ActionForm):
+    action = "record_incident_containment"
+    steps = forms.CharField(
+        label=_("Steps taken to contain it"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RecordIncidentReportForm(ActionForm):
+    action = "record_incident_report"
+    reported_to = forms.CharField(
+        label=_("Reported to"), max_length=200, help_text=_("The unit, department or person it was reported to.")
+    )
+    reported_at = BoundedDateTimeField(label=_("Reported at"), widget=DateTimeLocalInput())
+    note = _note(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reported_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 
 class ReassignForm(ActionForm):
@@ -447,6 +544,11 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         RecordCallbackForm,
         DeclineCallbackForm,
         MoveUpForm,
+        ReferToOutsideBodyForm,
+        RecordOutsideBodyAnswerForm,
+        FlagSpecialIncidentForm,
+        RecordIncidentContainmentForm,
+        RecordIncidentReportForm,
         ReassignForm,
         AddNoteForm,
         MarkTrainingCaseForm,

@@ -16,12 +16,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import sees_every_office
+from accounts.access import sees_every_office, sees_whole_office
 
 from . import deadlines, event_data, rules
 from .attachments import store_attachments
@@ -35,8 +36,16 @@ from .choices import (
 )
 from .exceptions import InvalidTransition, not_allowed
 from .intake import ComplaintIntake, on_the_spot_errors, reply_time_error
+from .outside_bodies import (
+    OutsideBodySteps,
+    any_outside_body,
+    keep_internal_owner,
+    outside_body_of,
+    record_outside_body,
+)
 from .periodic import PeriodicTransitions, raised_level
 from .signals import events_logged
+from .special_incidents import SpecialIncidentSteps
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -57,9 +66,23 @@ def _required(value: str, field: str, message: str) -> str:
     return value
 
 
-class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
+class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions, OutsideBodySteps, SpecialIncidentSteps):
     """Mixed into `Complaint`; the transition methods of the procedure (intake in
-    complaints/intake.py, the periodic rules' bulk transitions in complaints/periodic.py)."""
+    complaints/intake.py, the periodic rules' bulk transitions in complaints/periodic.py, the
+    outside bodies of level 3 in complaints/outside_bodies.py, special incidents in
+    complaints/special_incidents.py)."""
+
+    @property
+    def facts(self) -> frozenset[str]:
+        """The facts besides the status that rules.ACTIONS' `requires` / `excludes` read."""
+        found = set()
+        if self.escalation_level >= MAX_ESCALATION_LEVEL:
+            found.add(rules.AT_OUTSIDE_BODIES)
+        if self.outside_body_kind:
+            found.add(rules.OUTSIDE_BODY_RECORDED)
+        if self.is_special_incident:
+            found.add(rules.SPECIAL_INCIDENT)
+        return frozenset(found)
 
     # ----------------------------------------------------------------- helpers
     @contextmanager
@@ -71,6 +94,8 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             locked = type(self).objects.select_for_update().get(pk=self.pk)
             if not act.allowed_in(locked.status):
                 raise not_allowed(act, locked.status)
+            if (refusal := act.refusal(locked.facts)) is not None:
+                raise InvalidTransition(refusal, action=act.name, status=locked.status)
             if not act.takes_close_reason(locked.status, locked.close_reason):
                 raise InvalidTransition(
                     _(
@@ -303,6 +328,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 now=now,
                 note=note,
             )
+            c._feed_back(actor=actor, step="progress")
 
     # --------------------------------------------------------- on the spot
     def resolve_on_the_spot(
@@ -345,12 +371,41 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
             )
 
     # ---------------------------------------------------------- escalation
-    def move_up(self, *, actor: Actor, cause: str, to_user: Staff | None = None, note: str = "") -> None:
-        """R-C8 服務上移: one level up; `to_user` becomes the receiver at that level."""
+    def move_up(
+        self,
+        *,
+        actor: Actor,
+        cause: str,
+        to_user: Staff | None = None,
+        note: str = "",
+        outside_body_kind: str = "",
+        outside_body_name: str = "",
+        outside_body_contact: str = "",
+    ) -> None:
+        """R-C8 服務上移: one level up; `to_user` becomes the receiver at that level.
+
+        Level 3 is the outside bodies (原則8.3): the move records which body (its kind, name
+        and contact — refused without them), and the complaint keeps an internal owner who
+        follows it: `to_user`, else its assignee, else the mover. The complainant is told (a
+        progress report, R-C5.3). A body given for a move to a lower level is refused."""
         with self._transition("move_up") as c:
             now = timezone.now()
             old, old_level = c.status, c.escalation_level
+            body: event_data.OutsideBody | None = None
+            if old_level + 1 == MAX_ESCALATION_LEVEL:
+                body = outside_body_of(c, kind=outside_body_kind, name=outside_body_name, contact=outside_body_contact)
+            elif old_level + 1 < MAX_ESCALATION_LEVEL and any_outside_body(
+                outside_body_kind, outside_body_name, outside_body_contact
+            ):
+                raise ValidationError(
+                    {"outside_body_kind": _("An outside body is recorded only when the complaint moves up to level 3.")}
+                )
             data = c._escalate(cause=cause, to_user=to_user)
+            fields: list[str] = []
+            if body is not None:
+                data.update(body)
+                data.update(keep_internal_owner(c, actor))
+                fields = [*record_outside_body(c, body, now), *c._note_reply(now)]
             if c.status in (Status.RECEIVED, Status.SOLUTION_PROPOSED, Status.RESOLVED, Status.CALLBACK_DECLINED):
                 c._set_status(Status.IN_PROGRESS)
                 c.resolved_at = c.callback_declined_at = c.auto_close_due_at = None
@@ -362,6 +417,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                     "resolved_at",
                     "callback_declined_at",
                     "auto_close_due_at",
+                    *fields,
                     "updated_at",
                 ]
             )
@@ -421,6 +477,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 note=note,
                 data={"department": department.pk, "department_name": department.name},
             )
+            c._notify_department(department, actor=actor)
 
     def record_findings(
         self,
@@ -447,6 +504,58 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions):
                 data={"apologised_in_person": apologised_in_person},
             )
             store_attachments(event, attachments, by=actor)  # photos of the site, reports (issue 11)
+            c._feed_back(actor=actor, step="findings")
+
+    def _notify_department(self, department: Department, *, actor: Actor) -> None:
+        """R-C6: the department asked to investigate is told — its head, when they can open the
+        complaint (complaints_visible_to's rule: staff of its office, every office, or a handler,
+        who sees the department they head everywhere), and its handlers in this office (its
+        staff who may investigate). One query for the handlers, one INSERT, mail after commit."""
+        from notifications.services import notify
+
+        handlers = (
+            get_user_model()
+            .objects.with_perm(
+                rules.INVESTIGATE,
+                is_active=True,
+                include_superusers=False,
+                backend="django.contrib.auth.backends.ModelBackend",  # where the roles' permissions live
+            )
+            .filter(department=department, office_id=self.office_id)
+            .values_list("pk", flat=True)
+        )
+        recipients = list(handlers)
+        head = department.head
+        if head is not None and head.is_active and self._head_sees_it(head):
+            recipients.insert(0, head.pk)
+        if actor is not None:
+            recipients = [pk for pk in recipients if pk != actor.pk]
+        notify(
+            recipients,
+            kind="department_assigned",
+            complaint_id=self.pk,
+            data={"department": department.pk, "department_name": department.name},
+        )
+
+    def _head_sees_it(self, head: Staff) -> bool:
+        if sees_every_office(head) or head.office_id == self.office_id:
+            return True
+        return head.has_perm("complaints.view_complaint") and not sees_whole_office(head)
+
+    def _feed_back(self, *, actor: Actor, step: str) -> None:
+        """R-C9.3: a department's progress report or findings go back to the receiver (and to
+        the assignee when that is someone else); whoever wrote them is not told."""
+        from notifications.services import notify
+
+        recipients = [pk for pk in (self.received_by_id, self.assignee_id) if pk is not None]
+        if actor is not None:
+            recipients = [pk for pk in recipients if pk != actor.pk]
+        notify(
+            recipients,
+            kind="department_progress",
+            complaint_id=self.pk,
+            data={"by": str(actor) if actor is not None else "", "step": step},
+        )
 
     # ------------------------------------------------------------ solution
     def propose_solution(self, *, actor: Actor, solution: str) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from django.db.models import F, Value
+from django.db.models import BigIntegerField, Case, F, Value, When
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -93,14 +93,39 @@ class PeriodicTransitions:
     # ------------------------------------------------------------------ R-T1
     @classmethod
     def mark_reply_overdue_many(
-        cls, rows: Sequence[RowLike], *, now: datetime, deadline: Callable[[Any], datetime | None]
+        cls,
+        rows: Sequence[RowLike],
+        *,
+        now: datetime,
+        deadline: Callable[[Any], datetime | None],
+        receivers: Mapping[int, tuple[int, str]] | None = None,
     ) -> None:
-        """Past the reply time with no reply: marked overdue and moved up one level."""
+        """Past the reply time with no reply: marked overdue and moved up one level. `receivers`
+        (complaint id → (user id, name), complaints/duty.py) are the people the complaints are
+        moved up to: each becomes its complaint's assignee (R-C8) in the same UPDATE — one CASE
+        branch per distinct receiver — and is named in the event. The others keep theirs."""
+        receivers = receivers or {}
         _, qs = cls._guarded("mark_reply_overdue", rows)
-        qs.update(reply_overdue_at=now, updated_at=now, escalation_level=raised_level_sql())
+        changes: dict[str, Any] = {"reply_overdue_at": now, "updated_at": now, "escalation_level": raised_level_sql()}
+        if receivers:
+            by_user: dict[int, list[int]] = {}
+            for complaint_id, (user_id, _name) in receivers.items():
+                by_user.setdefault(user_id, []).append(complaint_id)
+            changes["assignee_id"] = Case(
+                *(When(pk__in=pks, then=Value(user_id)) for user_id, pks in by_user.items()),
+                default=F("assignee_id"),
+                output_field=BigIntegerField(),
+            )
+        qs.update(**changes)
 
         def data(r: RowLike) -> event_data.ReplyOverdue:
-            return {"escalation_cause": EscalationCause.DEADLINE_MISSED, "reply_due_at": _iso(deadline(r))}
+            found: event_data.ReplyOverdue = {
+                "escalation_cause": EscalationCause.DEADLINE_MISSED,
+                "reply_due_at": _iso(deadline(r)),
+            }
+            if r.pk in receivers:
+                found["to_user"], found["to_user_name"] = receivers[r.pk]
+            return found
 
         cls._log_many(
             rows, kind=EventKind.REPLY_OVERDUE, now=now, to_level=lambda r: raised_level(r.escalation_level), data=data

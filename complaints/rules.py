@@ -8,6 +8,7 @@ duplicates (the one way out of `closed`, `REOPENED_BY_CLOSE_REASON`).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,26 @@ MARK_TRAINING = "complaints.mark_training_case"
 VIEW_REPORTS = "complaints.view_reports"
 MERGE = "complaints.merge_complaint"
 DOWNLOAD_SUMMARY = "complaints.download_summary"
+HANDLE_SPECIAL_INCIDENT = "complaints.handle_special_incident"  # R-C6.2 (issue 13)
+
+# Facts of a complaint, besides its status, that some actions need or must not have
+# (`Action.requires` / `Action.excludes`; `Complaint.facts` says which hold): the outside-body
+# steps happen at level 3 only (R-C8, 原則8.3), its answer once a body is recorded, and a
+# special incident is flagged once, then contained and reported (R-C6.2).
+AT_OUTSIDE_BODIES = "at_outside_bodies"
+OUTSIDE_BODY_RECORDED = "outside_body_recorded"
+SPECIAL_INCIDENT = "special_incident"
+# Why an action is refused when a fact it needs is missing (False) or one it excludes holds (True).
+FACT_REFUSALS: dict[tuple[str, bool], _StrOrPromise] = {
+    (AT_OUTSIDE_BODIES, False): _(
+        "“%(action)s” is only possible at level 3 (outside bodies): move the complaint up first."
+    ),
+    (OUTSIDE_BODY_RECORDED, False): _(
+        "“%(action)s” needs the outside body the complaint was referred to: record it first."
+    ),
+    (SPECIAL_INCIDENT, False): _("“%(action)s” is only possible for a special incident: flag it first."),
+    (SPECIAL_INCIDENT, True): _("This complaint is already flagged as a special incident."),
+}
 
 
 @dataclass(frozen=True)
@@ -63,6 +84,9 @@ class Action:
     to_status: str | None = None  # for the periodic (bulk) actions: the status they set, if any
     # from `closed`: only for a complaint closed for one of these reasons (None: whatever the reason)
     close_reasons: tuple[str, ...] | None = None
+    # facts of the complaint (AT_OUTSIDE_BODIES …) it needs, and those it must not have
+    requires: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
 
     def allowed_in(self, status: str) -> bool:
         return status in self.from_statuses
@@ -76,6 +100,16 @@ class Action:
 
     def permitted_for(self, user: Visitor) -> bool:
         return any(user.has_perm(p) for p in self.permissions)
+
+    def refusal(self, facts: Collection[str]) -> str | None:
+        """Why the complaint's `facts` do not let this action happen, or None when they do."""
+        for fact in self.requires:
+            if fact not in facts:
+                return str(FACT_REFUSALS[(fact, False)]) % {"action": self.label}
+        for fact in self.excludes:
+            if fact in facts:
+                return str(FACT_REFUSALS[(fact, True)]) % {"action": self.label}
+        return None
 
 
 ACTIONS: dict[str, Action] = {
@@ -105,6 +139,44 @@ ACTIONS: dict[str, Action] = {
         Action("record_callback", _("Record call-back"), (S.RESOLVED,), (RECEIVE,)),
         Action("decline_callback", _("Customer declines call-back"), (S.RESOLVED,), (RECEIVE,)),
         Action("move_up", _("Move up"), OPEN_STATUSES, (MOVE_UP,)),
+        # level 3 (R-C8, 原則8.3): the outside body a complaint raised there without one (R-T1, a
+        # rejected solution, an unsatisfied call-back) is referred to, or another one; its answer
+        Action(
+            "refer_to_outside_body",
+            _("Refer to an outside body"),
+            OPEN_STATUSES,
+            (MOVE_UP,),
+            requires=(AT_OUTSIDE_BODIES,),
+        ),
+        Action(
+            "record_outside_body_answer",
+            _("Record the outside body's answer"),
+            OPEN_STATUSES,
+            (RECEIVE, INVESTIGATE),
+            requires=(OUTSIDE_BODY_RECORDED,),
+        ),
+        # R-C6.2: a special incident is first contained, then reported upward at once
+        Action(
+            "flag_special_incident",
+            _("Flag as a special incident"),
+            OPEN_STATUSES,
+            (HANDLE_SPECIAL_INCIDENT,),
+            excludes=(SPECIAL_INCIDENT,),
+        ),
+        Action(
+            "record_incident_containment",
+            _("Record the containment steps"),
+            OPEN_STATUSES,
+            (HANDLE_SPECIAL_INCIDENT,),
+            requires=(SPECIAL_INCIDENT,),
+        ),
+        Action(
+            "record_incident_report",
+            _("Record the report upward"),
+            OPEN_STATUSES,
+            (HANDLE_SPECIAL_INCIDENT,),
+            requires=(SPECIAL_INCIDENT,),
+        ),
         Action("reassign", _("Reassign"), OPEN_STATUSES, (REASSIGN,)),
         Action("add_note", _("Add note"), tuple(Status.values), (COMMENT,)),
         # a merged duplicate is no case of its own: its story is the complaint it was merged into
@@ -192,12 +264,18 @@ def bulk_action(name: str) -> Action:
     return act
 
 
-def available_actions(user: Visitor, status: str, *, close_reason: str, claimed: bool = True) -> list[Action]:
+def available_actions(
+    user: Visitor, status: str, *, close_reason: str, claimed: bool = True, facts: Collection[str] = frozenset()
+) -> list[Action]:
     """Actions valid in `status` (for a closed complaint: and its `close_reason`) that `user` may
     take, in display order. `claim` is offered only for a complaint nobody has claimed yet (an
-    online complaint, `claimed=False`); `unmerge` only for a merged one."""
+    online complaint, `claimed=False`); `unmerge` only for a merged one; an action that needs a
+    fact of the complaint (`Complaint.facts`) only when it holds."""
     return [
         a
         for a in ACTIONS.values()
-        if a.allowed_for(status, close_reason) and a.permitted_for(user) and (a.name != "claim" or not claimed)
+        if a.allowed_for(status, close_reason)
+        and a.permitted_for(user)
+        and (a.name != "claim" or not claimed)
+        and a.refusal(facts) is None
     ]

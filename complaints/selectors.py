@@ -6,33 +6,60 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 from functools import reduce
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.access import sees_every_office
+from accounts.access import sees_every_office, sees_whole_office
 from helpdesk.fields import normalize_email
 from helpdesk.phones import normalize_phone, phone_search_digits
 
-from .choices import Status
-from .models import Complaint, ComplaintEvent, ComplaintQuerySet
+from .choices import EventKind, Status
+from .models import Complaint, ComplaintEvent, ComplaintQuerySet, Department
 
 if TYPE_CHECKING:
     from .types import Visitor
 
 
+# The events that hand a complaint to the person they name in `to_user` when it moves up
+# (R-C8): `move_up`, a rejected solution, an unsatisfied call-back, and R-T1's move.
+MOVED_UP_KINDS = (EventKind.MOVED_UP, EventKind.SOLUTION_REJECTED, EventKind.CALLBACK_RECORDED, EventKind.REPLY_OVERDUE)
+
+
+def moved_up_to(user_id: int) -> QuerySet[ComplaintEvent, dict[str, Any]]:
+    """The ids of the complaints moved up to `user_id` at some point (a subquery)."""
+    return (
+        ComplaintEvent.objects.filter(kind__in=MOVED_UP_KINDS, data__to_user=user_id).order_by().values("complaint_id")
+    )
+
+
 def complaints_visible_to(user: Visitor) -> ComplaintQuerySet:
-    """Agents, handlers and supervisors see their own office; managers (head office,
-    R-C11) see every office; anyone else sees nothing."""
+    """Who sees which complaints (SPEC roles):
+    - every office: managers and executives (the head office, R-C11), superusers;
+    - their own office: agents, supervisors, customer information (view_office_complaints);
+    - department handlers (view_complaint only): the complaints of their office their
+      department (`User.department`) was asked to investigate, and — from any office — those
+      of a department they head (R-C6: the responsible department head) and those assigned to
+      them or moved up to them (R-C8);
+    - anyone else: nothing.
+    A handler's lane is one query still: each branch is an index lookup (office and department,
+    assignee) or a small subquery (the departments they head; the moving-up events, found by
+    kind, that name them)."""
     qs: ComplaintQuerySet = Complaint.objects.all()
     if not user.is_authenticated or not user.is_active:
         return qs.none()
     if sees_every_office(user):
         return qs
-    if not user.has_perm("complaints.view_complaint") or user.office_id is None:
+    if not user.has_perm("complaints.view_complaint"):
         return qs.none()
-    return qs.filter(office_id=user.office_id)
+    if sees_whole_office(user):
+        return qs.filter(office_id=user.office_id) if user.office_id is not None else qs.none()
+    headed = Department.objects.filter(head_id=user.pk).order_by().values("pk")
+    lane = Q(assignee_id=user.pk) | Q(department_id__in=headed) | Q(pk__in=moved_up_to(user.pk))
+    if user.office_id is not None and user.department_id is not None:
+        lane |= Q(office_id=user.office_id, department_id=user.department_id)
+    return qs.filter(lane)
 
 
 def complaint_for(user: Visitor, pk: int | str, *, for_update: bool = False) -> Complaint:

@@ -26,7 +26,8 @@ from django.utils import timezone
 from helpdesk.db import advisory_xact_lock
 
 from . import sweep_rules
-from .choices import CloseReason
+from .choices import CloseReason, EscalationCause
+from .duty import overdue_receivers
 from .models import Complaint
 from .periodic import BATCH, raised_level
 from .sweep_rules import SweepRule
@@ -77,23 +78,45 @@ ROW = ("pk", "status", "escalation_level")
 
 # ---------------------------------------------------------------------- R-T1
 def enforce_reply_deadlines(*, now: datetime | None = None) -> Counts:
-    """R-T1: past the agreed reply time with no reply → marked overdue, moved up one
-    level (at most to 3, R-C8) and the office's supervisors notified. Exactly once."""
+    """R-T1: past the agreed reply time with no reply → marked overdue, moved up one level
+    (at most to 3, R-C8) and the office's supervisors notified. Exactly once.
+
+    The person it is moved up to becomes its receiver (complaints/duty.py: the supervisor on
+    duty, or the supervisors in turn, at level 1; the department's head at level 2) and is
+    told (`moved_up`); the supervisors' `reply_overdue` notice goes to the others, so nobody
+    gets two notifications about one step. Set-based: the receivers are found with at most two
+    queries per batch and set by the same UPDATE that marks the rows."""
     from notifications.services import notify_bulk, supervisors_of
 
     now = now or timezone.now()
     rule = sweep_rules.REPLY_OVERDUE
 
     def apply(rows: list[Any]) -> Counts:
-        Complaint.mark_reply_overdue_many(rows, now=now, deadline=lambda r: r.reply_due_at)
+        receivers = overdue_receivers(rows)
+        Complaint.mark_reply_overdue_many(rows, now=now, deadline=lambda r: r.reply_due_at, receivers=receivers)
         supervisors = supervisors_of({r.office_id for r in rows})
+
+        def moved_up_to(r: Any) -> list[int]:
+            return [receivers[r.pk].user_id] if r.pk in receivers else []
+
         sent = notify_bulk(
             kind="reply_overdue",
             entries=[
                 (
                     r.pk,
-                    supervisors.get(r.office_id, []),
+                    [pk for pk in supervisors.get(r.office_id, []) if pk not in moved_up_to(r)],
                     {"to_level": raised_level(r.escalation_level), "due_at": _iso(r.reply_due_at)},
+                )
+                for r in rows
+            ],
+        )
+        sent += notify_bulk(
+            kind="moved_up",
+            entries=[
+                (
+                    r.pk,
+                    moved_up_to(r),
+                    {"to_level": raised_level(r.escalation_level), "cause": EscalationCause.DEADLINE_MISSED},
                 )
                 for r in rows
             ],
@@ -101,10 +124,11 @@ def enforce_reply_deadlines(*, now: datetime | None = None) -> Counts:
         return {
             "marked_overdue": len(rows),
             "moved_up": sum(1 for r in rows if raised_level(r.escalation_level) > r.escalation_level),
+            "receivers_set": len(receivers),
             "notifications": sent,
         }
 
-    return _sweep(rule, due(rule, now), [*ROW, "office_id", "reply_due_at"], apply)
+    return _sweep(rule, due(rule, now), [*ROW, "office_id", "department_id", "reply_due_at"], apply)
 
 
 # ---------------------------------------------------------------------- R-T2

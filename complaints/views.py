@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from helpdesk.views_tools import apply_validation_error, paginate, query_without_page, require_perms
 
-from . import rules, selectors
+from . import event_text, rules, selectors
 from .exceptions import InvalidTransition
 from .filters import ComplaintListFilter
 from .forms import (
@@ -122,16 +122,22 @@ def intake_field_visit(request):
 def _detail_context(request, complaint, bound=None):
     forms = []
     for act in rules.available_actions(
-        request.user, complaint.status, close_reason=complaint.close_reason, claimed=complaint.is_claimed
+        request.user,
+        complaint.status,
+        close_reason=complaint.close_reason,
+        claimed=complaint.is_claimed,
+        facts=complaint.facts,
     ):
         if bound is not None and bound.action == act.name:
             form = bound
         else:
             form = ACTION_FORMS[act.name](complaint=complaint)
         forms.append((act, form))
+    events = list(selectors.timeline(complaint))  # read once: the timeline and the recorded facts
     return {
         "complaint": complaint,
-        "events": selectors.timeline(complaint),
+        "events": events,
+        "records": event_text.recorded(complaint, events),
         "action_forms": forms,
         "is_overdue": complaint.is_overdue(),
         "duplicates": selectors.merged_duplicates(complaint),  # issue 14: one query, whatever their number

@@ -11,6 +11,11 @@ plus one account-manager visit on each day of the holiday list, for every custom
 role, at least its next due visit. A partial unique index (customer, role, reason, due date)
 among the visits not cancelled makes it idempotent: the rows go in with
 `bulk_create(ignore_conflicts=True)`, so a second run adds nothing.
+
+Who makes each visit: the customer's account manager makes the account-manager visits; the
+division-head and president visits go onto the agenda of an executive whose post
+(`User.executive_post`) is that role (`assign_executive_visits`); the department-manager
+visits stay unassigned until a supervisor assigns them (the department is not a person).
 """
 
 from __future__ import annotations
@@ -21,10 +26,16 @@ from datetime import date, timedelta
 from functools import reduce
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import ExecutivePost
 from customers.models import Customer, Tier
+from notifications.models import Kind
+from notifications.services import notify_bulk, page_link, supervisors_of
 
 from .models import Visit, VisitHoliday, VisitorRole, VisitReason, VisitStatus, checklist_for
 
@@ -111,7 +122,7 @@ def plan_visits(*, today: date | None = None, customer_ids=None) -> dict:
             rows = []
     Visit.objects.bulk_create(rows, ignore_conflicts=True, batch_size=_BATCH)
     # account-manager visits planned before the customer had one get theirs (one UPDATE)
-    assigned = Visit.objects.filter(
+    unassigned = Visit.objects.filter(
         status=VisitStatus.PLANNED,
         visitor__isnull=True,
         visitor_role=R.ACCOUNT_MANAGER,
@@ -119,11 +130,60 @@ def plan_visits(*, today: date | None = None, customer_ids=None) -> dict:
         customer__account_manager__isnull=False,
     )
     if customer_ids is not None:
-        assigned = assigned.filter(customer_id__in=list(customer_ids))
-    assigned = assigned.update(
+        unassigned = unassigned.filter(customer_id__in=list(customer_ids))
+    assigned = unassigned.update(
         visitor_id=Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values("account_manager_id")[:1])
     )
+    # the senior visits onto the executives' agendas (one UPDATE)
+    assigned += assign_executive_visits(start=start, customer_ids=customer_ids)
     return {"planned": live.count() - before, "assigned": assigned}
+
+
+# The senior visits of R-CU3: the roles an executive post makes (the values are the same).
+EXECUTIVE_ROLES: tuple[str, ...] = tuple(ExecutivePost.values)
+
+
+def visiting_executives():
+    """The people who may make a senior visit: active, with an executive post, and allowed to
+    record visits (followups.record_visit, which the executive role has)."""
+    return (
+        get_user_model()
+        .objects.with_perm(
+            "followups.record_visit", include_superusers=False, backend="django.contrib.auth.backends.ModelBackend"
+        )
+        .exclude(executive_post="")
+    )
+
+
+def assign_executive_visits(*, start: date, customer_ids=None) -> int:
+    """Put the planned, unassigned division-head and president visits due from `start` onto an
+    executive's agenda: one UPDATE, run with every planning run, so visits planned before
+    anyone held the post get their visitor on the next run. The executive is the one whose post
+    is the visit's role, in the office of the customer's account manager first, then the one
+    with the lowest id: the same customer always gets the same executive, and the choice needs
+    no counting. A visit nobody can take stays unassigned (the supervisors and managers see it
+    in the agenda and may assign it); one already assigned, by the planner or by hand, keeps its
+    visitor."""
+    executives = visiting_executives()
+    customer_office = Customer.objects.filter(pk=OuterRef(OuterRef("customer_id"))).values(
+        "account_manager__office_id"
+    )[:1]
+    pick = (
+        executives.filter(executive_post=OuterRef("visitor_role"))
+        .annotate(same_office=Case(When(office_id=Subquery(customer_office), then=Value(0)), default=Value(1)))
+        .order_by("same_office", "pk")
+        .values("pk")[:1]
+    )
+    unassigned = Visit.objects.filter(
+        Exists(executives.filter(executive_post=OuterRef("visitor_role"))),
+        status=VisitStatus.PLANNED,
+        visitor__isnull=True,
+        visitor_role__in=EXECUTIVE_ROLES,
+        due_on__gte=start,
+    )
+    if customer_ids is not None:
+        unassigned = unassigned.filter(customer_id__in=list(customer_ids))
+    return unassigned.update(visitor_id=Subquery(pick))
 
 
 def _complete_customers(live, slots_by_tier) -> set[int]:
@@ -154,9 +214,60 @@ def replan_customer(customer, *, today: date | None = None) -> dict:
 
 
 def flag_missed_visits(*, today: date | None = None) -> dict:
-    """R-T5: planned visits whose period has ended are flagged missed (one UPDATE)."""
+    """R-T5: planned visits whose period has ended are flagged missed, and the visitor and the
+    supervisors of the customer's office (its account manager's office; else the visitor's) are
+    told, so a make-up visit is arranged. Set-based, in batches of _BATCH visits: per batch one
+    SELECT (locking the rows, skipping those another run holds), one UPDATE, the supervisors in
+    one query (`supervisors_of`; an office without one: its managers) and one INSERT of the
+    notifications, however many visits the batch has. The status is the guard: each visit is
+    flagged, and notified, once."""
     today = today or timezone.localdate()
-    missed = Visit.objects.filter(status=VisitStatus.PLANNED, due_on__lt=today).update(
-        status=VisitStatus.MISSED, missed_at=timezone.now()
+    now = timezone.now()
+    counts = {"missed": 0, "notifications": 0}
+    due = Visit.objects.filter(status=VisitStatus.PLANNED, due_on__lt=today)
+    fields = (
+        "pk",
+        "due_on",
+        "customer__name",
+        "visitor_id",
+        "visitor__first_name",
+        "visitor__last_name",
+        "visitor__username",
     )
-    return {"missed": missed}
+    while True:
+        with transaction.atomic():
+            rows = list(
+                due.select_for_update(skip_locked=True, of=("self",))
+                .annotate(office=Coalesce("customer__account_manager__office_id", "visitor__office_id"))
+                .order_by("due_on", "pk")
+                .values_list(*fields, "office", named=True)[:_BATCH]
+            )
+            if not rows:
+                return counts
+            Visit.objects.filter(pk__in=[r.pk for r in rows]).update(status=VisitStatus.MISSED, missed_at=now)
+            supervisors = supervisors_of({r.office for r in rows})
+            counts["notifications"] += notify_bulk(
+                kind=Kind.VISIT_MISSED,
+                entries=[
+                    (
+                        None,
+                        [r.visitor_id, *supervisors.get(r.office, [])],
+                        {
+                            "visit": r.pk,
+                            "customer": r.customer__name,
+                            "due_on": r.due_on.isoformat(),
+                            "visitor": _name(r.visitor__first_name, r.visitor__last_name, r.visitor__username),
+                            "link": page_link("followups:visit", r.pk),
+                        },
+                    )
+                    for r in rows
+                ],
+            )
+            counts["missed"] += len(rows)
+        if len(rows) < _BATCH:
+            return counts
+
+
+def _name(first: str | None, last: str | None, username: str | None) -> str:
+    """A user's name as `User.__str__` writes it, from the columns of a joined row."""
+    return f"{first or ''} {last or ''}".strip() or (username or "")

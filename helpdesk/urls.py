@@ -3,17 +3,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
 
 from helpdesk.api import api_urls
 from helpdesk.health import health
+from helpdesk.home import home
 
 admin.site.site_header = _("Helpdesk administration")
 admin.site.site_title = _("Helpdesk administration")
 admin.site.index_title = _("Complaints, staff and lists")
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="complaints:list", permanent=False), name="home"),
+    path("", home, name="home"),  # the first page of the user's work they may open
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", health, name="health"),  # no login: the load balancer's probe

@@ -25,7 +25,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from helpdesk.urls_tools import absolute_reverse, site_host
+from helpdesk.urls_tools import absolute_reverse, absolute_url, site_host
 
 from .models import EmailStatus, Notification
 
@@ -50,8 +50,8 @@ def _describe(exc: BaseException) -> str:
 
 
 def compose(notification: Notification) -> tuple[str, str]:
-    """Subject and body in the site's language (users have no language of their own)."""
-    with translation.override(settings.LANGUAGE_CODE):
+    """Subject and body in the recipient's language (`User.language`), else the site's."""
+    with translation.override(notification.recipient.language or settings.LANGUAGE_CODE):
         context = {
             "notification": notification,
             "recipient": notification.recipient,
@@ -61,6 +61,8 @@ def compose(notification: Notification) -> tuple[str, str]:
                 if notification.complaint_id
                 else ""
             ),
+            # a notification about a visit plan or a visit: that page (data["link"])
+            "link": absolute_url(notification.link) if notification.link else "",
             "list_url": absolute_reverse("notifications:list"),
         }
         subject = render_to_string("notifications/email/subject.txt", context)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -116,6 +117,21 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+    @property
+    def link(self) -> str:
+        """The path of the page a notification without a complaint is about (a visit plan, a
+        visit): `data["link"]`, a URL name and its arguments (`services.page_link`), reversed
+        when shown, so a page whose URL moved is still found. Empty if there is none or it no
+        longer resolves. No query."""
+        target = (self.data or {}).get("link")
+        if not isinstance(target, dict) or not target.get("name"):
+            return ""
+        args = target.get("args") or []
+        try:
+            return reverse(str(target["name"]), args=list(args) if isinstance(args, list) else [])
+        except NoReverseMatch:
+            return ""
 
     @property
     def message(self) -> str:

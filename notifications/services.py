@@ -53,6 +53,13 @@ def notify(
     return notify_bulk(kind=kind, entries=[(complaint_id, recipient_ids, data)])
 
 
+def page_link(viewname: str, *args: int | str) -> dict:
+    """The `link` data key of a notification about a page that is not a complaint's (a visit
+    plan, a visit): the URL name and its arguments, reversed when the notification is shown
+    (`Notification.link`) and made absolute in its e-mail."""
+    return {"name": viewname, "args": list(args)}
+
+
 def notify_bulk(*, kind: str, entries: Iterable[Entry]) -> int:
     """`notify` for many complaints at once (the periodic sweeps): one INSERT for every
     (complaint, recipient) pair of every entry. A recipient listed twice for the same

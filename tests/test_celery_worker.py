@@ -57,7 +57,9 @@ def test_real_worker_on_redis_applies_the_reply_deadline_rule(office, supervisor
         _wait_for(lambda: (complaint.refresh_from_db(), complaint.reply_overdue_at)[1] is not None, output)
     assert complaint.escalation_level == 1
     assert complaint.events.filter(kind=EventKind.REPLY_OVERDUE).count() == 1
-    assert Notification.objects.filter(recipient=supervisor, kind="reply_overdue").count() == 1
+    # the office's only supervisor (none on duty: in turn) becomes its receiver and is told so
+    assert complaint.assignee_id == supervisor.pk
+    assert Notification.objects.filter(recipient=supervisor, kind="moved_up").count() == 1
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -1,5 +1,5 @@
 """The daily log (SPEC R-C11): for one local day, what the user's offices received, first
-replied to, escalated and closed.
+replied to, escalated, flagged as special incidents (R-C6.2) and closed.
 
 A day is the calendar day in settings.TIME_ZONE (Asia/Shanghai): [00:00, next 00:00) local,
 whatever the database stores (UTC) — see helpdesk.dates. Each section is one query
@@ -27,7 +27,7 @@ from helpdesk.dates import iso_day_or_404 as parse_day
 from ..choices import CloseReason, EscalationCause, EscalationLevel, EventKind
 from ..event_data import ESCALATION_CAUSE
 from ..selectors import complaints_visible_to
-from .selectors import closed_on, escalations_on, first_replied_on, received_on
+from .selectors import closed_on, escalations_on, first_replied_on, received_on, special_incidents_on
 
 __all__ = [
     "FIRST_DAY",
@@ -69,7 +69,7 @@ def _label(choices, value) -> str:
 
 
 def daily_log_for(user, day: date) -> list[Section]:
-    """The four sections of the day's log, scoped to what `user` may see."""
+    """The five sections of the day's log, scoped to what `user` may see."""
     visible = complaints_visible_to(user).exclude(close_reason=CloseReason.MERGED)
     start, end = day_bounds(day)
     received = _section("received", _("Received"), received_on(visible, start, end))
@@ -82,5 +82,6 @@ def daily_log_for(user, day: date) -> list[Section]:
         cause = (e.data or {}).get(ESCALATION_CAUSE, "")
         e.cause_label = _label(EscalationCause, cause) if cause else ""
         e.to_level_label = _label(EscalationLevel, e.to_level)
+    special = _section("special_incidents", _("Special incidents"), special_incidents_on(visible, start, end))
     closed = _section("closed", _("Closed"), closed_on(visible, start, end))
-    return [received, replied, escalated, closed]
+    return [received, replied, escalated, special, closed]

@@ -65,3 +65,13 @@ def closed_on(visible: QuerySet[Complaint], start: datetime, end: datetime) -> Q
         .select_related("office", "category", "assignee")
         .order_by("closed_at", "pk")
     )
+
+
+def special_incidents_on(visible: QuerySet[Complaint], start: datetime, end: datetime) -> QuerySet[Complaint]:
+    """The complaints flagged a special incident on the day (R-C6.2), with what was done since:
+    the containment and the report upward are on the complaint itself (no query per row)."""
+    return _with_total(
+        visible.filter(is_special_incident=True, special_incident_at__gte=start, special_incident_at__lt=end)
+        .select_related("office", "assignee")
+        .order_by("special_incident_at", "pk")
+    )

@@ -10,11 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access import sees_every_office
 from accounts.models import Office
 from customers.models import Tier
-from helpdesk.dates import last_complete_month, local_today, month_label
+from helpdesk.dates import local_today, month_label
 
 from ..choices import Channel
 from ..models import Department
-from .figures import parse_report_month
+from .figures import latest_month_with_data, parse_report_month
 
 
 class MonthInput(forms.TextInput):
@@ -22,8 +22,9 @@ class MonthInput(forms.TextInput):
 
 
 class SummaryFilterForm(forms.Form):
-    """`month` is YYYY-MM (default: the last complete month); an office only among those the
-    user may see."""
+    """`month` is YYYY-MM (default: the latest month with complaints the user may see under
+    the other filters, so the page never opens on an empty month; this month when there are
+    none); an office only among those the user may see."""
 
     month = forms.CharField(label=_("Month"), required=False, widget=MonthInput(attrs={"placeholder": "YYYY-MM"}))
     office = forms.ModelChoiceField(
@@ -42,6 +43,7 @@ class SummaryFilterForm(forms.Form):
     def __init__(self, data=None, *, user, now: datetime | None = None):
         super().__init__(data)
         self.now = now
+        self.user = user
         offices = Office.objects.all()
         if not sees_every_office(user):
             offices = offices.filter(pk=user.office_id)
@@ -51,7 +53,7 @@ class SummaryFilterForm(forms.Form):
     def clean_month(self):
         text = self.cleaned_data["month"]
         if not text:
-            return last_complete_month(self.now)
+            return None  # chosen in clean(), once the other filters are known
         try:
             month = parse_report_month(text)
         except ValueError as error:
@@ -62,6 +64,19 @@ class SummaryFilterForm(forms.Form):
                 code="future_month",
             )
         return month
+
+    def clean(self):
+        data = self.cleaned_data
+        if "month" in data and data["month"] is None and not self.errors:
+            data["month"] = latest_month_with_data(
+                user=self.user,
+                office=data.get("office"),
+                department=data.get("department"),
+                channel=data.get("channel") or None,
+                tier=data.get("tier") or None,
+                now=self.now,
+            )
+        return data
 
     def figure_kwargs(self) -> dict:
         data = self.cleaned_data

@@ -92,7 +92,7 @@ def chart_data(figures: MonthlyFigures) -> dict:
 @require_GET
 def monthly_dashboard(request):
     require_perms(request.user, rules.VIEW_REPORTS)
-    form = SummaryFilterForm(request.GET, user=request.user)  # no month: the last complete one
+    form = SummaryFilterForm(request.GET, user=request.user)  # no month: the latest with complaints
     if not form.is_valid():
         return render(request, "reports/monthly.html", {"form": form}, status=400)
     figures = monthly_figures(**form.figure_kwargs(), user=request.user, include_complaints=False)

@@ -2,6 +2,7 @@
 visit-holiday list, the account managers' plans and their history."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q
@@ -12,8 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Customer, Tier
 from helpdesk.bounds import NOTE_MAX, TEXT_MAX, text_limit, validate_day_in_range
 from helpdesk.db import AppendOnlyModel, AppendOnlyQuerySet
+from notifications.models import Kind
+from notifications.services import notify, page_link
 
 USER = settings.AUTH_USER_MODEL
+APPROVE_PLAN = "followups.approve_visitplan"
 
 
 class VisitorRole(models.TextChoices):
@@ -190,6 +194,22 @@ class PlanStatus(models.TextChoices):
     RETURNED = "returned", _("returned for changes")
 
 
+def plan_reviewers(office_id: int | None) -> list[int]:
+    """Who is told that a visit plan waits for review (R-CU3: the customer-service manager):
+    the active holders of followups.approve_visitplan in the account manager's office, or,
+    when that office has none (the usual case: one manager, at the head office), every holder.
+    Any holder may decide any office's plan (the review queue on the plans page is not scoped
+    by office), so a plan never waits unseen. One query."""
+    holders = list(
+        get_user_model()
+        .objects.with_perm(APPROVE_PLAN, include_superusers=False, backend="django.contrib.auth.backends.ModelBackend")
+        .order_by("pk")
+        .values_list("pk", "office_id")
+    )
+    same_office = [pk for pk, office in holders if office_id is not None and office == office_id]
+    return same_office or [pk for pk, _office in holders]
+
+
 class VisitPlan(models.Model):
     """An account manager's visit plan for one month: route and appointments, reviewed by the
     customer-service manager before the visits go ahead (seed 000, R-CU3)."""
@@ -224,6 +244,19 @@ class VisitPlan(models.Model):
     def _event(self, action: str, by, comment: str = "") -> None:
         VisitPlanEvent.objects.create(plan=self, action=action, actor=by, comment=comment)
 
+    def _notify(self, kind: str, recipient_ids, **data) -> None:
+        """Written with the change (e-mailed after commit); the link opens the plan's page."""
+        notify(
+            recipient_ids,
+            kind=kind,
+            data={
+                "plan": self.pk,
+                "month": self.month.strftime("%Y-%m"),
+                **data,
+                "link": page_link("followups:plan", self.pk),
+            },
+        )
+
     def submit(self, *, by, route: str, appointments: str) -> None:
         if by.pk != self.account_manager_id:
             raise PermissionDenied(gettext("Only the account manager submits their own plan."))
@@ -240,6 +273,8 @@ class VisitPlan(models.Model):
             self.status, self.submitted_at = PlanStatus.SUBMITTED, timezone.now()
             self.save()
             self._event(PlanStatus.SUBMITTED, by)
+            reviewers = [pk for pk in plan_reviewers(by.office_id) if pk != by.pk]
+            self._notify(Kind.VISIT_PLAN_SUBMITTED, reviewers, account_manager=str(by))
 
     def decide(self, *, by, approve: bool, comment: str = "") -> None:
         if not by.has_perm("followups.approve_visitplan"):
@@ -254,6 +289,12 @@ class VisitPlan(models.Model):
             self.manager_comment, self.decided_by, self.decided_at = comment, by, timezone.now()
             self.save()
             self._event(self.status, by, comment)
+            self._notify(
+                Kind.VISIT_PLAN_APPROVED if approve else Kind.VISIT_PLAN_RETURNED,
+                [self.account_manager_id],
+                by=str(by),
+                comment=comment,
+            )
 
 
 class VisitPlanEvent(AppendOnlyModel, models.Model):

@@ -9,6 +9,9 @@ from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from tests.api.helpers import HANDLER_DEPARTMENT
+from tests.factories import department
+
 ROLES = ["agent", "supervisor", "department_handler", "manager", "customer_info"]
 STAFF_ROLES = {"supervisor", "manager"}
 
@@ -25,8 +28,17 @@ def _clean_throttle_cache():
 def users(make_user):
     """One active user of `office` per role, plus `viewer`: may only see complaints."""
     made = {role: make_user(role, username=f"api-{role}", is_staff=role in STAFF_ROLES) for role in ROLES}
+    # a handler sees only their department's complaints (issue 13): the complaints of these
+    # tests are that department's (HANDLER_DEPARTMENT), so the handler's answers are the role's
+    made["department_handler"].department = department(HANDLER_DEPARTMENT)
+    made["department_handler"].save(update_fields=["department"])
     viewer = make_user(None, username="api-viewer")
-    viewer.user_permissions.add(Permission.objects.get(codename="view_complaint", content_type__app_label="complaints"))
+    # outside the roles: seeing complaints, office-wide, and nothing else
+    viewer.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["view_complaint", "view_office_complaints"], content_type__app_label="complaints"
+        )
+    )
     made["viewer"] = viewer
     return made
 

@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints import rules
-from complaints.choices import CallbackMethod, Channel, EscalationCause, EventKind, Status
+from complaints.choices import CallbackMethod, Channel, EscalationCause, EventKind, OutsideBodyKind, Status
 from complaints.forms import ACTION_FORMS
 from complaints.models import Category, Complaint, ComplaintEvent, Department
-from tests.api.helpers import LIST_URL, action_url, events_of, local_input, row
+from tests.api.helpers import HANDLER_DEPARTMENT, LIST_URL, action_url, events_of, local_input, row
 from tests.api.helpers import complaint_in as _complaint_in
 from tests.factories import OfficeFactory, UserFactory, department
 
@@ -41,10 +41,32 @@ def merge_target(user) -> Complaint:
     return found or _complaint_in(S.RECEIVED, user, subject=MERGE_TARGET)
 
 
+def _facts(action: str) -> dict:
+    """What the level-3 and special-incident steps need besides a status (issue 13): level 3,
+    an outside body already recorded, the special-incident flag."""
+    referred = {
+        "escalation_level": 3,
+        "outside_body_kind": OutsideBodyKind.OWNERS_COMMITTEE,
+        "outside_body_name": "Owners' committee of Garden Estate",
+        "outside_body_contact": "Chair Mr Li, 139 0000 0000",
+        "outside_body_referred_at": timezone.now() - timedelta(hours=2),
+    }
+    flagged = {"is_special_incident": True, "special_incident_at": timezone.now() - timedelta(hours=2)}
+    return {
+        "refer_to_outside_body": {"escalation_level": 3},
+        "record_outside_body_answer": referred,
+        "record_incident_containment": flagged,
+        "record_incident_report": flagged,
+    }.get(action, {})
+
+
 def complaint_in(status, actor, *, action: str = "", **kwargs) -> Complaint:
     """A complaint in `status` as action `action` needs it: `claim` takes an online complaint
-    nobody has claimed yet, `unmerge` (from closed) a duplicate merged into `merge_target`
-    (the others, one received by `actor`)."""
+    nobody has claimed yet, `unmerge` (from closed) a duplicate merged into `merge_target`,
+    the steps of level 3 and of special incidents their facts (`_facts`) (the others, one
+    received by `actor`). Each is the handler's department's (`HANDLER_DEPARTMENT`), so the
+    handler sees it and their answers are their role's (issue 13)."""
+    kwargs.setdefault("department", department(HANDLER_DEPARTMENT))
     if action == "unmerge" and status == S.CLOSED:
         complaint = _complaint_in(S.RECEIVED, actor, **kwargs)
         complaint.merge_into(actor, target=merge_target(actor), note="The same leak, reported twice.")
@@ -53,6 +75,9 @@ def complaint_in(status, actor, *, action: str = "", **kwargs) -> Complaint:
     complaint = _complaint_in(status, actor, **kwargs)
     if action == "claim":
         Complaint.objects.filter(pk=complaint.pk).update(channel=Channel.ONLINE, received_by=None, assignee=None)
+        complaint.refresh_from_db()
+    if facts := _facts(action):
+        Complaint.objects.filter(pk=complaint.pk).update(**facts)
         complaint.refresh_from_db()
     return complaint
 
@@ -74,6 +99,11 @@ VALID = {
     "record_callback": (S.RESOLVED, S.CLOSED, EventKind.CALLBACK_RECORDED),
     "decline_callback": (S.RESOLVED, S.CALLBACK_DECLINED, EventKind.CALLBACK_DECLINED),
     "move_up": (S.RECEIVED, S.IN_PROGRESS, EventKind.MOVED_UP),
+    "refer_to_outside_body": (S.IN_PROGRESS, S.IN_PROGRESS, EventKind.OUTSIDE_BODY_REFERRED),
+    "record_outside_body_answer": (S.IN_PROGRESS, S.IN_PROGRESS, EventKind.OUTSIDE_BODY_ANSWERED),
+    "flag_special_incident": (S.RECEIVED, S.RECEIVED, EventKind.SPECIAL_INCIDENT_FLAGGED),
+    "record_incident_containment": (S.IN_PROGRESS, S.IN_PROGRESS, EventKind.INCIDENT_CONTAINED),
+    "record_incident_report": (S.HANDLING, S.HANDLING, EventKind.INCIDENT_REPORTED),
     "reassign": (S.RECEIVED, S.RECEIVED, EventKind.REASSIGNED),
     "add_note": (S.HANDLING, S.HANDLING, EventKind.NOTE_ADDED),
     "mark_training_case": (S.CLOSED, S.CLOSED, EventKind.TRAINING_CASE_MARKED),
@@ -97,6 +127,11 @@ NOT_ALLOWED_IN = {
     "record_callback": S.HANDLING,
     "decline_callback": S.CALLBACK_DECLINED,
     "move_up": S.CLOSED,
+    "refer_to_outside_body": S.CLOSED,
+    "record_outside_body_answer": S.CLOSED,
+    "flag_special_incident": S.CLOSED,
+    "record_incident_containment": S.CLOSED,
+    "record_incident_report": S.CLOSED,
     "reassign": S.CLOSED,
     "mark_training_case": S.RESOLVED,
     "merge": S.CLOSED,
@@ -121,6 +156,11 @@ ALLOWED = {
     "record_callback": _RECEIVERS,
     "decline_callback": _RECEIVERS,
     "move_up": _WORKERS,
+    "refer_to_outside_body": _WORKERS,  # complaints.move_up_complaint
+    "record_outside_body_answer": _WORKERS,
+    "flag_special_incident": _WORKERS,  # complaints.handle_special_incident
+    "record_incident_containment": _WORKERS,
+    "record_incident_report": _WORKERS,
     "reassign": {"supervisor", "manager"},
     "add_note": {"agent", "supervisor", "department_handler", "manager", "customer_info"},
     "mark_training_case": {"supervisor", "manager"},
@@ -175,6 +215,23 @@ def valid_input(name: str, x) -> dict:
             "cause": EscalationCause.BEYOND_AUTHORITY,
             "to_user": x.users["supervisor"].pk,
             "note": "Needs the supervisor.",
+        },
+        "refer_to_outside_body": {
+            "outside_body_kind": OutsideBodyKind.PUBLIC_AGENCY,
+            "outside_body_name": "District housing office",
+            "outside_body_contact": "Ms Chen, 021-6234 0000",
+            "note": "The committee cannot decide: the district office can.",
+        },
+        "record_outside_body_answer": {
+            "answer": "The committee approves the repair of the roof.",
+            "answered_at": _minute(now - timedelta(minutes=30)).isoformat(),
+        },
+        "flag_special_incident": {"note": "Water is pouring into the switch room."},
+        "record_incident_containment": {"steps": "Power cut, the area cordoned off."},
+        "record_incident_report": {
+            "reported_to": "Duty manager Zhang",
+            "reported_at": _minute(now - timedelta(minutes=10)).isoformat(),
+            "note": "By phone.",
         },
         "reassign": {"assignee": x.users["supervisor"].pk, "note": "Over to you."},
         "add_note": {"note": "Called twice, no answer."},
@@ -240,7 +297,8 @@ def test_action_from_a_valid_status_answers_the_changed_complaint(session_client
     assert body["escalation_level"] == complaint.escalation_level
     assert body["assignee"] == complaint.assignee_id
     assert body["available_actions"] == [
-        a.name.replace("_", "-") for a in rules.available_actions(actor, after, close_reason=complaint.close_reason)
+        a.name.replace("_", "-")
+        for a in rules.available_actions(actor, after, close_reason=complaint.close_reason, facts=complaint.facts)
     ]
     new = events_of(complaint)[before:]
     assert [(e.kind, e.actor_id, e.from_status, e.to_status) for e in new] == [(kind, actor.pk, status, after)]
@@ -294,6 +352,10 @@ def _past(x):
     return (timezone.now() - timedelta(hours=1)).isoformat()
 
 
+def _future(x):
+    return (timezone.now() + timedelta(hours=1)).isoformat()
+
+
 INVALID = [
     ("claim", _set(note={"not": "a string"}), "note"),
     ("reply", _set(note=None), "note"),
@@ -326,6 +388,18 @@ INVALID = [
     ("move_up", _set(cause=None), "cause"),
     ("move_up", _set(to_user=_other_office_supervisor), "to_user"),
     ("move_up", _set(to_user=_inactive_colleague), "to_user"),
+    ("move_up", _set(outside_body_name="Owners' committee"), "outside_body_kind"),  # a body at level 1
+    ("refer_to_outside_body", _set(outside_body_kind="embassy"), "outside_body_kind"),
+    ("refer_to_outside_body", _set(outside_body_kind=None), "outside_body_kind"),
+    ("refer_to_outside_body", _set(outside_body_contact="  "), "outside_body_contact"),
+    ("refer_to_outside_body", _set(outside_body_name="x" * 201), "outside_body_name"),
+    ("record_outside_body_answer", _set(answer=None), "answer"),
+    ("record_outside_body_answer", _set(answered_at=_future), "answered_at"),
+    ("flag_special_incident", _set(note=""), "note"),
+    ("record_incident_containment", _set(steps=None), "steps"),
+    ("record_incident_report", _set(reported_to=None), "reported_to"),
+    ("record_incident_report", _set(reported_at=None), "reported_at"),
+    ("record_incident_report", _set(reported_at=_future), "reported_at"),
     ("reassign", _set(assignee=None), "assignee"),
     ("reassign", _set(assignee=_other_office_supervisor), "assignee"),
     ("reassign", _set(assignee="me"), "assignee"),
@@ -466,8 +540,15 @@ def test_action_in_a_status_that_does_not_allow_it_is_409(session_client, x, nam
 
 def test_move_up_beyond_the_highest_level_is_409(session_client, x):
     complaint = complaint_in(S.RECEIVED, x.users["agent"])
-    for _ in range(3):
+    for _ in range(2):
         complaint.move_up(actor=x.users["agent"], cause=EscalationCause.BEYOND_AUTHORITY)
+    complaint.move_up(  # level 3: to an outside body (issue 13)
+        actor=x.users["agent"],
+        cause=EscalationCause.BEYOND_AUTHORITY,
+        outside_body_kind=OutsideBodyKind.OWNERS_COMMITTEE,
+        outside_body_name="Owners' committee",
+        outside_body_contact="Chair Mr Li, 139 0000 0000",
+    )
     response = post_action(
         session_client(x.users["agent"]), complaint, "move_up", {"cause": EscalationCause.BEYOND_AUTHORITY}
     )

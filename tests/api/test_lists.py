@@ -10,8 +10,8 @@ from django.utils import timezone
 from complaints.choices import Channel, EscalationCause, EventKind, Status
 from complaints.models import Category, Complaint, ComplaintEvent, Department
 from customers.models import Customer
-from tests.api.helpers import LIST_URL, complaint_in
-from tests.factories import ComplaintFactory, CustomerFactory, UserFactory
+from tests.api.helpers import HANDLER_DEPARTMENT, LIST_URL, complaint_in
+from tests.factories import ComplaintFactory, CustomerFactory, UserFactory, department
 
 pytestmark = pytest.mark.django_db
 
@@ -257,9 +257,10 @@ def test_pagination_page_size_and_its_cap(agent_client, users):
 # ------------------------------------------------------------------ office scoping
 @pytest.fixture
 def two_offices(users, make_user, other_office):
-    mine = complaint_in(S.IN_PROGRESS, users["agent"])
+    lane = department(HANDLER_DEPARTMENT)  # the handler's: only the office keeps theirs hidden
+    mine = complaint_in(S.IN_PROGRESS, users["agent"], department=lane)
     outsider = make_user("agent", office_=other_office, username="outsider")
-    theirs = complaint_in(S.IN_PROGRESS, outsider, subject="Elsewhere")
+    theirs = complaint_in(S.IN_PROGRESS, outsider, subject="Elsewhere", department=lane)
     return mine, theirs
 
 

@@ -123,7 +123,9 @@ def test_a_complaint_nobody_claims_is_still_caught_by_the_reply_deadline(submit,
     assert counts["marked_overdue"] == 1 and counts["moved_up"] == 1
     assert complaint.reply_overdue_at is not None
     assert complaint.escalation_level == 1
-    assert Notification.objects.filter(recipient=supervisor, complaint=complaint, kind="reply_overdue").exists()
+    # issue 13: the office's supervisor (on duty, or in turn) now has it, and is told it was moved up to them
+    assert complaint.assignee == supervisor
+    assert Notification.objects.filter(recipient=supervisor, complaint=complaint, kind="moved_up").exists()
 
 
 def test_information_added_is_an_event_and_the_supervisors_hear_of_it_while_unclaimed(

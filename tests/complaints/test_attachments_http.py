@@ -14,7 +14,7 @@ from complaints import rules
 from complaints.attachments import ComplaintAttachment, mark_safe_for_training, store_attachments, withdraw_attachment
 from complaints.choices import CloseReason, Status
 from tests.complaints.test_attachments import jpeg_with_gps, pdf
-from tests.factories import ComplaintFactory
+from tests.factories import ComplaintFactory, department
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +25,8 @@ def private_media(settings, tmp_path):
 
 @pytest.fixture
 def complaint(agent):
-    complaint = ComplaintFactory(office=agent.office, received_by=agent)
+    # the department's of the handlers below (issue 13: a handler sees only their department's)
+    complaint = ComplaintFactory(office=agent.office, received_by=agent, department=department())
     complaint.add_note(actor=agent, note="Photos of the lobby")
     return complaint
 
@@ -63,7 +64,7 @@ def test_permission_matrix(client, make_user, other_office, agent, photo, view, 
     users = {
         "agent_of_office": lambda: agent,
         "supervisor_of_office": lambda: make_user("supervisor"),
-        "handler_of_office": lambda: make_user("department_handler"),
+        "handler_of_office": lambda: make_user("department_handler", department=department()),
         "manager_of_head_office": lambda: make_user("manager", office_=other_office),
         "agent_of_other_office": lambda: make_user("agent", office_=other_office),
         "user_without_view": lambda: make_user(None),
@@ -151,7 +152,7 @@ def test_withdraw_over_http(client, agent, photo):
 
 def test_withdraw_needs_receive_permission_or_own_upload(client, make_user, other_office, agent, photo):
     url = reverse("complaints:attachment_withdraw", args=[photo.complaint_id, photo.pk])
-    client.force_login(make_user("department_handler"))
+    client.force_login(make_user("department_handler", department=department()))
     assert client.post(url, {"reason": "x"}).status_code == 403
     client.force_login(make_user("agent", office_=other_office))
     assert client.post(url, {"reason": "x"}).status_code == 404
@@ -163,7 +164,7 @@ def test_withdraw_needs_receive_permission_or_own_upload(client, make_user, othe
 
 
 def test_the_uploader_may_withdraw_their_own(client, make_user, complaint):
-    handler = make_user("department_handler")
+    handler = make_user("department_handler", department=department())
     (own,) = store_attachments(complaint.events.latest("id"), [pdf()], by=handler)
     client.force_login(handler)
     url = reverse("complaints:attachment_withdraw", args=[own.complaint_id, own.pk])

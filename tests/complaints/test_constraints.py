@@ -182,8 +182,15 @@ def test_every_stored_complaint_of_the_lifecycle_satisfies_the_constraints(agent
     complaint.refresh_from_db()
 
     complaint.agree_reply_time(actor=agent, reply_due_at=complaint.received_at + DAY)
-    for _ in range(3):
+    for _ in range(2):
         complaint.move_up(actor=agent, cause="beyond_authority")
+    complaint.move_up(  # level 3: to an outside body (issue 13)
+        actor=agent,
+        cause="beyond_authority",
+        outside_body_kind="owners_committee",
+        outside_body_name="Owners' committee",
+        outside_body_contact="Chair Mr Li, 139 0000 0000",
+    )
     complaint.resolve_on_the_spot(actor=agent, resolution="Explained.", signoff_name="Li Wei", satisfied=True)
 
     complaint.refresh_from_db()

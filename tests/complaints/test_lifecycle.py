@@ -20,6 +20,7 @@ from complaints.choices import (
     CloseReason,
     EscalationCause,
     EventKind,
+    OutsideBodyKind,
     Status,
 )
 from complaints.exceptions import InvalidTransition
@@ -75,8 +76,39 @@ def _merged(complaint: Complaint) -> None:
     complaint.refresh_from_db()
 
 
+def _at_outside_bodies(complaint: Complaint) -> None:
+    """At level 3 (R-C8), raised there without a body (as R-T1 leaves it)."""
+    Complaint.objects.filter(pk=complaint.pk).update(escalation_level=3)
+    complaint.refresh_from_db()
+
+
+def _referred(complaint: Complaint) -> None:
+    """At level 3 and referred to an outside body (issue 13)."""
+    Complaint.objects.filter(pk=complaint.pk).update(
+        escalation_level=3,
+        outside_body_kind=OutsideBodyKind.OWNERS_COMMITTEE,
+        outside_body_name="Owners' committee",
+        outside_body_contact="Chair Mr Li, 139 0000 0000",
+        outside_body_referred_at=timezone.now() - timedelta(hours=1),
+    )
+    complaint.refresh_from_db()
+
+
+def _special_incident(complaint: Complaint) -> None:
+    """Flagged as a special incident (R-C6.2)."""
+    Complaint.objects.filter(pk=complaint.pk).update(is_special_incident=True, special_incident_at=timezone.now())
+    complaint.refresh_from_db()
+
+
 # action name -> how the complaint must look before it (besides its status)
-SETUP = {"claim": _unclaimed, "unmerge": _merged}
+SETUP = {
+    "claim": _unclaimed,
+    "unmerge": _merged,
+    "refer_to_outside_body": _at_outside_bodies,
+    "record_outside_body_answer": _referred,
+    "record_incident_containment": _special_incident,
+    "record_incident_report": _special_incident,
+}
 
 # action name -> (call with valid arguments, event kind, status after it from `status`)
 CALLS = {
@@ -144,6 +176,35 @@ CALLS = {
         EventKind.MOVED_UP,
         lambda s: s if s in (S.IN_PROGRESS, S.HANDLING) else S.IN_PROGRESS,
     ),
+    "refer_to_outside_body": (
+        lambda c, x: c.refer_to_outside_body(
+            actor=x.actor, kind=OutsideBodyKind.PUBLIC_AGENCY, name="District housing office", contact="021-1234 5678"
+        ),
+        EventKind.OUTSIDE_BODY_REFERRED,
+        lambda s: s,
+    ),
+    "record_outside_body_answer": (
+        lambda c, x: c.record_outside_body_answer(actor=x.actor, answer="The committee approves the repair."),
+        EventKind.OUTSIDE_BODY_ANSWERED,
+        lambda s: s,
+    ),
+    "flag_special_incident": (
+        lambda c, x: c.flag_special_incident(actor=x.actor, note="Water pouring into the switch room."),
+        EventKind.SPECIAL_INCIDENT_FLAGGED,
+        lambda s: s,
+    ),
+    "record_incident_containment": (
+        lambda c, x: c.record_incident_containment(actor=x.actor, steps="Power cut, area cordoned off."),
+        EventKind.INCIDENT_CONTAINED,
+        lambda s: s,
+    ),
+    "record_incident_report": (
+        lambda c, x: c.record_incident_report(
+            actor=x.actor, reported_to="Duty manager Zhang", reported_at=timezone.now(), note="By phone."
+        ),
+        EventKind.INCIDENT_REPORTED,
+        lambda s: s,
+    ),
     "reassign": (lambda c, x: c.reassign(actor=x.actor, assignee=x.colleague), EventKind.REASSIGNED, lambda s: s),
     "add_note": (lambda c, x: c.add_note(actor=x.actor, note="Owner phoned again."), EventKind.NOTE_ADDED, lambda s: s),
     "auto_close": (lambda c, x: c.auto_close(actor=x.actor), EventKind.AUTO_CLOSED, lambda s: S.CLOSED),
@@ -183,6 +244,12 @@ EXPECTED_FROM = {
     "record_callback": {S.RESOLVED},
     "decline_callback": {S.RESOLVED},
     "move_up": _OPEN,
+    # issue 13: level 3 (at that level only) and special incidents (once flagged), while open
+    "refer_to_outside_body": _OPEN,
+    "record_outside_body_answer": _OPEN,
+    "flag_special_incident": _OPEN,
+    "record_incident_containment": _OPEN,
+    "record_incident_report": _OPEN,
     "reassign": _OPEN,
     "add_note": set(S.values),
     "auto_close": {S.CALLBACK_DECLINED},
@@ -593,7 +660,16 @@ def test_move_up_climbs_one_level_at_a_time_up_to_outside_bodies(agent):
     complaint = new_complaint(agent)
 
     for level in (1, 2, 3):
-        complaint.move_up(actor=agent, cause=EscalationCause.BEYOND_AUTHORITY, note=f"to level {level}")
+        body = (
+            {
+                "outside_body_kind": OutsideBodyKind.OWNERS_COMMITTEE,
+                "outside_body_name": "Owners' committee",
+                "outside_body_contact": "Chair Mr Li, 139 0000 0000",
+            }
+            if level == 3
+            else {}
+        )
+        complaint.move_up(actor=agent, cause=EscalationCause.BEYOND_AUTHORITY, note=f"to level {level}", **body)
         assert Complaint.objects.get(pk=complaint.pk).escalation_level == complaint.escalation_level == level
         event = last_event(complaint)
         assert event.kind == EventKind.MOVED_UP

@@ -17,7 +17,7 @@ from complaints.choices import CallbackMethod, Channel, CloseReason, EventKind, 
 from complaints.models import ComplaintEvent
 from customers.models import ArchiveAccess, CustomerDocument, DocumentKind
 from tests.complaint_paths import complaint_in
-from tests.factories import ComplaintFactory, CustomerFactory, OfficeFactory
+from tests.factories import ComplaintFactory, CustomerFactory, OfficeFactory, department
 
 pytestmark = pytest.mark.django_db
 
@@ -259,8 +259,11 @@ def paper_urls(complaint):
     ],
 )
 def test_permission_matrix(client, make_user, office, role, same_office, expected):
-    complaint = ComplaintFactory(office=office, received_by__office=office, complainant_name="王芳")
-    user = make_user(role, office_=office if same_office else OfficeFactory())
+    # the handler's department's complaint (issue 13: a handler sees only their department's)
+    complaint = ComplaintFactory(
+        office=office, received_by__office=office, complainant_name="王芳", department=department()
+    )
+    user = make_user(role, office_=office if same_office else OfficeFactory(), department=department())
     client.force_login(user)
 
     for url in paper_urls(complaint):

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import ComplaintFactory
+from tests.factories import ComplaintFactory, department
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +80,9 @@ def users(make_user):
         if role not in ("no_role", "anonymous")
     }
     made["no_role"] = make_user(None, username="m-none")
+    # a handler sees their department's complaints (issue 13): those of these tests
+    made["department_handler"].department = department()
+    made["department_handler"].save(update_fields=["department"])
     return made
 
 
@@ -93,7 +96,7 @@ def _assert_ok(response, name):
 @pytest.mark.parametrize("name", list(MATRIX))
 @pytest.mark.parametrize("role", ROLES)
 def test_permission_matrix(client, users, office, name, role):
-    complaint = ComplaintFactory(office=office, received_by=users["agent"])
+    complaint = ComplaintFactory(office=office, received_by=users["agent"], department=department())
     if name == "reassign":  # give the reassign form a valid target
         _data = {"reassign-assignee": str(users["supervisor"].pk)}
         url = reverse("complaints:action", args=[complaint.pk, "reassign"])
@@ -123,7 +126,7 @@ def test_permission_matrix(client, users, office, name, role):
 
 
 def test_handler_records_findings_but_customer_info_may_not(client, users, office):
-    complaint = ComplaintFactory(office=office, received_by=users["agent"])
+    complaint = ComplaintFactory(office=office, received_by=users["agent"], department=department())
     complaint.reply(actor=users["agent"], note="We are on it.")
     url = reverse("complaints:action", args=[complaint.pk, "record_findings"])
     client.force_login(users["customer_info"])

@@ -355,8 +355,15 @@ def test_two_racing_moves_up_both_count(agent, threads):
 def test_two_racing_moves_up_to_the_last_level_exactly_one_wins(agent, threads):
     complaint = complaint_in(S.RECEIVED, agent, escalation_level=2)
     copies = [Complaint.objects.get(pk=complaint.pk) for _ in range(2)]
+    body = {  # level 3 records the outside body (issue 13)
+        "outside_body_kind": "owners_committee",
+        "outside_body_name": "Owners' committee",
+        "outside_body_contact": "Chair Mr Li, 139 0000 0000",
+    }
 
-    errors = race(threads, [lambda c=c: c.move_up(actor=agent, cause=EscalationCause.EMOTIONAL) for c in copies])
+    errors = race(
+        threads, [lambda c=c: c.move_up(actor=agent, cause=EscalationCause.EMOTIONAL, **body) for c in copies]
+    )
 
     [refused] = [e for e in errors if e is not None]
     assert isinstance(refused, InvalidTransition)

@@ -45,7 +45,10 @@ def test_reply_deadline_boundary_and_exactly_once(office, supervisor, make_user,
     event = complaint.events.get(kind=EventKind.REPLY_OVERDUE)
     assert (event.from_level, event.to_level, event.actor) == (0, 1, None)
     assert event.data["escalation_cause"] == EscalationCause.DEADLINE_MISSED
-    assert list(Notification.objects.values_list("recipient_id", "kind")) == [(supervisor.pk, "reply_overdue")]
+    # issue 13: the office's only supervisor becomes its receiver and is told it was moved up to
+    # them (not also that it is overdue: one notice per person per step)
+    assert complaint.assignee == supervisor and event.data["to_user"] == supervisor.pk
+    assert list(Notification.objects.values_list("recipient_id", "kind")) == [(supervisor.pk, "moved_up")]
     assert not Notification.objects.filter(recipient=other_supervisor).exists()
 
     # running again (and later) changes nothing more

@@ -54,7 +54,8 @@ def test_anonymous_is_sent_to_login(client):
 def test_agent_lands_on_the_complaint_list_after_login(client, agent):
     response = client.post(reverse("login"), {"username": agent.username, "password": "helpdesk-test"})
     assert response.status_code == 302
-    assert response["Location"] == LIST_URL
+    assert response["Location"] == reverse("home")  # the start page: the first page the user may open
+    assert client.get(reverse("home"))["Location"] == LIST_URL
     page = client.get(LIST_URL)
     assert PHONE_URL.encode() in page.content and WALK_IN_URL.encode() in page.content
 
@@ -291,7 +292,7 @@ def action_url(complaint, name):
 
 
 def test_detail_offers_only_actions_valid_now(client, agent, handler):
-    complaint = complaint_in(agent.office)
+    complaint = complaint_in(agent.office, department=handler.department)  # in the handler's lane
     client.force_login(agent)
     names = [a.name for a, _ in client.get(reverse("complaints:detail", args=[complaint.pk])).context["action_forms"]]
     assert "resolve_on_the_spot" in names and "agree_reply_time" in names
@@ -351,7 +352,7 @@ def test_unknown_action_is_404(client, agent):
 
 
 def test_denied_action_is_403_then_allowed_for_the_right_role(client, handler, agent):
-    complaint = complaint_in(agent.office)
+    complaint = complaint_in(agent.office, department=handler.department)  # the handler sees it
     data = {
         "resolve_on_the_spot-resolution": "Explained.",
         "resolve_on_the_spot-signoff_name": "Mr Huang",
@@ -373,7 +374,7 @@ def test_full_procedure_through_the_ui(client, agent, handler):
     now = timezone.now()
     steps = [
         (agent, "agree_reply_time", {"reply_due_at": local_input(now + timedelta(hours=5))}),
-        (agent, "assign_department", {"department": str(department().pk)}),
+        (agent, "assign_department", {"department": str(handler.department.pk)}),
         (handler, "record_findings", {"findings": "Motor worn out."}),
         (handler, "report_progress", {"note": "Technician booked."}),
         (handler, "propose_solution", {"solution": "Replace the motor."}),

@@ -3,12 +3,17 @@ the same request from a role that may), bad months, filters, files, language, qu
 
 import csv
 import io
+from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from complaints.reports.figures import month_label, previous_month
+from complaints.reports.figures import latest_month_with_data, month_label
+from complaints.reports.forms import SummaryFilterForm
+from helpdesk.dates import add_months, local_today, month_start
 from tests.factories import ComplaintFactory
 
 from .october import OCTOBER, local
@@ -89,12 +94,70 @@ def test_nav_link_only_for_those_who_may_see_reports(client, agent, supervisor):
 
 
 # ------------------------------------------------------------------------ the page
-def test_dashboard_defaults_to_the_previous_month(client, supervisor):
+def test_dashboard_without_complaints_opens_on_this_month(client, supervisor):
+    # issue 13: it opened on the last complete month; now on the latest month with complaints
     client.force_login(supervisor)
     response = client.get(DASHBOARD)
     assert response.status_code == 200
-    assert response.context["figures"]["month"] == previous_month()
-    assert f'value="{month_label(previous_month())}"'.encode() in response.content
+    this_month = month_start(local_today())
+    assert response.context["figures"]["month"] == this_month
+    assert f'value="{month_label(this_month)}"'.encode() in response.content
+    assert response.context["next_link"] is None
+
+
+def _received_in(office, months_ago: int, **extra):
+    """A complaint received in the middle of the month `months_ago` months before this one."""
+    month = add_months(local_today(), -months_ago)
+    return ComplaintFactory(office=office, received_at=local(month.year, month.month, 15, 12), **extra)
+
+
+def test_dashboard_opens_on_the_latest_month_with_complaints(client, manager, other_office):
+    _received_in(manager.office, 5)
+    _received_in(other_office, 3)
+    _received_in(other_office, 3)
+    client.force_login(manager)
+    response = client.get(DASHBOARD)
+    latest = add_months(local_today(), -3)
+    assert response.context["figures"]["month"] == latest
+    assert response.context["figures"]["current"]["received"] == 2
+    assert f'value="{month_label(latest)}"'.encode() in response.content
+    assert response.context["next_link"].startswith(f"?month={month_label(add_months(latest, 1))}")
+    # the filters narrow it: the manager's own office last had complaints five months ago
+    response = client.get(DASHBOARD, {"office": manager.office.code})
+    assert response.context["figures"]["month"] == add_months(local_today(), -5)
+
+
+def test_the_latest_month_is_among_the_complaints_the_user_may_see(client, make_user, other_office):
+    supervisor = make_user("supervisor", username="sup-latest")
+    _received_in(supervisor.office, 4)
+    _received_in(other_office, 1)  # newer, but another office's
+    client.force_login(supervisor)
+    response = client.get(DASHBOARD)
+    assert response.context["figures"]["month"] == add_months(local_today(), -4)
+    assert response.context["figures"]["current"]["received"] == 1
+
+
+def test_the_latest_month_costs_one_query(client, manager, django_assert_num_queries):
+    _received_in(manager.office, 2)
+    latest = month_label(add_months(local_today(), -2))
+    client.force_login(manager)
+    client.get(DASHBOARD, {"month": latest})  # warm the caches (content types, translations)
+    with CaptureQueriesContext(connection) as given:
+        client.get(DASHBOARD, {"month": latest})
+    with django_assert_num_queries(len(given) + 1):
+        assert client.get(DASHBOARD).context["figures"]["month"] == add_months(local_today(), -2)
+
+
+def test_the_latest_month_is_local_and_never_after_this_one(manager):
+    # local midnight on 1 October is still 30 September in UTC: October, the local month
+    ComplaintFactory(office=manager.office, received_at=local(2026, 10, 1, 0, 0))
+    assert latest_month_with_data(user=manager, now=local(2026, 12, 6)) == OCTOBER
+    form = SummaryFilterForm({}, user=manager, now=local(2026, 12, 6))
+    assert form.is_valid() and form.cleaned_data["month"] == OCTOBER
+    # a complaint dated after `now` does not send the page into a month that has not begun
+    assert latest_month_with_data(user=manager, now=local(2026, 9, 20)) == date(2026, 9, 1)
+    # nothing under the filters: this month
+    assert latest_month_with_data(user=manager, channel="letter", now=local(2026, 12, 6)) == date(2026, 12, 1)
 
 
 def test_dashboard_shows_the_figures_and_embeds_the_chart_data(client, october, make_user):

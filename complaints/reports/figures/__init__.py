@@ -11,9 +11,10 @@ Definitions (all in settings.TIME_ZONE local time):
   the report is produced later.
 - Reply-deadline compliance (R-C5) is the share replied by the agreed reply time among the
   month's complaints that were replied to, or whose reply time has passed by `now`.
-- Escalations and call-backs are counted from the event log, by the time of the event: an
-  escalation is any event whose level rises (to_level > from_level), its cause in
-  data["escalation_cause"]; a call-back is a `callback_recorded` event, data["satisfied"];
+- Escalations, call-backs and special incidents are counted from the event log, by the time
+  of the event: an escalation is any event whose level rises (to_level > from_level), its
+  cause in data["escalation_cause"]; a special incident (R-C6.2) is a
+  `special_incident_flagged` event; a call-back is a `callback_recorded` event, data["satisfied"];
   it was answered online by the complainant when data["via"] is present (by staff
   otherwise), and rated when data["rating"] is 1–5 (the average is that of the rated ones,
   to one decimal).
@@ -43,7 +44,7 @@ from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, IntegerField, Max, Q, Sum, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -54,7 +55,7 @@ from customers.models import Tier
 
 # add_months, month_bounds, month_label and previous_month (= last_complete_month) are
 # re-exported under their old names: the tests and the benchmark import them from here.
-from helpdesk.dates import add_months, month_bounds, month_label, parse_month_text
+from helpdesk.dates import add_months, local_today, month_bounds, month_label, month_start, parse_month_text
 from helpdesk.dates import last_complete_month as previous_month
 
 from ...choices import Channel, CloseReason
@@ -102,6 +103,7 @@ __all__ = [
     "HEADLINE",
     "MonthlyFigures",
     "add_months",
+    "latest_month_with_data",
     "month_bounds",
     "month_label",
     "monthly_figures",
@@ -140,6 +142,24 @@ def _base_queryset(*, user, office, department, channel, tier):
             raise ValueError(f"Unknown tier {tier!r}")
         qs = qs.filter(customer__tier=tier)
     return qs.order_by()
+
+
+def latest_month_with_data(
+    *, user=None, office=None, department=None, channel=None, tier=None, now: datetime | None = None
+) -> date:
+    """The month of the newest complaint the summary would count for these filters and this
+    user, so that the dashboard opens on figures rather than on an empty month (a quiet office,
+    a demo database); this month when there is none. One aggregate query (the newest
+    received_at, read from the received_at indexes)."""
+    this_month = month_start(local_today(now))
+    newest = (
+        _base_queryset(user=user, office=office, department=department, channel=channel, tier=tier)
+        .exclude(close_reason=CloseReason.MERGED)
+        .aggregate(newest=Max("received_at"))["newest"]
+    )
+    if newest is None:
+        return this_month
+    return max(FIRST_MONTH, min(month_start(local_today(newest)), this_month))
 
 
 def _filters_description(*, office, department, channel, tier, user=None) -> Filters:
@@ -301,11 +321,17 @@ def _monthly_figures(
     headline[CURRENT].update(repeat_complainants=repeat["cur_people"], repeat_complaints=repeat["cur_complaints"])
     headline[PREVIOUS].update(repeat_complainants=repeat["prev_people"], repeat_complaints=repeat["prev_complaints"])
 
-    # 5. escalations and call-backs (answered online or by staff, ratings) from the event log,
-    # both months, per level/cause/agent
-    escalations, callbacks, agent_callbacks = event_figures(base, prev_start=prev_start, start=start, end=end)
+    # 5. escalations, call-backs (answered online or by staff, ratings) and special incidents
+    # from the event log, both months, per level/cause/agent
+    escalations, callbacks, agent_callbacks, special_incidents = event_figures(
+        base, prev_start=prev_start, start=start, end=end
+    )
     for p in (CURRENT, PREVIOUS):
-        headline[p].update(escalations=sum(escalations[p]["by_level"].values()), **callback_figures(callbacks[p]))
+        headline[p].update(
+            escalations=sum(escalations[p]["by_level"].values()),
+            special_incidents=special_incidents[p],
+            **callback_figures(callbacks[p]),
+        )
 
     counts = count_aggregates(closed_q=closed_current, now=now)
 

@@ -32,6 +32,7 @@ HEADLINE = [
     ("close_hours_p90", _("Time to close, 90th percentile (hours)"), "hours"),
     ("escalated_complaints", _("Complaints moved up at least once"), "count"),
     ("escalations", _("Escalations (moves up) in the month"), "count"),
+    ("special_incidents", _("Special incidents flagged in the month"), "count"),  # R-C6.2, issue 13
     ("callbacks", _("Call-backs recorded"), "count"),
     ("callbacks_satisfied", _("Call-backs with a satisfied complainant"), "count"),
     ("callback_satisfaction_pct", _("Call-back satisfaction (%)"), "pct"),

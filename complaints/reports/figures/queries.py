@@ -22,14 +22,15 @@ TREND_MONTHS = 12
 
 
 def event_figures(base, *, prev_start, start, end):
-    """One GROUP BY over the events of both months that raise the level or record a
-    call-back, joined to the (scoped) complaints. Each call-back group also counts, by
+    """One GROUP BY over the events of both months that raise the level, record a call-back
+    or flag a special incident (R-C6.2), joined to the (scoped) complaints. Each call-back group also counts, by
     conditional aggregates, the call-backs the complainant answered online (data["via"]
     present) and those rated 1, 2 … 5 (data["rating"], a JSON number compared exactly: a
     value outside 1–5 is not a rating); the average is derived from that distribution."""
     cb_kind = EventKind.CALLBACK_RECORDED
     is_callback = Q(events__kind=cb_kind)
     is_escalation = Q(events__to_level__gt=F("events__from_level"))
+    is_special_incident = Q(events__kind=EventKind.SPECIAL_INCIDENT_FLAGGED)
     # read only on the call-back rows (callback=1): every event of such a group is a call-back
     callback_counts = {
         "satisfied": Count("events__id", filter=Q(**{f"events__data__{SATISFIED}": True})),
@@ -41,7 +42,7 @@ def event_figures(base, *, prev_start, start, end):
             Q(
                 events__created_at__gte=prev_start, events__created_at__lt=end, events__kind__in=EventKind.values
             )  # every kind: lets the (kind, created_at) index serve
-            & (is_callback | is_escalation)
+            & (is_callback | is_escalation | is_special_incident)
         )
         .values(
             period=Case(
@@ -51,6 +52,7 @@ def event_figures(base, *, prev_start, start, end):
             ),
             callback=Case(When(is_callback, then=Value(1)), default=Value(0), output_field=IntegerField()),
             escalation=Case(When(is_escalation, then=Value(1)), default=Value(0), output_field=IntegerField()),
+            special=Case(When(is_special_incident, then=Value(1)), default=Value(0), output_field=IntegerField()),
             level=F("events__to_level"),
             cause=KeyTextTransform(ESCALATION_CAUSE, "events__data"),
             agent=F("received_by_id"),  # named afterwards: narrow GROUP BY keys keep the sort in memory
@@ -62,8 +64,11 @@ def event_figures(base, *, prev_start, start, end):
     }
     callbacks = {p: empty_callbacks() for p in (CURRENT, PREVIOUS)}
     agent_callbacks: dict[int | None, dict] = {}  # None: complaints nobody has claimed yet
+    special_incidents = {CURRENT: 0, PREVIOUS: 0}
     for row in rows:
         p = row["period"]
+        if row["special"]:
+            special_incidents[p] += row["n"]
         if row["escalation"]:
             esc = escalations[p]
             level, cause = row["level"], row["cause"] or None
@@ -78,7 +83,7 @@ def event_figures(base, *, prev_start, start, end):
                 entry["total"] += row["n"]
                 for key in ("satisfied", "online", *(f"rated_{r}" for r in RATINGS)):
                     entry[key] += row[key]
-    return escalations, callbacks, agent_callbacks
+    return escalations, callbacks, agent_callbacks, special_incidents
 
 
 def trend_of(base, *, month: date, now: datetime, tz) -> list[TrendMonth]:
