@@ -28,7 +28,7 @@ from functools import reduce
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -134,7 +134,7 @@ def plan_visits(*, today: date | None = None, customer_ids=None) -> dict:
     assigned = unassigned.update(
         visitor_id=Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values("account_manager_id")[:1])
     )
-    # the senior visits onto the executives' agendas (one UPDATE)
+    # the senior visits onto the executives' agendas (one UPDATE per executive)
     assigned += assign_executive_visits(start=start, customer_ids=customer_ids)
     return {"planned": live.count() - before, "assigned": assigned}
 
@@ -157,33 +157,38 @@ def visiting_executives():
 
 def assign_executive_visits(*, start: date, customer_ids=None) -> int:
     """Put the planned, unassigned division-head and president visits due from `start` onto an
-    executive's agenda: one UPDATE, run with every planning run, so visits planned before
-    anyone held the post get their visitor on the next run. The executive is the one whose post
-    is the visit's role, in the office of the customer's account manager first, then the one
-    with the lowest id: the same customer always gets the same executive, and the choice needs
-    no counting. A visit nobody can take stays unassigned (the supervisors and managers see it
-    in the agenda and may assign it); one already assigned, by the planner or by hand, keeps its
-    visitor."""
-    executives = visiting_executives()
-    customer_office = Customer.objects.filter(pk=OuterRef(OuterRef("customer_id"))).values(
-        "account_manager__office_id"
-    )[:1]
-    pick = (
-        executives.filter(executive_post=OuterRef("visitor_role"))
-        .annotate(same_office=Case(When(office_id=Subquery(customer_office), then=Value(0)), default=Value(1)))
-        .order_by("same_office", "pk")
-        .values("pk")[:1]
-    )
+    executive's agenda, with every planning run, so visits planned before anyone held the post
+    get their visitor on the next run. The executive is the one whose post is the visit's role,
+    in the office of the customer's account manager first, then the one with the lowest id: the
+    same customer always gets the same executive, and the choice needs no counting. A visit
+    nobody can take stays unassigned (the supervisors and managers see it in the agenda and may
+    assign it); one already assigned, by the planner or by hand, keeps its visitor.
+
+    Set-based: one query for the executives, one for the visits, one guarded UPDATE per
+    executive given visits — never one per visit. (Not one UPDATE with a correlated choice:
+    SQLite, the embedded database, cannot reach the updated row two subqueries deep.)"""
+    executives: dict[str, list[tuple[int, int | None]]] = {}
+    for pk, post, office_id in visiting_executives().values_list("pk", "executive_post", "office_id").order_by("pk"):
+        executives.setdefault(post, []).append((pk, office_id))
+    if not executives:
+        return 0
     unassigned = Visit.objects.filter(
-        Exists(executives.filter(executive_post=OuterRef("visitor_role"))),
         status=VisitStatus.PLANNED,
         visitor__isnull=True,
-        visitor_role__in=EXECUTIVE_ROLES,
+        visitor_role__in=[role for role in EXECUTIVE_ROLES if role in executives],
         due_on__gte=start,
     )
     if customer_ids is not None:
         unassigned = unassigned.filter(customer_id__in=list(customer_ids))
-    return unassigned.update(visitor_id=Subquery(pick))
+    chosen: dict[int, list[int]] = {}
+    for pk, role, office_id in unassigned.values_list("pk", "visitor_role", "customer__account_manager__office_id"):
+        candidates = executives[role]
+        same_office = next((e for e, office in candidates if office_id is not None and office == office_id), None)
+        chosen.setdefault(same_office or candidates[0][0], []).append(pk)
+    still_unassigned = Visit.objects.filter(status=VisitStatus.PLANNED, visitor__isnull=True)
+    return sum(
+        still_unassigned.filter(pk__in=visits).update(visitor_id=executive) for executive, visits in chosen.items()
+    )
 
 
 def _complete_customers(live, slots_by_tier) -> set[int]:

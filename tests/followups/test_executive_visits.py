@@ -97,7 +97,7 @@ def test_unassigned_senior_visits_get_their_executive_on_the_next_run_and_assign
     assert planning.plan_visits(today=JAN_1) == {"planned": 0, "assigned": 0}  # idempotent
 
 
-def test_assigning_the_executives_is_one_update_however_many_customers():
+def test_assigning_the_executives_takes_the_same_queries_however_many_customers():
     executive(ExecutivePost.DIVISION_HEAD)
     executive(ExecutivePost.PRESIDENT)
 
