@@ -50,3 +50,16 @@ def manager(make_user):
 @pytest.fixture
 def info_user(make_user):
     return make_user("customer_info", username="info1")
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language. A request in Chinese (LocaleMiddleware) leaves
+    its language active in the thread after the response, and the next test would read Chinese
+    where it expects English — whether it does depended on the order the tests ran in."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

@@ -51,7 +51,7 @@ from PIL import Image
 
 from accounts.models import Office
 from complaints import rules
-from complaints.attachments import IMAGE_EXTENSIONS, check_uploads, per_step_limit
+from complaints.attachments import IMAGE_EXTENSIONS, check_uploads, per_step_limit, strict_decoding
 from complaints.exceptions import InvalidTransition
 from complaints.intake import backdate_limit
 from complaints.models import Category, Complaint
@@ -402,7 +402,7 @@ def photo_decodes(upload: SimpleUploadedFile) -> bool:
     if extension_of(upload.name or "") not in IMAGE_EXTENSIONS:
         return True
     try:
-        with Image.open(upload) as image:
+        with Image.open(upload) as image, strict_decoding():
             image.load()
     except Exception:  # noqa: BLE001 — whatever Pillow raises, the photo cannot be stored
         return False

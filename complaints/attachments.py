@@ -34,7 +34,8 @@ import hashlib
 import io
 import uuid
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -48,7 +49,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from customers.storage import get_private_storage
 from customers.uploads import allowed_extensions, extension_of, safe_name, validate_upload
@@ -213,6 +214,19 @@ def _labelled(name: str, error: ValidationError) -> ValidationError:
     )
 
 
+@contextmanager
+def strict_decoding() -> Iterator[None]:
+    """Decode with Pillow's default again: a truncated photo is an error. WeasyPrint (the PDFs)
+    sets `ImageFile.LOAD_TRUNCATED_IMAGES = True` for the whole process when it is imported, and
+    from then on a truncated JPEG decoded "fine" — half grey — in that process and was stored."""
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def _check_image_header(upload: Any, ext: str) -> None:
     """Pillow can read the photo's header, it is the format its name says, and it is not
     absurdly large. Decoding (and so the rest of the check) happens when it is stored."""
@@ -310,7 +324,8 @@ def _reencode(upload: Any, ext: str) -> tuple[bytes, bytes, int, int]:
         with Image.open(upload) as source:
             if source.width * source.height > MAX_IMAGE_PIXELS:
                 raise ValidationError(_("The photo has too many pixels."), code="pixels")
-            source.load()
+            with strict_decoding():
+                source.load()
             upright = ImageOps.exif_transpose(source)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
         raise ValidationError(_("The photo cannot be read."), code="content") from None

@@ -95,7 +95,9 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions, OutsideBodySteps,
             if not act.allowed_in(locked.status):
                 raise not_allowed(act, locked.status)
             if (refusal := act.refusal(locked.facts)) is not None:
-                raise InvalidTransition(refusal, action=act.name, status=locked.status)
+                raise InvalidTransition(
+                    refusal, action=act.name, status=locked.status, code=act.refusal_code(locked.facts)
+                )
             if not act.takes_close_reason(locked.status, locked.close_reason):
                 raise InvalidTransition(
                     _(

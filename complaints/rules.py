@@ -72,7 +72,10 @@ FACT_REFUSALS: dict[tuple[str, bool], _StrOrPromise] = {
     ),
     (SPECIAL_INCIDENT, False): _("“%(action)s” is only possible for a special incident: flag it first."),
     (SPECIAL_INCIDENT, True): _("This complaint is already flagged as a special incident."),
+    (AT_OUTSIDE_BODIES, True): _("The complaint is already at the highest level (outside bodies); it cannot move up."),
 }
+# The error code of a refusal, where clients rely on one (the API answers 409 with it).
+FACT_CODES: dict[tuple[str, bool], str] = {(AT_OUTSIDE_BODIES, True): "max_escalation_level"}
 
 
 @dataclass(frozen=True)
@@ -103,13 +106,22 @@ class Action:
 
     def refusal(self, facts: Collection[str]) -> str | None:
         """Why the complaint's `facts` do not let this action happen, or None when they do."""
+        refused = self.refused_fact(facts)
+        return None if refused is None else str(FACT_REFUSALS[refused]) % {"action": self.label}
+
+    def refused_fact(self, facts: Collection[str]) -> tuple[str, bool] | None:
+        """The first fact that stops this action: (a fact it needs, False) or (one it excludes, True)."""
         for fact in self.requires:
             if fact not in facts:
-                return str(FACT_REFUSALS[(fact, False)]) % {"action": self.label}
+                return (fact, False)
         for fact in self.excludes:
             if fact in facts:
-                return str(FACT_REFUSALS[(fact, True)]) % {"action": self.label}
+                return (fact, True)
         return None
+
+    def refusal_code(self, facts: Collection[str]) -> str | None:
+        refused = self.refused_fact(facts)
+        return None if refused is None else FACT_CODES.get(refused)
 
 
 ACTIONS: dict[str, Action] = {
@@ -138,7 +150,8 @@ ACTIONS: dict[str, Action] = {
         Action("mark_handled", _("Mark handled"), (S.HANDLING,), (RECEIVE, INVESTIGATE)),
         Action("record_callback", _("Record call-back"), (S.RESOLVED,), (RECEIVE,)),
         Action("decline_callback", _("Customer declines call-back"), (S.RESOLVED,), (RECEIVE,)),
-        Action("move_up", _("Move up"), OPEN_STATUSES, (MOVE_UP,)),
+        # not past level 3: from there the outside-body steps below follow it (R-C8)
+        Action("move_up", _("Move up"), OPEN_STATUSES, (MOVE_UP,), excludes=(AT_OUTSIDE_BODIES,)),
         # level 3 (R-C8, 原則8.3): the outside body a complaint raised there without one (R-T1, a
         # rejected solution, an unsatisfied call-back) is referred to, or another one; its answer
         Action(

@@ -397,3 +397,22 @@ def test_multiple_file_field_cleans_a_list_and_reports_every_bad_file():
     assert StepForm(data={}, files=MultiValueDict()).is_valid()  # optional
     files = MultiValueDict({"attachments": [pdf("a.pdf"), pdf("b.pdf")]})
     assert [f.name for f in uploaded_files(files)] == ["a.pdf", "b.pdf"]
+
+
+def test_a_truncated_photo_is_refused_even_after_weasyprint_was_imported():
+    """WeasyPrint sets PIL's LOAD_TRUNCATED_IMAGES for the whole process on import (the PDFs
+    import it); storing a photo must still refuse one that does not decode to the end."""
+    import os
+
+    import weasyprint  # noqa: F401  (the import is the point)
+    from PIL import ImageFile
+
+    from complaints.attachments import _reencode
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # what the import did
+    out = io.BytesIO()
+    Image.frombytes("RGB", (200, 150), os.urandom(200 * 150 * 3)).save(out, "JPEG")
+    truncated = io.BytesIO(out.getvalue()[:2000])
+    with pytest.raises(ValidationError):
+        _reencode(truncated, "jpg")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # left as WeasyPrint wants it for the PDFs
