@@ -117,6 +117,7 @@ CUSTOMERS = [
 TEXTS: dict[str, dict[str, str]] = {
     ZH: {
         "complainant": "黄先生",
+        "complainants": "黄先生|陈女士|刘先生|赵女士|周先生|吴女士|徐先生|孙女士|马先生|朱女士",
         "leak": "走廊天花板漏水",
         "leak_text": "3 号楼 12 层走廊天花板漏水，地面积水，业主担心老人小孩滑倒，要求尽快维修。",
         "leak_place": "3 号楼 12 层走廊",
@@ -172,6 +173,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     EN: {
         "complainant": "Mr Huang",
+        "complainants": "Mr Huang|Ms Chen|Mr Liu|Ms Zhao|Mr Zhou|Ms Wu|Mr Xu|Ms Sun|Mr Ma|Ms Zhu",
         "leak": "Water leaking from the ceiling in the corridor",
         "leak_text": "Water drips from the corridor ceiling on the 12th floor of Building 3 and pools on the "
         "floor; the owner fears the elderly and children will slip and asks for a quick repair.",
@@ -343,10 +345,14 @@ class Command(BaseCommand):
         repairs = Department.objects.get(name=REPAIRS)
         now = timezone.now()
 
+        people = iter(zip(t["complainants"].split("|"), range(10), strict=True))
+
         def log(key, category, channel=Channel.PHONE, actor=agent, office=offices["riverside"], **extra):
+            # a different complainant each (the history of one person would list every demo complaint)
+            name, n = next(people, (t["complainant"], 0))
             fields = {
-                "complainant_name": t["complainant"],
-                "contact_phone": "13912345678",
+                "complainant_name": name,
+                "contact_phone": f"1391234{5670 + n}",
                 "incident_place": t[f"{key}_place"],
                 "incident_at": now - timedelta(hours=3),
                 "subject": t[key],
@@ -383,7 +389,7 @@ class Command(BaseCommand):
         c.decline_callback(actor=agent, note=t["parcel_declined"])  # callback declined
         c = log("noise", "noise", channel=Channel.WALK_IN)
         c.resolve_on_the_spot(
-            actor=agent, resolution=t["noise_resolution"], signoff_name=t["complainant"], satisfied=True
+            actor=agent, resolution=t["noise_resolution"], signoff_name=c.complainant_name, satisfied=True
         )  # closed on the spot
         c = log("water", "product-quality", customer=customers[0])
         c.propose_solution(actor=agent, solution=t["water_solution"])
