@@ -28,7 +28,9 @@ from .choices import MAX_ESCALATION_LEVEL, EscalationCause, OutsideBodyKind
 from .exceptions import InvalidTransition
 from .forms import OUTSIDE_BODY_FIELDS
 from .models import Category, Complaint, ComplaintAttachment, ComplaintEvent, Department
+from .outside_bodies import OUTSIDE_BODY_RECORD
 from .selectors import complaints_visible_to
+from .special_incidents import SPECIAL_INCIDENT_RECORD
 
 User = get_user_model()
 
@@ -228,28 +230,14 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         (
             _("Outside body (level 3)"),
             {
-                "fields": [
-                    "outside_body_kind",
-                    "outside_body_name",
-                    "outside_body_contact",
-                    "outside_body_referred_at",
-                    "outside_body_answer",
-                    "outside_body_answered_at",
-                ],
+                "fields": OUTSIDE_BODY_RECORD,
                 "classes": ["collapse"],
             },
         ),
         (
             _("Special incident"),
             {
-                "fields": [
-                    "is_special_incident",
-                    "special_incident_at",
-                    "incident_containment",
-                    "incident_contained_at",
-                    "incident_reported_to",
-                    "incident_reported_at",
-                ],
+                "fields": SPECIAL_INCIDENT_RECORD,
                 "classes": ["collapse"],
             },
         ),

@@ -34,6 +34,8 @@ from .choices import Channel, CloseReason, EventKind, Outcome, OutsideBodyKind
 from .filters import ComplaintFilter
 from .forms import ACTION_FORMS, staff_of
 from .models import Category, Complaint, ComplaintEvent, Department
+from .outside_bodies import OUTSIDE_BODY_RECORD
+from .special_incidents import SPECIAL_INCIDENT_RECORD
 
 User = get_user_model()
 
@@ -98,18 +100,8 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "merged_into",
             "is_training_case",
             # level 3 (R-C8) and special incidents (R-C6.2), issue 13
-            "outside_body_kind",
-            "outside_body_name",
-            "outside_body_contact",
-            "outside_body_referred_at",
-            "outside_body_answer",
-            "outside_body_answered_at",
-            "is_special_incident",
-            "special_incident_at",
-            "incident_containment",
-            "incident_contained_at",
-            "incident_reported_to",
-            "incident_reported_at",
+            *OUTSIDE_BODY_RECORD,
+            *SPECIAL_INCIDENT_RECORD,
             "is_overdue",
             "available_actions",
             "updated_at",

@@ -85,6 +85,17 @@ def keep_internal_owner(complaint: Complaint, actor: Actor) -> dict[str, Any]:
     return {"to_user": owner.pk, "to_user_name": str(owner)}
 
 
+# The complaint's level-3 record, in display order (the admin, the API and `record_outside_body`).
+OUTSIDE_BODY_RECORD = (
+    "outside_body_kind",
+    "outside_body_name",
+    "outside_body_contact",
+    "outside_body_referred_at",
+    "outside_body_answer",
+    "outside_body_answered_at",
+)
+
+
 def record_outside_body(complaint: Complaint, body: event_data.OutsideBody, now: datetime) -> list[str]:
     """Set the body's fields on `complaint` (the caller saves); returns the fields set. A new
     body clears the answer of the one before (its answer stays on the timeline)."""
@@ -93,14 +104,7 @@ def record_outside_body(complaint: Complaint, body: event_data.OutsideBody, now:
     complaint.outside_body_contact = body["outside_body_contact"]
     complaint.outside_body_referred_at = now
     complaint.outside_body_answer, complaint.outside_body_answered_at = "", None
-    return [
-        "outside_body_kind",
-        "outside_body_name",
-        "outside_body_contact",
-        "outside_body_referred_at",
-        "outside_body_answer",
-        "outside_body_answered_at",
-    ]
+    return list(OUTSIDE_BODY_RECORD)
 
 
 class OutsideBodySteps:

@@ -64,6 +64,17 @@ def incident_recipients(office_id: int) -> list[int]:
     return list(dict.fromkeys([*supervisors, *managers]))
 
 
+# The complaint's special-incident record, in display order (the admin and the API).
+SPECIAL_INCIDENT_RECORD = (
+    "is_special_incident",
+    "special_incident_at",
+    "incident_containment",
+    "incident_contained_at",
+    "incident_reported_to",
+    "incident_reported_at",
+)
+
+
 class SpecialIncidentSteps:
     """Mixed into `Complaint` (through `ComplaintLifecycle`)."""
 
