@@ -26,6 +26,7 @@ urlpatterns = [
     path("followups/", include("followups.urls")),
     path("c/", include("complainants.urls")),  # the complainant's side: no login
     path("api/v1/", include(api_urls())),
+    path("bench/", include("benchmarks.urls")),  # the benchmark's floor: one authenticated line
     path(settings.ADMIN_URL, admin.site.urls),  # DJANGO_ADMIN_URL, default "admin/"
 ]
 handler400 = "helpdesk.api.bad_request"  # JSON under /api/

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "followups",
     "notifications",
     "complainants",
+    "benchmarks",  # seed_bench and bench (issue 17); its one page is the floor
 ]
 
 MIDDLEWARE = [
