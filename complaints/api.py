@@ -25,6 +25,7 @@ from helpdesk.drf import (
     SafeIsoDateTimeFilter,
     TransitionErrorSerializer,
 )
+from helpdesk.pagination import ComplaintApiPagination
 from helpdesk.signature import SignatureField
 
 from . import rules, selectors
@@ -381,6 +382,7 @@ class ComplaintViewSet(
     serializer_class = ComplaintSerializer
     filterset_class = ComplaintFilter
     filter_backends = [df.DjangoFilterBackend, OrderingFilter]
+    pagination_class = ComplaintApiPagination  # a few matches read by id; a search's count capped lower
     ordering_fields = ["received_at", "reply_due_at", "escalation_level", "id"]
     ordering = ["-received_at", "-id"]
 

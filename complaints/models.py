@@ -267,6 +267,8 @@ class Complaint(ComplaintLifecycle, models.Model):
             models.Index(fields=["office", "-received_at"], name="complaint_office_recent"),
             models.Index(fields=["office", "status", "-received_at"], name="complaint_office_status"),
             models.Index(fields=["assignee", "status"], name="complaint_assignee_status"),
+            # "assigned to me" and the API's ?assignee=, newest first (issue 17)
+            models.Index(fields=["assignee", "-received_at", "-id"], name="complaint_assignee_recent"),
             models.Index(fields=["department", "status"], name="complaint_department_status"),
             models.Index(fields=["escalation_level", "status"], name="complaint_level_status"),
             models.Index(fields=["reply_due_at"], name="complaint_reply_due_open", condition=AWAITING_REPLY),

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
 from accounts.access import sees_every_office, sees_whole_office
@@ -108,6 +110,27 @@ def merged_duplicates(complaint: Complaint) -> list[Complaint]:
     )
 
 
+# The searched text of a complaint as its bigram index is built (complaints/migrations/0018):
+# the same expression, so that PostgreSQL uses the index.
+SEARCHED_TEXT = (
+    '"complaints_complaint"."subject" || \' \' || "complaints_complaint"."description" || \' \' || '
+    '"complaints_complaint"."complainant_name" || \' \' || "complaints_complaint"."incident_place"'
+)
+
+
+def has_bigram(text: str) -> RawSQL | None:
+    """PostgreSQL, a two-character search (most Chinese words): the complaint's searched
+    text holds that bigram — served by the GIN index `complaint_search_bigrams` (migration
+    0018), where pg_trgm cannot serve a pattern shorter than three characters. It only
+    narrows the rows; the LIKEs beside it decide. None for other searches (trigrams serve
+    them) and other databases."""
+    upper = text.upper()
+    if connection.vendor != "postgresql" or len(text) != 2 or len(upper) != 2:
+        return None
+    lexeme = "'" + upper.replace("\\", "\\\\").replace("'", "''") + "'"
+    return RawSQL(f"helpdesk_search_bigrams({SEARCHED_TEXT}) @@ %s::tsquery", [lexeme], output_field=BooleanField())
+
+
 def text_search_q(text: str) -> Q:
     text = text.strip()
     # Each lookup matches a trigram index on PostgreSQL (migration 0004). Matching customers
@@ -122,6 +145,9 @@ def text_search_q(text: str) -> Q:
         | Q(complainant_name__icontains=text)
         | Q(incident_place__icontains=text)
     )
+    bigram = has_bigram(text)
+    if bigram is not None:
+        q = Q(bigram) & q
     if customer_ids:
         q |= Q(customer_id__in=customer_ids)
     # Phones are stored normalised (helpdesk.phones): "139 1234 5678", "+86 139-1234-5678"

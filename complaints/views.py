@@ -2,6 +2,7 @@
 these views check permissions, bind forms and show the domain error as a message."""
 
 import dataclasses
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from helpdesk.pagination import ComplaintPaginator
 from helpdesk.views_tools import apply_validation_error, paginate, query_without_page, require_perms
 
 from . import event_text, rules, selectors
@@ -42,7 +44,10 @@ def complaint_list(request):
     filters = ComplaintListFilter(request.GET or None, queryset=qs, request=request)
     if filters.is_valid():  # invalid values are reported on the form; the list stays unfiltered
         qs = filters.qs
-    page = paginate(request, qs.order_by("-received_at", "-id"))
+    searching = bool(filters.form.cleaned_data.get("q", "").strip()) if filters.is_valid() else False
+    page = paginate(
+        request, qs.order_by("-received_at", "-id"), paginator=partial(ComplaintPaginator, searching=searching)
+    )
     return render(
         request,
         "complaints/list.html",

@@ -1,9 +1,11 @@
 """Pagination shared by the HTML lists and the API."""
 
+from functools import partial
 from typing import Any, cast
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.db.models.sql.where import WhereNode
 from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 
@@ -27,3 +29,57 @@ class ApiPagination(PageNumberPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+class ComplaintPaginator(CappedPaginator):
+    """The complaint lists (HTML and API) at a million complaints (issue 17).
+
+    - A list of at most `few` rows (a phone number, a customer, a rare word) is found first
+      (their ids, one query) and its page read by id: ordering all complaints newest first
+      and filtering on the way would walk most of the table to find a handful of rows.
+    - A longer list pages the usual way; its count is capped at `cap` — 10,000, or 1,000 for a
+      text search, whose page says "more than 1,000" (counting every complaint that mentions
+      a common word would read them all)."""
+
+    few = 500
+
+    def __init__(self, object_list, per_page, *, searching: bool = False, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.searching = searching
+        if searching:
+            self.cap = 1_000
+        self.ids: list[int] | None = None
+
+    @cached_property
+    def count(self) -> int:
+        rows = cast("QuerySet[Any]", self.object_list).order_by()
+        few = min(self.few, self.cap)
+        # a search: one query, its ids up to the cap; another list: its ids if few, else a count
+        ids = list(rows.values_list("pk", flat=True)[: (self.cap if self.searching else few) + 1])
+        if len(ids) <= few:
+            self.capped, self.ids = False, ids
+            return len(ids)
+        counted = len(ids) if self.searching else rows.values("pk")[: self.cap + 1].count()
+        self.capped = counted > self.cap
+        return min(counted, self.cap)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if self.ids is None:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        # the same select_related, annotations and order, with the ids as the only filter
+        # (they were found by this very queryset: its scope and filters already applied)
+        rows = cast("QuerySet[Any]", self.object_list).all()
+        rows.query.where = WhereNode()
+        rows = rows.filter(pk__in=self.ids)
+        return self._get_page(rows[bottom : bottom + self.per_page], number, self)
+
+
+class ComplaintApiPagination(ApiPagination):
+    """The API's complaint list: `ComplaintPaginator`, searching when `?search=` is given."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        searching = bool(request.query_params.get("search", "").strip())
+        self.django_paginator_class = partial(ComplaintPaginator, searching=searching)  # type: ignore[assignment]
+        return super().paginate_queryset(queryset, request, view)

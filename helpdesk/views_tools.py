@@ -22,9 +22,9 @@ def apply_validation_error(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def paginate(request, queryset, per_page: int | None = None):
-    """The requested page of a list, with a capped count (CappedPaginator)."""
-    return CappedPaginator(queryset, per_page or settings.HELPDESK_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+def paginate(request, queryset, per_page: int | None = None, *, paginator=CappedPaginator):
+    """The requested page of a list, with a capped count (CappedPaginator, or a subclass)."""
+    return paginator(queryset, per_page or settings.HELPDESK_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def query_without_page(request) -> str:

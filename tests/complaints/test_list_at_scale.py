@@ -1,0 +1,134 @@
+"""The complaint list's search and paging at a million complaints (issue 17): the same rows
+in the same order, in a fixed number of queries, whatever the number of matches — and on
+PostgreSQL a two-character Chinese word found through the bigram index."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints import selectors
+from complaints.models import Complaint
+from helpdesk.pagination import ComplaintPaginator
+from tests.factories import ComplaintFactory
+
+pytestmark = pytest.mark.django_db
+LIST_URL = reverse("complaints:list")
+API_URL = "/api/v1/complaints/"
+
+
+def complaint_in(office, **kwargs):
+    return ComplaintFactory(office=office, received_by__office=office, **kwargs)
+
+
+def listed(response) -> list[int]:
+    return [c.pk for c in response.context["page"]]
+
+
+def queries_of(client, url, params) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response
+
+
+def test_two_character_chinese_words_are_found_in_every_searched_column(client, agent):
+    office = agent.office
+    by_subject = complaint_in(office, subject="厨房天花板漏水")
+    by_description = complaint_in(office, subject="天花板", description="墙角一直漏水，地板都泡坏了。")
+    by_place = complaint_in(office, subject="门", incident_place="漏水的车库")
+    complaint_in(office, subject="电梯故障", description="电梯停运。")
+    complaint_in(office, subject="漏 水", description="两个字分开了。")  # not the word
+    client.force_login(agent)
+    found = listed(client.get(LIST_URL, {"q": "漏水"}))
+    assert sorted(found) == sorted([by_subject.pk, by_description.pk, by_place.pk])
+    assert listed(client.get(LIST_URL, {"q": "水管"})) == []
+    # Latin two-letter words compare case-insensitively, as the LIKEs do
+    wifi = complaint_in(office, subject="Wifi 信号差")
+    assert listed(client.get(LIST_URL, {"q": "fI"})) == [wifi.pk]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the bigram index is PostgreSQL's")
+def test_a_two_character_search_uses_the_bigram_index(agent):
+    query = Complaint.objects.filter(selectors.text_search_q("漏水"))
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: ask whether the index can serve
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "complaint_search_bigrams" in plan
+
+
+def test_a_few_matches_are_read_by_id_in_the_list_order(client, agent, monkeypatch):
+    """A phone with four complaints among many: the page lists them newest first, read by id,
+    in no more queries than a page of many rows."""
+    office = agent.office
+    now = timezone.now()
+    mine = [complaint_in(office, contact_phone="13800000004", received_at=now - timedelta(days=d)) for d in (9, 2, 5, 7)]
+    for d in range(30):
+        complaint_in(office, contact_phone=f"1390000{d:04d}", received_at=now - timedelta(days=d, hours=1))
+    monkeypatch.setattr(ComplaintPaginator, "few", 10)
+    client.force_login(agent)
+    few_queries, response = queries_of(client, LIST_URL, {"q": "13800000004"})
+    expected = [c.pk for c in sorted(mine, key=lambda c: c.received_at, reverse=True)]
+    assert listed(response) == expected
+    assert response.context["page"].paginator.ids is not None  # read by id
+    many_queries, response = queries_of(client, LIST_URL, {"q": "1390000"})  # 30 matches: paged by offset
+    assert len(listed(response)) == 25 and response.context["page"].paginator.ids is None
+    assert few_queries <= many_queries
+
+
+def test_paging_by_id_and_by_offset_give_the_same_pages(agent, monkeypatch):
+    office = agent.office
+    now = timezone.now()
+    for d in range(12):
+        complaint_in(office, received_at=now - timedelta(hours=d % 5, minutes=d))
+    qs = selectors.complaints_visible_to(agent).with_list_relations().order_by("-received_at", "-id")
+    by_id = ComplaintPaginator(qs, 5)
+    pages_by_id = [[c.pk for c in by_id.page(n)] for n in (1, 2, 3)]
+    assert by_id.ids is not None and by_id.count == 12
+    monkeypatch.setattr(ComplaintPaginator, "few", 3)
+    by_offset = ComplaintPaginator(qs, 5)
+    pages_by_offset = [[c.pk for c in by_offset.page(n)] for n in (1, 2, 3)]
+    assert by_offset.ids is None and by_offset.count == 12
+    assert pages_by_id == pages_by_offset
+
+
+def test_a_search_count_is_capped_at_its_own_cap_in_one_query(client, agent, monkeypatch):
+    monkeypatch.setattr(ComplaintPaginator, "few", 2)
+    office = agent.office
+    for _ in range(6):
+        complaint_in(office, subject="电梯故障困人")
+    client.force_login(agent)
+    paginator = ComplaintPaginator(Complaint.objects.filter(selectors.text_search_q("电梯故障")), 25, searching=True)
+    paginator.cap = 4
+    with CaptureQueriesContext(connection) as ctx:
+        assert paginator.count == 4
+    assert paginator.capped
+    counting = [q["sql"] for q in ctx.captured_queries if "complaints_complaint" in q["sql"]]
+    assert len(counting) == 1  # the ids up to the cap: no second COUNT
+
+
+def test_list_query_count_does_not_grow_with_matches(client, agent):
+    office = agent.office
+    client.force_login(agent)
+    complaint_in(office, subject="厨房漏水")
+    one, _ = queries_of(client, LIST_URL, {"q": "漏水"})
+    for _ in range(40):
+        complaint_in(office, subject="卫生间漏水")
+    forty, response = queries_of(client, LIST_URL, {"q": "漏水"})
+    assert len(listed(response)) == 25
+    assert forty == one
+
+
+def test_api_search_pages_by_id_and_caps_the_same_way(client, agent):
+    office = agent.office
+    mine = [complaint_in(office, subject=f"阳台漏水 {i}") for i in range(3)]
+    complaint_in(office, subject="楼道灯坏了")
+    client.force_login(agent)
+    body = client.get(API_URL, {"search": "漏水"}).json()
+    assert sorted(row["id"] for row in body["results"]) == sorted(c.pk for c in mine)
+    assert body["count"] == 3
