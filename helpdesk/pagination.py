@@ -34,12 +34,12 @@ class ApiPagination(PageNumberPagination):
 class ComplaintPaginator(CappedPaginator):
     """The complaint lists (HTML and API) at a million complaints (issue 17).
 
-    - A list of at most `few` rows (a phone number, a customer, a rare word) is found first
-      (their ids, one query) and its page read by id: ordering all complaints newest first
-      and filtering on the way would walk most of the table to find a handful of rows.
-    - A longer list pages the usual way; its count is capped at `cap` — 10,000, or 1,000 for a
-      text search, whose page says "more than 1,000" (counting every complaint that mentions
-      a common word would read them all)."""
+    A search finds its matches' ids first, up to a cap of 1,000 (one query; the page says
+    "more than 1,000" beyond: counting every complaint that mentions a common word would read
+    them all). At most `few` of them (a phone number, a customer, a rare word) are then read
+    by id, in the list's order: ordering all complaints newest first and filtering on the way
+    would walk most of the table to find a handful of rows. More are paged the usual way.
+    Other lists (by status, assignee, overdue) page the usual way, on their indexes."""
 
     few = 500
 
@@ -53,15 +53,17 @@ class ComplaintPaginator(CappedPaginator):
     @cached_property
     def count(self) -> int:
         rows = cast("QuerySet[Any]", self.object_list).order_by()
+        if not self.searching:  # a list by status, assignee …: its indexes serve the ordered page
+            counted = rows.values("pk")[: self.cap + 1].count()  # the ids only, not the annotations
+            self.capped = counted > self.cap
+            return min(counted, self.cap)
         few = min(self.few, self.cap)
-        # a search: one query, its ids up to the cap; another list: its ids if few, else a count
-        ids = list(rows.values_list("pk", flat=True)[: (self.cap if self.searching else few) + 1])
+        # one query: the ids up to the cap; a few are then read by id
+        ids = list(rows.values_list("pk", flat=True)[: self.cap + 1])
         if len(ids) <= few:
-            self.capped, self.ids = False, ids
-            return len(ids)
-        counted = len(ids) if self.searching else rows.values("pk")[: self.cap + 1].count()
-        self.capped = counted > self.cap
-        return min(counted, self.cap)
+            self.ids = ids
+        self.capped = len(ids) > self.cap
+        return min(len(ids), self.cap)
 
     def page(self, number):
         number = self.validate_number(number)

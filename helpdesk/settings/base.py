@@ -367,7 +367,8 @@ HELPDESK_API_DOCS_REQUIRE_LOGIN = env.bool("HELPDESK_API_DOCS_REQUIRE_LOGIN", de
 INSTALLED_APPS += ["axes", "csp"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out user+IP pairs
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend in fewer queries: the user with their office, all permissions at once
+    "accounts.backends.StaffBackend",
 ]
 AXES_ENABLED = env.bool("HELPDESK_AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("HELPDESK_LOGIN_FAILURE_LIMIT", default=5)

@@ -67,7 +67,8 @@ def test_a_few_matches_are_read_by_id_in_the_list_order(client, agent, monkeypat
     in no more queries than a page of many rows."""
     office = agent.office
     now = timezone.now()
-    mine = [complaint_in(office, contact_phone="13800000004", received_at=now - timedelta(days=d)) for d in (9, 2, 5, 7)]
+    phone = "13800000004"
+    mine = [complaint_in(office, contact_phone=phone, received_at=now - timedelta(days=d)) for d in (9, 2, 5, 7)]
     for d in range(30):
         complaint_in(office, contact_phone=f"1390000{d:04d}", received_at=now - timedelta(days=d, hours=1))
     monkeypatch.setattr(ComplaintPaginator, "few", 10)
@@ -87,11 +88,11 @@ def test_paging_by_id_and_by_offset_give_the_same_pages(agent, monkeypatch):
     for d in range(12):
         complaint_in(office, received_at=now - timedelta(hours=d % 5, minutes=d))
     qs = selectors.complaints_visible_to(agent).with_list_relations().order_by("-received_at", "-id")
-    by_id = ComplaintPaginator(qs, 5)
+    by_id = ComplaintPaginator(qs, 5, searching=True)
     pages_by_id = [[c.pk for c in by_id.page(n)] for n in (1, 2, 3)]
     assert by_id.ids is not None and by_id.count == 12
     monkeypatch.setattr(ComplaintPaginator, "few", 3)
-    by_offset = ComplaintPaginator(qs, 5)
+    by_offset = ComplaintPaginator(qs, 5, searching=True)
     pages_by_offset = [[c.pk for c in by_offset.page(n)] for n in (1, 2, 3)]
     assert by_offset.ids is None and by_offset.count == 12
     assert pages_by_id == pages_by_offset
@@ -110,6 +111,18 @@ def test_a_search_count_is_capped_at_its_own_cap_in_one_query(client, agent, mon
     assert paginator.capped
     counting = [q["sql"] for q in ctx.captured_queries if "complaints_complaint" in q["sql"]]
     assert len(counting) == 1  # the ids up to the cap: no second COUNT
+
+
+def test_list_pages_stay_within_eight_queries(client, agent):
+    """Issue 17's budget for every list and search: session, user with office, permissions,
+    the bell's unread count, the department choices, the count and the page."""
+    office = agent.office
+    for i in range(30):
+        complaint_in(office, subject=f"厨房漏水 {i}", assignee=agent if i % 2 else None)
+    client.force_login(agent)
+    for params in ({}, {"status": "received"}, {"mine": "on"}, {"overdue": "on"}, {"q": "漏水"}, {"q": "13800000004"}):
+        count, _ = queries_of(client, LIST_URL, params)
+        assert count <= 8, params
 
 
 def test_list_query_count_does_not_grow_with_matches(client, agent):
