@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -118,17 +119,42 @@ SEARCHED_TEXT = (
 )
 
 
-def has_bigram(text: str) -> RawSQL | None:
-    """PostgreSQL, a two-character search (most Chinese words): the complaint's searched
-    text holds that bigram — served by the GIN index `complaint_search_bigrams` (migration
-    0018), where pg_trgm cannot serve a pattern shorter than three characters. It only
-    narrows the rows; the LIKEs beside it decide. None for other searches (trigrams serve
-    them) and other databases."""
+# A bigram found in more than this share of complaints is common: its complaints are found by
+# walking the newest first with the LIKEs (a page is a few hundred rows away); a rarer one
+# through the bigram index. PostgreSQL's own statistics of the index tell which.
+COMMON_BIGRAM_SHARE = 0.005
+COMMON_BIGRAMS_CACHE = "complaints:common-search-bigrams"
+
+
+def common_bigrams() -> frozenset[str]:
+    """The bigrams PostgreSQL's statistics of the bigram index (ANALYZE, autovacuum) list as
+    common; kept in the cache for ten minutes. Empty before the first ANALYZE: every
+    two-character search then goes through the index, which is right, only slower for a
+    common word."""
+    found = cache.get(COMMON_BIGRAMS_CACHE)
+    if found is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT e FROM pg_stats, unnest(most_common_elems::text::text[], most_common_elem_freqs) AS u(e, f) "
+                "WHERE schemaname = current_schema() AND tablename = 'complaint_search_bigrams' AND f >= %s",
+                [COMMON_BIGRAM_SHARE],
+            )
+            found = frozenset(row[0] for row in cursor.fetchall())
+        cache.set(COMMON_BIGRAMS_CACHE, found, 600)
+    return found
+
+
+def bigram_lookup(text: str, expression: str) -> RawSQL | None:
+    """PostgreSQL, a two-character search without a space (most Chinese words): `expression`
+    holds that bigram, as its GIN index of bigrams finds it (migration 0018) — pg_trgm cannot
+    serve a pattern shorter than three characters. Exact: the searched columns are joined by
+    spaces, so a bigram without one lies inside one column, and upper-cased on both sides as
+    the LIKEs compare. None for other searches (trigrams serve them) and other databases."""
     upper = text.upper()
-    if connection.vendor != "postgresql" or len(text) != 2 or len(upper) != 2:
+    if connection.vendor != "postgresql" or len(text) != 2 or len(upper) != 2 or any(c.isspace() for c in text):
         return None
     lexeme = "'" + upper.replace("\\", "\\\\").replace("'", "''") + "'"
-    return RawSQL(f"helpdesk_search_bigrams({SEARCHED_TEXT}) @@ %s::tsquery", [lexeme], output_field=BooleanField())
+    return RawSQL(f"helpdesk_search_bigrams({expression}) @@ %s::tsquery", [lexeme], output_field=BooleanField())
 
 
 def text_search_q(text: str) -> Q:
@@ -138,16 +164,21 @@ def text_search_q(text: str) -> Q:
     # subquery would make the planner scan every complaint.
     from customers.models import Customer
 
-    customer_ids = list(Customer.objects.filter(name__icontains=text).values_list("pk", flat=True)[:200])
+    customer_bigram = bigram_lookup(text, '"customers_customer"."name"')
+    customers = Customer.objects.filter(customer_bigram if customer_bigram is not None else Q(name__icontains=text))
+    customer_ids = list(customers.values_list("pk", flat=True)[:200])
+    # a rare two-character word: the same match as the LIKEs, through the bigram index
+    bigram = bigram_lookup(text, SEARCHED_TEXT)
+    if bigram is not None and text.upper() in common_bigrams():
+        bigram = None
     q = (
-        Q(subject__icontains=text)
+        Q(bigram)
+        if bigram is not None
+        else Q(subject__icontains=text)
         | Q(description__icontains=text)
         | Q(complainant_name__icontains=text)
         | Q(incident_place__icontains=text)
     )
-    bigram = has_bigram(text)
-    if bigram is not None:
-        q = Q(bigram) & q
     if customer_ids:
         q |= Q(customer_id__in=customer_ids)
     # Phones are stored normalised (helpdesk.phones): "139 1234 5678", "+86 139-1234-5678"

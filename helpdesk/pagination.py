@@ -34,9 +34,9 @@ class ApiPagination(PageNumberPagination):
 class ComplaintPaginator(CappedPaginator):
     """The complaint lists (HTML and API) at a million complaints (issue 17).
 
-    A search finds its matches' ids first, up to a cap of 1,000 (one query; the page says
-    "more than 1,000" beyond: counting every complaint that mentions a common word would read
-    them all). At most `few` of them (a phone number, a customer, a rare word) are then read
+    A search finds its matches' ids first, up to a cap of 200 (one query; the page says "more
+    than 200 … narrow the list" beyond: counting every complaint that mentions a common word
+    would read them all). At most `few` of them (a phone number, a customer, a rare word) are then read
     by id, in the list's order: ordering all complaints newest first and filtering on the way
     would walk most of the table to find a handful of rows. More are paged the usual way.
     Other lists (by status, assignee, overdue) page the usual way, on their indexes."""
@@ -47,7 +47,7 @@ class ComplaintPaginator(CappedPaginator):
         super().__init__(object_list, per_page, **kwargs)
         self.searching = searching
         if searching:
-            self.cap = 1_000
+            self.cap = 200
         self.ids: list[int] | None = None
 
     @cached_property

@@ -2,8 +2,9 @@
 and pg_trgm cannot serve a pattern shorter than three: `UPPER(subject) LIKE '%漏水%'` scanned
 every row. `helpdesk_search_bigrams(text)` makes a tsvector of the text's two-character pieces
 (upper-cased, as the LIKEs compare); a GIN index over the bigrams of the searched columns lets
-a two-character search add `… @@ '漏水'::tsquery` before the unchanged LIKEs, so PostgreSQL
-reads only the rows holding that bigram (complaints.selectors.has_bigram). A tsvector rather
+a two-character search ask `… @@ '漏水'::tsquery` instead of the LIKEs (the same rows), so
+PostgreSQL reads only the rows holding that bigram (complaints.selectors.bigram_lookup); the
+customers' names likewise. A tsvector rather
 than a text[]: GIN answers `@@` without rechecking each row (the function is not run again on
 the rows it finds), and ANALYZE keeps the bigrams' frequencies for the planner, which then
 walks the newest complaints for a common word and uses the index for a rare one.
@@ -26,15 +27,23 @@ INDEX = (
 )
 
 
+CUSTOMER_INDEX = (
+    "CREATE INDEX IF NOT EXISTS customer_search_bigrams ON customers_customer USING gin "
+    "(helpdesk_search_bigrams(name))"
+)
+
+
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(FUNCTION, params=None)
         schema_editor.execute(INDEX, params=None)
+        schema_editor.execute(CUSTOMER_INDEX, params=None)
 
 
 def backward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP INDEX IF EXISTS complaint_search_bigrams", params=None)
+        schema_editor.execute("DROP INDEX IF EXISTS customer_search_bigrams", params=None)
         schema_editor.execute("DROP FUNCTION IF EXISTS helpdesk_search_bigrams(text)", params=None)
 
 

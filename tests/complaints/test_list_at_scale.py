@@ -145,3 +145,21 @@ def test_api_search_pages_by_id_and_caps_the_same_way(client, agent):
     body = client.get(API_URL, {"search": "漏水"}).json()
     assert sorted(row["id"] for row in body["results"]) == sorted(c.pk for c in mine)
     assert body["count"] == 3
+
+
+def test_a_common_two_character_word_finds_the_same_complaints_with_the_likes(client, agent, monkeypatch):
+    """PostgreSQL's statistics call 漏水 common: the LIKEs find it (walking the newest first),
+    the same complaints as through the bigram index."""
+    office = agent.office
+    expected = sorted(
+        c.pk
+        for c in (
+            complaint_in(office, subject="厨房天花板漏水"),
+            complaint_in(office, subject="门", description="墙角一直漏水。"),
+        )
+    )
+    complaint_in(office, subject="电梯故障")
+    client.force_login(agent)
+    through_index = sorted(listed(client.get(LIST_URL, {"q": "漏水"})))
+    monkeypatch.setattr(selectors, "common_bigrams", lambda: frozenset({"漏水"}))
+    assert sorted(listed(client.get(LIST_URL, {"q": "漏水"}))) == through_index == expected
