@@ -67,15 +67,26 @@ class ComplaintPaginator(CappedPaginator):
 
     def page(self, number):
         number = self.validate_number(number)
-        if self.ids is None:
-            return super().page(number)
         bottom = (number - 1) * self.per_page
-        # the same select_related, annotations and order, with the ids as the only filter
-        # (they were found by this very queryset: its scope and filters already applied)
-        rows = cast("QuerySet[Any]", self.object_list).all()
+        rows = cast("QuerySet[Any]", self.object_list)
+        if self.ids is not None:
+            return self._get_page(self._by_id(rows, self.ids)[bottom : bottom + self.per_page], number, self)
+        if self.searching:  # many matches: walking the newest first finds a page soon
+            return super().page(number)
+        # A list by status, overdue …: the page's ids first, sorted on the complaints alone,
+        # then their rows with the relations — PostgreSQL would otherwise join every match
+        # (thousands of overdue complaints) before keeping 25.
+        top = min(bottom + self.per_page, self.count)
+        ids = list(rows.values_list("pk", flat=True)[bottom:top])
+        return self._get_page(self._by_id(rows, ids), number, self)
+
+    @staticmethod
+    def _by_id(rows: QuerySet[Any], ids: list[int]) -> QuerySet[Any]:
+        """`rows` with the same select_related, annotations and order, filtered by these ids
+        only (found by this very queryset: its scope and filters already applied)."""
+        rows = rows.all()
         rows.query.where = WhereNode()
-        rows = rows.filter(pk__in=self.ids)
-        return self._get_page(rows[bottom : bottom + self.per_page], number, self)
+        return rows.filter(pk__in=ids)
 
 
 class ComplaintApiPagination(ApiPagination):
