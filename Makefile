@@ -9,13 +9,13 @@ PIP    := $(VENV)/bin/pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # The Django apps: what mypy, django-upgrade and the architecture test look at.
-APPS   := accounts complaints customers followups notifications complainants helpdesk
+APPS   := accounts complaints customers followups notifications complainants helpdesk benchmarks
 PY_SOURCES = $(shell find $(APPS) tests manage.py conftest.py -name '*.py' -not -path '*/__pycache__/*')
 PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
 
 .PHONY: run test install install-dev migrate seed messages check clean lock \
-	lint lint-ruff lint-format lint-templates lint-upgrade lint-types lint-imports
+	lint lint-ruff lint-format lint-templates lint-upgrade lint-types lint-imports bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +91,28 @@ lint-imports: install-dev
 lock: install-dev
 	$(PIP_COMPILE) -o requirements.lock pyproject.toml
 	$(PIP_COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock pyproject.toml
+
+# Issue 17's benchmark (benchmarks/README.md): for each size, a fresh PostgreSQL database
+# helpdesk_bench_<size> on BENCH_DATABASE_URL_BASE (dropped first; BENCH_KEEP=1 reuses one that
+# is already seeded), migrated and seeded by seed_bench, then `bench`; at the end one table of
+# the growth over the sizes. Results in BENCH_OUT (git-ignored). `make bench BENCH_SIZES=10000`
+# for one size; BENCH_ARGS="--runs 5 --no-http" is passed to each `bench`.
+BENCH_SIZES ?= 10000,100000,1000000
+BENCH_DATABASE_URL_BASE ?= postgres://postgres@127.0.0.1:5432
+BENCH_OUT ?= bench-results
+bench: install
+	@set -e; export DJANGO_DEBUG=false; files=""; \
+	for size in $$(echo "$(BENCH_SIZES)" | tr ',' ' '); do \
+	  db=helpdesk_bench_$$size; export DATABASE_URL="$(BENCH_DATABASE_URL_BASE)/$$db"; \
+	  state=$$($(PY) manage.py bench_database $$db --server "$(BENCH_DATABASE_URL_BASE)" \
+	    $$([ "$(BENCH_KEEP)" = 1 ] && echo --keep)); \
+	  echo "== $$size complaints: $$db ($$state)"; \
+	  $(PY) manage.py migrate --noinput -v0; \
+	  [ "$$state" = seeded ] || $(PY) manage.py seed_bench --complaints $$size; \
+	  $(PY) manage.py bench --label $$size --out "$(BENCH_OUT)" $(BENCH_ARGS); \
+	  files="$$files $(BENCH_OUT)/bench-$$size.json"; \
+	done; \
+	$(PY) manage.py bench_report $$files --out "$(BENCH_OUT)/report.md"
 
 # Re-extract and compile translations (needs GNU gettext); the compiled .mo files are committed.
 messages: install
