@@ -14,10 +14,17 @@ from django.db import migrations, models
 
 FUNCTION = """
 CREATE OR REPLACE FUNCTION helpdesk_search_bigrams(value text) RETURNS tsvector
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT array_to_tsvector(ARRAY(
-    SELECT substr(u, i, 2) FROM (SELECT upper(value) AS u) s, generate_series(1, char_length(u) - 1) AS i
-  ))
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+  u text := upper(value);
+  n int := char_length(u);
+  pieces text[] := array_fill(''::text, ARRAY[greatest(n - 1, 0)]);
+BEGIN
+  FOR i IN 1 .. n - 1 LOOP
+    pieces[i] := substr(u, i, 2);
+  END LOOP;
+  RETURN array_to_tsvector(pieces);
+END
 $$
 """
 # The searched text of a complaint, one expression shared by the index and the query.
