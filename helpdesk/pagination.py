@@ -58,8 +58,9 @@ class ComplaintPaginator(CappedPaginator):
             self.capped = counted > self.cap
             return min(counted, self.cap)
         few = min(self.few, self.cap)
-        # one query: the ids up to the cap; a few are then read by id
-        ids = list(rows.values_list("pk", flat=True)[: self.cap + 1])
+        # one query: the ids up to the cap, in the list's order (newest first: the recent pages,
+        # which the cache holds, when there are many); a few are then read by id
+        ids = list(cast("QuerySet[Any]", self.object_list).values_list("pk", flat=True)[: self.cap + 1])
         if len(ids) <= few:
             self.ids = ids
         self.capped = len(ids) > self.cap
