@@ -1,6 +1,6 @@
-"""The monthly summary as files: XLSX (openpyxl, one sheet per view) and CSV (UTF-8 with a
-BOM, so that Excel opens Chinese text correctly; the headline and the breakdowns in
-sections). Both only lay out what `figures.monthly_figures` returned, in the active language
+"""The monthly summary as files: XLSX (complaints.reports.xlsx, streamed; one sheet per view)
+and CSV (UTF-8 with a BOM, so that Excel opens Chinese text correctly; the headline and the
+breakdowns in sections). Both only lay out what `figures.monthly_figures` returned, in the active language
 (or `language`)."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.utils.translation import override
 
 from .figures import AGENT_COLUMNS, BREAKDOWN_COLUMNS, MonthlyFigures
 from .figures.types import Breakdown
+from .xlsx import Style, Workbook
 
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -213,9 +214,19 @@ def cell_text(text: str) -> str:
 
 
 def _plain(value, _texts: dict | None = None):
-    """Lazy labels become text (each shared label translated once when `_texts` is given),
-    and every text passes `cell_text`; aware datetimes become local wall time (Excel has no
-    time zones)."""
+    """Lazy labels become text (each shared label or text sanitised once when `_texts` is
+    given), and every text passes `cell_text`; aware datetimes become local wall time (Excel
+    has no time zones)."""
+    kind = type(value)
+    if value is None or kind is int or kind is float or kind is bool:
+        return value
+    if kind is str:
+        if _texts is None:
+            return cell_text(value)
+        found = _texts.get(value)
+        if found is None:
+            found = _texts[value] = cell_text(value)
+        return found
     if isinstance(value, Promise):
         if _texts is None:
             return cell_text(str(value))
@@ -226,8 +237,11 @@ def _plain(value, _texts: dict | None = None):
     if isinstance(value, str):
         return cell_text(value)
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(timezone.get_default_timezone()).replace(tzinfo=None)
+        return value.astimezone(_local_zone()).replace(tzinfo=None)
     return value
+
+
+_local_zone = timezone.get_default_timezone
 
 
 def _display_width(value) -> int:
@@ -254,71 +268,44 @@ def build_xlsx(figures: MonthlyFigures, *, language: str | None = None) -> bytes
         return _build_xlsx(figures)
 
 
-def _build_xlsx(figures: MonthlyFigures) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
+TITLE_STYLE = Style(bold=True, size=14)
+HEADER_STYLE = Style(bold=True, fill="DCE6F1", border_bottom=True, wrap_top=True)
+TOTAL_STYLE = Style(bold=True)
 
-    wb = Workbook(write_only=True)  # streamed: the list of complaints can be long
-    title_font, header_font, total_font = Font(bold=True, size=14), Font(bold=True), Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="DCE6F1")
-    header_border = Border(bottom=Side(style="thin"))
-    wrap = Alignment(wrap_text=True, vertical="top")
+
+def _build_xlsx(figures: MonthlyFigures) -> bytes:
+    """One sheet per view (xlsx.Workbook: streamed, the list of complaints can be long)."""
     heading, note = title(figures), scope_note(figures)
     used: set[str] = set()
-
-    for table in tables(figures):
-        ws = wb.create_sheet(_sheet_title(table.title, used))
-        ncols = len(table.header)
-        widths = table.widths or [
-            min(max(12, *(_display_width(v) + 2 for v in col)), 48)
-            for col in zip(table.header, *table.rows[:200], *([table.total] if table.total else []), strict=False)
-        ]
-        for i, width in enumerate(widths[:ncols], start=1):
-            ws.column_dimensions[get_column_letter(i)].width = width
-        ws.freeze_panes = f"B{HEADER_ROW + 1}"  # the title, the header and the first column stay in view
-
-        cell = WriteOnlyCell(ws, value=_plain(f"{heading} — {table.title}"))
-        cell.font = title_font
-        ws.append([cell])
-        ws.append([_plain(note)])
-        header = []
-        for value in table.header:
-            cell = WriteOnlyCell(ws, value=_plain(value))
-            cell.font, cell.fill, cell.border, cell.alignment = header_font, header_fill, header_border, wrap
-            header.append(cell)
-        ws.append(header)
-        row_kinds = table.row_kinds
-        column_formats = {c: kind_format(kind) for c, kind in table.kinds.items()}
-        texts: dict = {}
-        for r, row in enumerate(table.rows):
-            values = [_plain(v, texts) for v in row]
-            number_format = kind_format(row_kinds[r]) if row_kinds else None
-            if number_format or table.kinds:
-                cells = []
-                for c, value in enumerate(values):
-                    fmt = column_formats.get(c) or (number_format if c and number_format else None)
-                    if fmt and value is not None:
-                        cell = WriteOnlyCell(ws, value=value)
-                        cell.number_format = fmt
-                        cells.append(cell)
-                    else:
-                        cells.append(value)
-                values = cells
-            ws.append(values)
-        if table.total:
-            cells = []
-            for c, value in enumerate(table.total):
-                cell = WriteOnlyCell(ws, value=_plain(value))
-                cell.font = total_font
-                if column_formats.get(c) and value is not None:
-                    cell.number_format = column_formats[c]
-                cells.append(cell)
-            ws.append(cells)
-
     buffer = io.BytesIO()
-    wb.save(buffer)
+    with Workbook(buffer) as wb:
+        for table in tables(figures):
+            ncols = len(table.header)
+            widths = table.widths or [
+                min(max(12, *(_display_width(v) + 2 for v in col)), 48)
+                for col in zip(table.header, *table.rows[:200], *([table.total] if table.total else []), strict=False)
+            ]
+            # the title, the header and the first column stay in view
+            ws = wb.sheet(_sheet_title(table.title, used), widths=widths[:ncols], freeze=f"B{HEADER_ROW + 1}")
+            ws.append([_plain(f"{heading} — {table.title}")], [TITLE_STYLE])
+            ws.append([_plain(note)])
+            ws.append([_plain(value) for value in table.header], [HEADER_STYLE] * ncols)
+            column_styles = {c: Style(number_format=kind_format(kind)) for c, kind in table.kinds.items()}
+            row_kinds = table.row_kinds
+            texts: dict = {}
+            for r, row in enumerate(table.rows):
+                values = [_plain(v, texts) for v in row]
+                number_format = kind_format(row_kinds[r]) if row_kinds else None
+                if number_format or column_styles:
+                    row_style = Style(number_format=number_format) if number_format else None
+                    ws.append(values, [column_styles.get(c) or (row_style if c else None) for c in range(len(values))])
+                else:
+                    ws.append(values)
+            if table.total:
+                total_styles = [
+                    TOTAL_STYLE.with_format(kind_format(table.kinds.get(c))) for c in range(len(table.total))
+                ]
+                ws.append([_plain(value) for value in table.total], total_styles)
     return buffer.getvalue()
 
 

@@ -17,7 +17,7 @@ from accounts.models import Role
 from helpdesk.dates import last_complete_month, month_label
 
 from . import exports
-from .figures import monthly_figures
+from .summary import monthly_summary
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def email_monthly_summary(
         logger.warning("monthly summary %s: no active manager with an e-mail address", counts["month"])
         return counts
     with translation.override(language or settings.LANGUAGE_CODE):
-        figures = monthly_figures(month=month, now=now)  # head office: every office
+        figures = monthly_summary(month=month, now=now, include_complaints=True)  # head office: every office
         content = exports.build_xlsx(figures)
         subject = _("Monthly complaint summary %(month)s") % {"month": figures["month_label"]}
         body = _(

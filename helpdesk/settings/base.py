@@ -202,6 +202,11 @@ CELERY_BEAT_SCHEDULE["monthly-summary"] = {
     "task": "complaints.reports.tasks.send_monthly_summary",
     "schedule": crontab(day_of_month=1, hour=7, minute=0),
 }
+# the kept monthly figures (issue 17): compact their change log, drop parts long unused
+CELERY_BEAT_SCHEDULE["tidy-monthly-summary"] = {
+    "task": "complaints.reports.tasks.tidy_monthly_summary",
+    "schedule": crontab(minute=17),
+}
 HELPDESK_MONTHLY_SUMMARY_EMAIL = env.bool("HELPDESK_MONTHLY_SUMMARY_EMAIL", default=False)
 
 # --- the complainant's side (issue 12: R-P1 … R-P4) -------------------------------------

@@ -31,10 +31,17 @@ Definitions (all in settings.TIME_ZONE local time):
   corrects the record: merging (or un-merging) a complaint of a past month changes that month's
   figures, as the duplicate was never a complaint of its own.
 
+Every figure of a month depends only on that month's own data — its complaints and the events
+made in it — so the figures are computed in *parts* (one month's raw numbers, `parts`) and put
+together by `assemble`: the month's part, the previous month's part (the headline's second
+column) and a trend line per month. `monthly_figures` computes them from scratch; the
+dashboard, the files and the e-mail read them through complaints.reports.summary, which keeps
+each month's part with an exact version of the data it was computed from (issue 17).
+
 The package: `types` (MonthlyFigures, the declared result), `labels` (the figures' names and
-order), `counts` (the shared conditional aggregates and the breakdowns), `percentiles`,
-`queries` (event log, trend, the list of complaints); months and their local bounds are
-helpdesk.dates.
+order), `counts` (the shared conditional aggregates), `percentiles`, `queries` (event log,
+trend, the list of complaints), `parts` (a month's numbers), `assemble` (the figures from the
+parts); months and their local bounds are helpdesk.dates.
 """
 
 from __future__ import annotations
@@ -42,12 +49,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date, datetime
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Count, F, IntegerField, Max, Q, Sum, Value, When
-from django.db.models.functions import Cast, Concat
+from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from accounts.access import sees_every_office
 from accounts.models import Office
@@ -61,41 +65,12 @@ from helpdesk.dates import last_complete_month as previous_month
 from ...choices import Channel, CloseReason
 from ...models import Complaint, Department
 from ...selectors import complaints_visible_to
-from .counts import (
-    CURRENT,
-    PREVIOUS,
-    RATINGS,
-    breakdown,
-    callback_figures,
-    count_aggregates,
-    empty_callbacks,
-    empty_counts,
-    finish_counts,
-)
-from .labels import (
-    AGENT_COLUMNS,
-    BREAKDOWN_COLUMNS,
-    HEADLINE,
-    UNCLAIMED,
-    agent_label,
-    catalogue_name,
-    cause_label,
-    channel_label,
-    level_label,
-    person_label,
-    tier_label,
-)
-from .percentiles import (
-    PERCENTILES,
-    SUFFIXES,
-    EpochSeconds,
-    PercentileCont,
-    duration_since_received,
-    hours,
-    percentiles_by_sorting,
-)
-from .queries import complaint_list, event_figures, trend_of
-from .types import CategoryRow, Filters, MonthlyFigures
+from .assemble import TOP_CATEGORIES, assemble
+from .counts import CURRENT, PREVIOUS
+from .labels import AGENT_COLUMNS, BREAKDOWN_COLUMNS, HEADLINE, channel_label, tier_label
+from .parts import compute_parts
+from .queries import TREND_MONTHS, complaint_list, trend_line, trend_rows
+from .types import Filters, MonthlyFigures
 
 __all__ = [
     "AGENT_COLUMNS",
@@ -110,9 +85,9 @@ __all__ = [
     "parse_month",
     "parse_report_month",
     "previous_month",
+    "TOP_CATEGORIES",
 ]
 
-TOP_CATEGORIES = 5
 FIRST_MONTH = date(2000, 1, 1)
 REPORT_WORK_MEM = "32MB"  # PostgreSQL work_mem for the summary's queries (the default 4MB spills to disk)
 
@@ -127,7 +102,7 @@ parse_month = parse_report_month  # the old name, which the tests and the benchm
 
 
 # ----------------------------------------------------------------- scoping
-def _base_queryset(*, user, office, department, channel, tier):
+def scoped_complaints(*, user, office, department, channel, tier):
     qs = complaints_visible_to(user) if user is not None else Complaint.objects.all()
     if office is not None:
         qs = qs.filter(office_id=getattr(office, "pk", office))
@@ -153,7 +128,7 @@ def latest_month_with_data(
     received_at, read from the received_at indexes)."""
     this_month = month_start(local_today(now))
     newest = (
-        _base_queryset(user=user, office=office, department=department, channel=channel, tier=tier)
+        scoped_complaints(user=user, office=office, department=department, channel=channel, tier=tier)
         .exclude(close_reason=CloseReason.MERGED)
         .aggregate(newest=Max("received_at"))["newest"]
     )
@@ -162,7 +137,7 @@ def latest_month_with_data(
     return max(FIRST_MONTH, min(month_start(local_today(newest)), this_month))
 
 
-def _filters_description(*, office, department, channel, tier, user=None) -> Filters:
+def filters_description(*, office, department, channel, tier, user=None) -> Filters:
     """What the figures cover, for the title of the files and the page. A user who may not
     see every office gets the figures of their own office."""
     if office is None and user is not None and user.office_id and not sees_every_office(user):
@@ -205,7 +180,7 @@ def monthly_figures(
     on PostgreSQL inside a transaction that raises work_mem (BEGIN, SET LOCAL, COMMIT), elsewhere
     2 more for the percentiles; 1 more to name an office or department given by id (or the
     office of a user who sees only theirs)."""
-    with _reporting_transaction():
+    with reporting_transaction():
         return _monthly_figures(
             month=month,
             office=office,
@@ -219,15 +194,17 @@ def monthly_figures(
 
 
 @contextmanager
-def _reporting_transaction():
-    """PostgreSQL: one transaction with more sort/hash memory (SET LOCAL ends with it), so the
-    GROUP BYs of a month in a large database sort in memory instead of on disk."""
+def reporting_transaction():
+    """PostgreSQL: one transaction with more sort/hash memory, so the GROUP BYs of a month in a
+    large database sort in memory instead of on disk, and without JIT compilation, which
+    costs these one-off queries more than it saves (90 ms of the 360 ms event query at 1M
+    complaints). Both settings end with the transaction (set_config(…, true) is SET LOCAL)."""
     if connection.vendor != "postgresql":
         yield
         return
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
+            cursor.execute("SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [REPORT_WORK_MEM])
         yield
 
 
@@ -236,284 +213,29 @@ def _monthly_figures(
 ) -> MonthlyFigures:
     now = now or timezone.now()
     month = month.replace(day=1)
-    prev = add_months(month, -1)
-    start, end = month_bounds(month)
-    prev_start, _prev_end = month_bounds(prev)
     tz = timezone.get_default_timezone()
-
-    scoped = _base_queryset(user=user, office=office, department=department, channel=channel, tier=tier)
-    is_merged = Q(close_reason=CloseReason.MERGED)
-    base = scoped.exclude(is_merged)  # a merged duplicate counts as the complaint it was merged into
-    current = base.filter(received_at__gte=start, received_at__lt=end)
-    both = base.filter(received_at__gte=prev_start, received_at__lt=end)
-    in_current = Q(received_at__gte=start)
-    in_previous = Q(received_at__lt=start)
-    # closed by the end of the month it was received in (closed_at >= received_at)
-    closed_both = (in_current & Q(closed_at__lt=end)) | (in_previous & Q(closed_at__lt=start))
-    closed_current = Q(closed_at__lt=end)
-    period = Case(When(in_current, then=Value(CURRENT)), default=Value(PREVIOUS), output_field=IntegerField())
-    postgres = connection.vendor == "postgresql"
-
-    # 1. headline counts of this month and the previous one (+ percentiles on PostgreSQL)
-    aggregates = {
-        **count_aggregates(closed_q=closed_both, now=now),
-        "reply_given": Count("id", filter=Q(first_replied_at__isnull=False)),
-    }
-    if postgres:
-        for prefix, field, condition in (
-            ("reply", "first_replied_at", Q(first_replied_at__isnull=False)),
-            ("close", "closed_at", closed_both),
-        ):
-            seconds = EpochSeconds(duration_since_received(field))
-            for fraction, suffix in zip(PERCENTILES, SUFFIXES, strict=True):
-                aggregates[f"{prefix}_hours_{suffix}"] = PercentileCont(seconds, fraction, filter=condition)
-    # the merged duplicates in a group of their own (merged=1), counted but kept out of every figure
-    merged = Case(When(is_merged, then=Value(1)), default=Value(0), output_field=IntegerField())
-    headline = {CURRENT: empty_counts(), PREVIOUS: empty_counts()}
-    duplicates_merged = {CURRENT: 0, PREVIOUS: 0}
-    rows = scoped.filter(received_at__gte=prev_start, received_at__lt=end).values(period=period, merged=merged)
-    for row in rows.annotate(**aggregates):
-        p = row.pop("period")
-        if row.pop("merged"):
-            duplicates_merged[p] = row["received"]
-        else:
-            headline[p] = finish_counts(row)
-    for p, n in duplicates_merged.items():
-        headline[p]["duplicates_merged"] = n
-    for figures in headline.values():
-        for key in ("reply_hours_median", "reply_hours_p90", "close_hours_median", "close_hours_p90"):
-            figures[key] = hours(figures.get(key))
-
-    # 2-3. percentiles elsewhere: the durations sorted by the database, only the rows either
-    # side of each percentile fetched (a window query per duration)
-    if not postgres:
-        for prefix, field, condition, count_key in (
-            ("reply", "first_replied_at", Q(first_replied_at__isnull=False), "reply_given"),
-            ("close", "closed_at", closed_both, "closed"),
-        ):
-            percentiles_by_sorting(
-                both.filter(condition),
-                field=field,
-                period=period,
-                prefix=prefix,
-                headline=headline,
-                count_key=count_key,
-            )
-
-    # 4. repeat complainants (a GROUP BY complainant … HAVING, counted in an outer query)
-    who = Case(
-        When(customer_id__isnull=False, then=Concat(Value("c:"), Cast("customer_id", CharField()))),
-        default=Concat(Value("p:"), F("contact_phone")),
-        output_field=CharField(),
-    )
-    repeat = (
-        both.filter(is_anonymous=False)
-        .filter(Q(customer_id__isnull=False) | ~Q(contact_phone=""))
-        .values(who=who)
-        .annotate(n_cur=Count("id", filter=in_current), n_prev=Count("id", filter=in_previous))
-        .aggregate(
-            cur_people=Count("who", filter=Q(n_cur__gte=2)),
-            cur_complaints=Sum("n_cur", filter=Q(n_cur__gte=2), default=0),
-            prev_people=Count("who", filter=Q(n_prev__gte=2)),
-            prev_complaints=Sum("n_prev", filter=Q(n_prev__gte=2), default=0),
-        )
-    )
-    headline[CURRENT].update(repeat_complainants=repeat["cur_people"], repeat_complaints=repeat["cur_complaints"])
-    headline[PREVIOUS].update(repeat_complainants=repeat["prev_people"], repeat_complaints=repeat["prev_complaints"])
-
-    # 5. escalations, call-backs (answered online or by staff, ratings) and special incidents
-    # from the event log, both months, per level/cause/agent
-    escalations, callbacks, agent_callbacks, special_incidents = event_figures(
-        base, prev_start=prev_start, start=start, end=end
-    )
-    for p in (CURRENT, PREVIOUS):
-        headline[p].update(
-            escalations=sum(escalations[p]["by_level"].values()),
-            special_incidents=special_incidents[p],
-            **callback_figures(callbacks[p]),
-        )
-
-    counts = count_aggregates(closed_q=closed_current, now=now)
-
-    # 6. category × channel
-    cat_rows: dict[int, CategoryRow] = {}
-    for row in current.values("category_id", "category__name", "channel").annotate(n=Count("id")):
-        cat_row = cat_rows.setdefault(
-            row["category_id"],
-            {
-                "category_id": row["category_id"],
-                "label": catalogue_name(row["category__name"]),
-                "name": row["category__name"],
-                "counts": {code: 0 for code in Channel.values},
-                "total": 0,
-            },
-        )
-        cat_row["counts"][row["channel"]] = row["n"]
-        cat_row["total"] += row["n"]
-    categories = sorted(cat_rows.values(), key=lambda r: (-r["total"], r["name"]))
-    channel_totals = {code: sum(r["counts"][code] for r in categories) for code in Channel.values}
-
-    # 7-10. breakdowns by office, department, tier and current escalation level
-    by_office = breakdown(
-        current,
-        counts,
-        fields=["office_id", "office__name"],
-        label=lambda r: r["office__name"],
-        order=lambda r: r["office__name"],
-    )
-    by_department = breakdown(
-        current,
-        counts,
-        fields=["department_id", "department__name"],
-        label=lambda r: catalogue_name(r["department__name"]) if r["department_id"] else _("No department assigned"),
-        order=lambda r: (r["department_id"] is None, r["department__name"] or ""),
-    )
-    by_tier = breakdown(
-        current,
-        counts,
-        fields=["customer__tier"],
-        label=lambda r: tier_label(r["customer__tier"]),
-        order=lambda r: (r["customer__tier"] is None, r["customer__tier"] or ""),
-    )
-    by_level = breakdown(
-        current,
-        counts,
-        fields=["escalation_level"],
-        label=lambda r: level_label(r["escalation_level"]),
-        order=lambda r: r["escalation_level"],
-    )
-
-    # 11. per agent (received_by), with the call-backs of their complaints; the complaints
-    # nobody has claimed yet (received_by NULL) are one row of their own
-    agents: dict[int | None, dict] = {}
-    agent_rows = current.values(
-        "received_by_id", "received_by__username", "received_by__first_name", "received_by__last_name"
-    ).annotate(**counts)
-    for row in agent_rows:
-        agents[row["received_by_id"]] = {
-            "user_id": row["received_by_id"],
-            "label": agent_label(
-                row["received_by_id"],
-                row["received_by__first_name"],
-                row["received_by__last_name"],
-                row["received_by__username"],
-            ),
-            **finish_counts({k: row[k] for k in counts}),
-        }
-    # 12. the names of agents with call-backs this month but no complaint received in it (always
-    # run, so that the number of queries does not depend on the data)
-    missing = sorted({pk for pk in agent_callbacks if pk is not None} - set(agents)) or [0]
-    names = {
-        pk: person_label(first, last, username)
-        for pk, username, first, last in get_user_model()
-        .objects.filter(pk__in=missing)
-        .values_list("pk", "username", "first_name", "last_name")
-    }
-    for user_id in agent_callbacks:
-        agents.setdefault(
-            user_id,
-            {
-                "user_id": user_id,
-                "label": UNCLAIMED if user_id is None else names.get(user_id, f"#{user_id}"),
-                **empty_counts(),
-            },
-        )
-    for user_id, entry in agents.items():
-        entry.update(callback_figures(agent_callbacks.get(user_id) or empty_callbacks()))
-    # the agents by complaints received, then name; the complaints not claimed yet last
-    agent_list = sorted(agents.values(), key=lambda r: (r["user_id"] is None, -r["received"], str(r["label"])))
-
+    scoped = scoped_complaints(user=user, office=office, department=department, channel=channel, tier=tier)
+    # 1-12. the month's part and the previous month's headline part, each query over both months
+    parts = compute_parts(scoped, month=month, now=now, with_previous=True)
     # 13. the trend of the last 12 months, one GROUP BY local month
-    trend = trend_of(base, month=month, now=now, tz=tz)
-
+    base = scoped.exclude(close_reason=CloseReason.MERGED)
+    first = add_months(month, -(TREND_MONTHS - 1))
+    rows = trend_rows(base, first=first, last=month, now=now, tz=tz)
+    trend = [trend_line(m, rows.get(m)) for m in (add_months(first, i) for i in range(TREND_MONTHS))]
     # 14. the complaints of the month with their outcome (the only row-proportional part)
-    complaints = complaint_list(current, tz=tz) if include_complaints else None
+    complaints = complaint_list(month_complaints(base, month), tz=tz) if include_complaints else None
+    return assemble(
+        month=month,
+        current=parts[CURRENT],
+        previous=parts[PREVIOUS],
+        trend=trend,
+        filters=filters_description(office=office, department=department, channel=channel, tier=tier, user=user),
+        now=now,
+        complaints=complaints,
+    )
 
-    esc = escalations[CURRENT]
-    return {
-        "month": month,
-        "month_label": month_label(month),
-        "previous_month": prev,
-        "previous_month_label": month_label(prev),
-        "period": {"start": start, "end": end},
-        "generated_at": now,
-        "filters": _filters_description(office=office, department=department, channel=channel, tier=tier, user=user),
-        "current": headline[CURRENT],
-        "previous": headline[PREVIOUS],
-        "headline": [
-            {
-                "key": key,
-                "label": label,
-                "kind": kind,
-                "current": headline[CURRENT][key],
-                "previous": headline[PREVIOUS][key],
-            }
-            for key, label, kind in HEADLINE
-        ],
-        "by_category_channel": {
-            "channels": [{"code": code, "label": label} for code, label in Channel.choices],
-            "rows": categories,
-            "totals": channel_totals,
-            "total": sum(channel_totals.values()),
-        },
-        "top_categories": [
-            {"category_id": r["category_id"], "label": r["label"], "received": r["total"]}
-            for r in categories[:TOP_CATEGORIES]
-        ],
-        "by_channel": [
-            {"code": code, "label": label, "received": channel_totals[code]} for code, label in Channel.choices
-        ],
-        "by_office": by_office,
-        "by_department": by_department,
-        "by_tier": by_tier,
-        "by_level": by_level,
-        "escalations": {
-            "total": headline[CURRENT]["escalations"],
-            "by_level": [
-                {"level": level, "label": level_label(level), "count": n}
-                for level, n in sorted(esc["by_level"].items())
-            ],
-            "by_cause": [
-                {"cause": cause, "label": cause_label(cause), "count": n}
-                for cause, n in sorted(esc["by_cause"].items(), key=lambda kv: (-kv[1], kv[0] or ""))
-            ],
-            "by_level_cause": [
-                {
-                    "level": level,
-                    "level_label": level_label(level),
-                    "cause": cause,
-                    "cause_label": cause_label(cause),
-                    "count": n,
-                }
-                for (level, cause), n in sorted(
-                    esc["by_level_cause"].items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
-                )
-            ],
-        },
-        "callbacks": {
-            "total": headline[CURRENT]["callbacks"],
-            "satisfied": headline[CURRENT]["callbacks_satisfied"],
-            "satisfaction_pct": headline[CURRENT]["callback_satisfaction_pct"],
-        },
-        "ratings": {
-            "online": headline[CURRENT]["callbacks_online"],
-            "by_staff": headline[CURRENT]["callbacks_by_staff"],
-            "rated": headline[CURRENT]["callbacks_rated"],
-            "average": headline[CURRENT]["rating_average"],
-            "distribution": [
-                {
-                    "rating": r,
-                    "count": headline[CURRENT][f"rated_{r}"],
-                    "previous": headline[PREVIOUS][f"rated_{r}"],
-                }
-                for r in RATINGS
-            ],
-        },
-        "repeat": {
-            "complainants": headline[CURRENT]["repeat_complainants"],
-            "complaints": headline[CURRENT]["repeat_complaints"],
-        },
-        "agents": agent_list,
-        "trend": trend,
-        "complaints": complaints,
-    }
+
+def month_complaints(base, month: date):
+    """The complaints of `base` received in `month`."""
+    start, end = month_bounds(month)
+    return base.filter(received_at__gte=start, received_at__lt=end)

@@ -1,15 +1,14 @@
-"""The conditional aggregates shared by the headline, every breakdown and the agents, the
-figures derived from them, and the breakdowns (one GROUP BY each)."""
+"""The conditional aggregates shared by the headline, every breakdown and the agents, and the
+figures derived from them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Max, Min, Q
 
 from ...choices import CloseReason
-from .types import Breakdown
 
 CURRENT, PREVIOUS = 0, 1  # the periods of a query over both months
 RATINGS = (1, 2, 3, 4, 5)  # the complainant's rating of a call-back (event_data.RATING), 5 is best
@@ -34,7 +33,7 @@ def average(total: int, n: int) -> float | None:
 
 
 def empty_callbacks() -> dict:
-    """The call-back counts of a month or an agent, as event_figures adds them up."""
+    """The call-back counts of a month or an agent, as queries.fold_events adds them up."""
     return {"total": 0, "satisfied": 0, "online": 0, **{f"rated_{r}": 0 for r in RATINGS}}
 
 
@@ -70,6 +69,18 @@ def count_aggregates(*, closed_q: Q, now: datetime) -> dict:
     return counts
 
 
+def unreplied_due_aggregates(now: datetime) -> dict:
+    """The reply counts depend on `now` through the complaints not replied to yet (measured once
+    their reply time has passed): the latest such reply time before `now` and the first one
+    from `now` on bound the moments for which the counts stay what they are
+    (parts.measured_window)."""
+    unreplied = Q(first_replied_at__isnull=True)
+    return {
+        "due_before": Max("reply_due_at", filter=unreplied & Q(reply_due_at__lt=now)),
+        "due_from": Min("reply_due_at", filter=unreplied & Q(reply_due_at__gte=now)),
+    }
+
+
 def finish_counts(row: dict) -> dict:
     """Derived figures of a row of counts (plain arithmetic on aggregated numbers)."""
     row["still_open"] = row["received"] - row["closed"]
@@ -99,10 +110,3 @@ def sum_rows(rows: list[dict]) -> dict:
             if key not in ("still_open", "reply_compliance_pct"):
                 total[key] += row[key]
     return finish_counts(total)
-
-
-def breakdown(qs, counts: dict, *, fields: list[str], label, order) -> Breakdown:
-    """One GROUP BY `fields` with the shared counts; rows, and their total."""
-    rows = sorted(qs.values(*fields).annotate(**counts), key=order)
-    out = [{"key": r[fields[0]], "label": label(r), **finish_counts({k: r[k] for k in counts})} for r in rows]
-    return {"rows": out, "total": sum_rows(out)}
