@@ -126,28 +126,35 @@ def _moves_to(row: Any, level: int) -> bool:
 
 def overdue_receivers(rows: Iterable[Any]) -> dict[int, Receiver]:
     """The receiver of each row R-T1 moves up (rows: `pk`, `escalation_level` before the move,
-    `office_id`, `department_id`, in the order of their missed deadline). Rows that get nobody
-    new are left out."""
+    `office_id`, `department_id`, `assignee_id`, in the order of their missed deadline). Rows
+    that get nobody new are left out.
+
+    The rows are dealt in order, and each move is counted in the supervisors' loads as the
+    database will count it once the batch is written (the receiver has one more open
+    complaint, the previous assignee one fewer — a supervisor can be both, or be a head too),
+    so the turns come out the same however the sweep cuts the due complaints into batches."""
     rows = list(rows)
-    to_supervisor = [r for r in rows if _moves_to(r, EscalationLevel.SUPERVISOR)]
-    to_head = [r for r in rows if r.department_id is not None and _moves_to(r, EscalationLevel.DEPARTMENT_HEAD)]
+    to_supervisor = {r.pk for r in rows if _moves_to(r, EscalationLevel.SUPERVISOR)}
+    to_head = {r.pk for r in rows if r.department_id is not None and _moves_to(r, EscalationLevel.DEPARTMENT_HEAD)}
+    supervisors = supervisors_in_turn({r.office_id for r in rows if r.pk in to_supervisor}) if to_supervisor else {}
+    heads = department_heads({r.department_id for r in rows if r.pk in to_head}) if to_head else {}
+    load = {pk: n for staff in supervisors.values() for pk, _, _, n in staff}
     found: dict[int, Receiver] = {}
-    if to_supervisor:
-        supervisors = supervisors_in_turn(r.office_id for r in to_supervisor)
-        load = {pk: n for staff in supervisors.values() for pk, _, _, n in staff}
-        for r in to_supervisor:
-            staff = supervisors.get(r.office_id)
-            if not staff:
-                continue  # nobody to move it to: the assignee keeps it, the sweep tells the managers
+    for r in rows:
+        receiver = None
+        if r.pk in to_supervisor and (staff := supervisors.get(r.office_id)):
             duty = next((s for s in staff if s[2]), None)
             pk, name, _, _ = duty or min(staff, key=lambda s: (load[s[0]], s[0]))
-            load[pk] += 1
-            found[r.pk] = Receiver(pk, name)
-    if to_head:
-        heads = department_heads(r.department_id for r in to_head)
-        for r in to_head:
-            if r.department_id in heads:
-                head, office_id, everywhere, lane = heads[r.department_id]
-                if everywhere or lane or office_id == r.office_id:  # they can see it (the selector's rule)
-                    found[r.pk] = head
+            receiver = Receiver(pk, name)
+        elif r.pk in to_head and r.department_id in heads:
+            head, office_id, everywhere, lane = heads[r.department_id]
+            if everywhere or lane or office_id == r.office_id:  # they can see it (the selector's rule)
+                receiver = head
+        if receiver is None:  # nobody to move it to: the assignee keeps it (the sweep tells the managers)
+            continue
+        found[r.pk] = receiver
+        if r.assignee_id in load:
+            load[r.assignee_id] -= 1
+        if receiver.user_id in load:
+            load[receiver.user_id] += 1
     return found

@@ -3,9 +3,10 @@
 They are lifecycle methods like the others, only set-based: each takes the rows a sweep
 selected (anything with `pk`, `status` and `escalation_level`: named rows or complaints),
 checks its action against the transition table (`rules.bulk_action`), changes them with one
-UPDATE guarded by the action's statuses and writes their events with one bulk INSERT. The
-sweeps (complaints/sweeps.py) choose the rows, batch them and notify; they change nothing
-themselves. The level raise and its cap are the ones `move_up()` uses (`raised_level`).
+UPDATE guarded by the action's statuses and writes their events with one INSERT … SELECT
+(no model instance per row: helpdesk/bulk.py). The sweeps (complaints/sweeps.py) choose the
+rows, batch them and notify; they change nothing themselves. The level raise and its cap are
+the ones `move_up()` uses (`raised_level`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from django.db import connection
 from django.db.models import BigIntegerField, Case, F, Value, When
 from django.db.models.functions import Least
 from django.utils import timezone
+
+from helpdesk.bulk import insert_rows, rows_table
 
 from . import event_data, rules
 from .choices import MAX_ESCALATION_LEVEL, CloseReason, EscalationCause, EventKind, Status
@@ -25,7 +29,17 @@ from .signals import events_logged
 if TYPE_CHECKING:
     from .types import Actor
 
-BATCH = 500
+# Complaints per sweep transaction (complaints/sweeps.py). Each batch costs a fixed number of
+# queries; its rows stay locked until it commits (a person acting on one of them waits that
+# long), so it is not one transaction for everything due.
+BATCH = 2000
+
+
+def _updates_from_a_table() -> bool:
+    """UPDATE … FROM: PostgreSQL, and SQLite since 3.33 (Django 5.2 still runs on 3.31)."""
+    if connection.vendor == "postgresql":
+        return True
+    return connection.vendor == "sqlite" and connection.Database.sqlite_version_info >= (3, 33)  # type: ignore[attr-defined]
 
 
 class RowLike(Protocol):
@@ -69,25 +83,50 @@ class PeriodicTransitions:
         actor: Actor = None,
         note: str = "",
     ) -> None:
+        """One event per row with one INSERT … SELECT (helpdesk/bulk.py: the rows' values as
+        one JSON parameter, no model instance built to write them), then `events_logged` with
+        the events, as their lifecycle methods send it."""
+        if not rows:
+            return
         ComplaintEvent = cls._meta.get_field("events").related_model  # type: ignore[attr-defined]
-        events = ComplaintEvent.objects.bulk_create(
-            [
-                ComplaintEvent(
-                    complaint_id=r.pk,
-                    actor=actor,
-                    created_at=now,
-                    kind=kind,
-                    from_status=r.status,
-                    to_status=to_status or r.status,
-                    from_level=r.escalation_level,
-                    to_level=to_level(r) if to_level else r.escalation_level,
-                    note=note,
-                    data=data(r) if data else {},
-                )
-                for r in rows
-            ],
-            batch_size=BATCH,
+        values = [
+            (
+                r.pk,
+                r.status,
+                to_status or r.status,
+                r.escalation_level,
+                to_level(r) if to_level else r.escalation_level,
+                data(r) if data else {},
+            )
+            for r in rows
+        ]
+        ids = insert_rows(
+            ComplaintEvent,
+            ["complaint", "from_status", "to_status", "from_level", "to_level", "data"],
+            values,
+            constants={"actor": getattr(actor, "pk", actor), "created_at": now, "kind": kind, "note": note},
         )
+        # the events as bulk_create returns them (saved, with their ids), built positionally
+        names = [f.attname for f in ComplaintEvent._meta.concrete_fields]
+        fixed = {"actor_id": getattr(actor, "pk", actor), "created_at": now, "kind": kind, "note": note}
+        alias = connection.alias
+        events = []
+        pks: list[int | None] = list(ids) if ids else [None] * len(values)  # none where the database cannot return them
+        for pk, (complaint_id, from_status, to, from_level, level, found) in zip(pks, values, strict=True):
+            row = {
+                **fixed,
+                "id": pk,
+                "complaint_id": complaint_id,
+                "from_status": from_status,
+                "to_status": to,
+                "from_level": from_level,
+                "to_level": level,
+                "data": found,
+            }
+            event = ComplaintEvent.from_db(alias, names, [row[name] for name in names])
+            if actor is not None:
+                event.actor = actor
+            events.append(event)
         events_logged.send(sender=cls, events=events)
 
     # ------------------------------------------------------------------ R-T1
@@ -160,15 +199,33 @@ class PeriodicTransitions:
     # ------------------------------------------------------------------ R-T4
     @classmethod
     def link_newer_complaint_many(cls, links: Sequence[tuple[RowLike, int]], *, now: datetime) -> None:
-        """A newer complaint from the same complainant: linked, left for a person to decide."""
-        rules.bulk_action("link_newer_complaint")
-        allowed = rules.PERIODIC_ACTIONS["link_newer_complaint"].from_statuses
-        links = [(r, newer) for r, newer in links if r.status in allowed]
-        cls.objects.bulk_update(  # type: ignore[attr-defined]
-            [cls(pk=r.pk, newer_complaint_id=newer, updated_at=now) for r, newer in links],  # type: ignore[call-arg]
-            ["newer_complaint", "updated_at"],
-            batch_size=BATCH,
-        )
+        """A newer complaint from the same complainant: linked, left for a person to decide.
+        One UPDATE … FROM the (complaint, newer complaint) pairs, guarded by the action's
+        statuses (a CASE branch per row would make it quadratic in the batch)."""
+        act = rules.bulk_action("link_newer_complaint")
+        links = [(r, newer) for r, newer in links if r.status in act.from_statuses]
+        if not links:
+            return
+        if _updates_from_a_table():
+            opts = cls._meta  # type: ignore[attr-defined]
+            quote = connection.ops.quote_name
+            pk, newer_field, updated = opts.pk, opts.get_field("newer_complaint"), opts.get_field("updated_at")
+            source, params = rows_table([("id", pk), ("newer", newer_field)], [(r.pk, newer) for r, newer in links])
+            statuses = ", ".join(["%s"] * len(act.from_statuses))
+            table = quote(opts.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET {quote(newer_field.column)} = r.newer, {quote(updated.column)} = %s "
+                    f"FROM {source} AS r WHERE {table}.{quote(pk.column)} = r.id "
+                    f"AND {table}.{quote(opts.get_field('status').column)} IN ({statuses})",
+                    [updated.get_db_prep_save(now, connection), *params, *act.from_statuses],
+                )
+        else:
+            cls.objects.bulk_update(  # type: ignore[attr-defined]
+                [cls(pk=r.pk, newer_complaint_id=newer, updated_at=now) for r, newer in links],  # type: ignore[call-arg]
+                ["newer_complaint", "updated_at"],
+                batch_size=BATCH,
+            )
         newer_of = {r.pk: newer for r, newer in links}
 
         def data(r: RowLike) -> event_data.NewerComplaintLinked:

@@ -4,11 +4,22 @@ functions called by the thin Celery tasks in complaints/tasks.py.
 Each sweep: inside one transaction, takes a PostgreSQL advisory lock (two beats never sweep
 at once), selects the due rows (`sweep_rules.<RULE>.due(now)`, the condition its partial
 index is built from) with `FOR UPDATE SKIP LOCKED` in deadline order (one query), hands
-them to the bulk lifecycle transition (complaints/periodic.py: one UPDATE, one bulk INSERT
-of events) and writes the notifications with one more bulk INSERT. The guard column makes
-every rule idempotent: a complaint is handled exactly once however often the sweep runs.
-Work is done in batches of `BATCH` rows, so the number of queries depends on the number of
-batches, never on the number of complaints in a batch.
+them to the bulk lifecycle transition (complaints/periodic.py: one UPDATE, one INSERT …
+SELECT of events) and writes every notification of the batch, whatever its kind, with one
+more INSERT … SELECT (notifications.services.notify_many). No model instance is built to
+write a row: the rows' values travel as one JSON parameter (helpdesk/bulk.py). The guard
+column makes every rule idempotent: a complaint is handled exactly once however often the
+sweep runs.
+
+Work is done in batches of `periodic.BATCH` rows, so the number of queries depends on the
+number of batches, never on the number of complaints in a batch: per batch 8 at most for
+R-T1 (the receivers take two), 5 for R-T2, 6 for R-T3, 10 at most for R-T4 (its newer
+complaints are a query of their own, so that an idle sweep only runs the plain due query;
+one is the complainants' notices of the closed ones, complainants/notices.py, which writes
+one notice per complainant who follows their complaint online), 2 more for R-T1, R-T3 and
+R-T4 when an office of the batch has no supervisor (`supervisors_of` tells the managers); an
+idle sweep is 2 queries (the lock and the due query), and a full batch is followed by those
+2 to find out that nothing is left.
 """
 
 from __future__ import annotations
@@ -18,18 +29,18 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from helpdesk.db import advisory_xact_lock
 
-from . import sweep_rules
+from . import periodic, sweep_rules
 from .choices import CloseReason, EscalationCause
 from .duty import overdue_receivers
 from .models import Complaint
-from .periodic import BATCH, raised_level
+from .periodic import raised_level
 from .sweep_rules import SweepRule
 
 logger = logging.getLogger(__name__)
@@ -54,6 +65,7 @@ def _sweep(
     Rows are taken in the order of their deadline, which walks the rule's partial index:
     ordering by id would make PostgreSQL scan the whole table."""
     counts: Counts = {"processed": 0}
+    batch = _batch_size()
     while True:
         with transaction.atomic():
             if not advisory_xact_lock(rule.name):
@@ -62,15 +74,22 @@ def _sweep(
             rows = list(
                 queryset.select_for_update(skip_locked=True, of=("self",))
                 .order_by(rule.deadline, "pk")
-                .values_list(*fields, named=True)[:BATCH]
+                .values_list(*fields, named=True)[:batch]
             )
             if not rows:
                 return counts
             for key, value in apply(rows).items():
                 counts[key] = counts.get(key, 0) + value
             counts["processed"] += len(rows)
-        if len(rows) < BATCH:
+        if len(rows) < batch:
             return counts
+
+
+def _batch_size() -> int:
+    """`periodic.BATCH`, or fewer where the database takes few parameters per query (SQLite
+    as Django knows it: an UPDATE names each row of the batch, R-T1's up to three times)."""
+    limit = connection.features.max_query_params
+    return periodic.BATCH if limit is None else max(1, min(periodic.BATCH, (limit - 20) // 3))
 
 
 ROW = ("pk", "status", "escalation_level")
@@ -86,7 +105,7 @@ def enforce_reply_deadlines(*, now: datetime | None = None) -> Counts:
     told (`moved_up`); the supervisors' `reply_overdue` notice goes to the others, so nobody
     gets two notifications about one step. Set-based: the receivers are found with at most two
     queries per batch and set by the same UPDATE that marks the rows."""
-    from notifications.services import notify_bulk, supervisors_of
+    from notifications.services import notify_many, supervisors_of
 
     now = now or timezone.now()
     rule = sweep_rules.REPLY_OVERDUE
@@ -99,27 +118,26 @@ def enforce_reply_deadlines(*, now: datetime | None = None) -> Counts:
         def moved_up_to(r: Any) -> list[int]:
             return [receivers[r.pk].user_id] if r.pk in receivers else []
 
-        sent = notify_bulk(
-            kind="reply_overdue",
-            entries=[
-                (
-                    r.pk,
-                    [pk for pk in supervisors.get(r.office_id, []) if pk not in moved_up_to(r)],
-                    {"to_level": raised_level(r.escalation_level), "due_at": _iso(r.reply_due_at)},
-                )
-                for r in rows
-            ],
-        )
-        sent += notify_bulk(
-            kind="moved_up",
-            entries=[
-                (
-                    r.pk,
-                    moved_up_to(r),
-                    {"to_level": raised_level(r.escalation_level), "cause": EscalationCause.DEADLINE_MISSED},
-                )
-                for r in rows
-            ],
+        def overdue_data(r: Any) -> dict[str, object]:
+            return {"to_level": raised_level(r.escalation_level), "due_at": _iso(r.reply_due_at)}
+
+        def moved_up_data(r: Any) -> dict[str, object]:
+            return {"to_level": raised_level(r.escalation_level), "cause": EscalationCause.DEADLINE_MISSED}
+
+        # one INSERT for both kinds, the supervisors' notices first (the order of two INSERTs)
+        sent = notify_many(
+            [
+                *(
+                    (
+                        "reply_overdue",
+                        r.pk,
+                        [pk for pk in supervisors.get(r.office_id, []) if pk not in moved_up_to(r)],
+                        overdue_data(r),
+                    )
+                    for r in rows
+                ),
+                *(("moved_up", r.pk, moved_up_to(r), moved_up_data(r)) for r in rows),
+            ]
         )
         return {
             "marked_overdue": len(rows),
@@ -128,7 +146,7 @@ def enforce_reply_deadlines(*, now: datetime | None = None) -> Counts:
             "notifications": sent,
         }
 
-    return _sweep(rule, due(rule, now), [*ROW, "office_id", "department_id", "reply_due_at"], apply)
+    return _sweep(rule, due(rule, now), [*ROW, "office_id", "department_id", "assignee_id", "reply_due_at"], apply)
 
 
 # ---------------------------------------------------------------------- R-T2
@@ -216,22 +234,29 @@ def auto_close_after_declined_callback(*, now: datetime | None = None) -> Counts
     rule = sweep_rules.AUTO_CLOSE
 
     def apply(rows: list[Any]) -> Counts:
-        close = [r for r in rows if r.newer_id is None]
-        link = [r for r in rows if r.newer_id is not None]
+        # the newer complaints of the locked rows, by a second query: the probes are the same,
+        # and an idle sweep (nothing due) plans and runs only the plain due query
+        newer = dict(
+            Complaint.objects.filter(pk__in=[r.pk for r in rows])
+            .order_by()
+            .annotate(newer_id=newer_complaint_subquery())
+            .values_list("pk", "newer_id")
+        )
+        close = [r for r in rows if newer[r.pk] is None]
+        link = [r for r in rows if newer[r.pk] is not None]
         if close:
             Complaint.auto_close_many(close, now=now)
         sent = 0
         if link:
-            Complaint.link_newer_complaint_many([(r, r.newer_id) for r in link], now=now)
+            Complaint.link_newer_complaint_many([(r, newer[r.pk]) for r in link], now=now)
             supervisors = supervisors_of({r.office_id for r in link})
             sent = notify_bulk(
                 kind="newer_complaint_linked",
-                entries=[(r.pk, supervisors.get(r.office_id, []), {"newer_complaint": r.newer_id}) for r in link],
+                entries=[(r.pk, supervisors.get(r.office_id, []), {"newer_complaint": newer[r.pk]}) for r in link],
             )
         return {"closed": len(close), "linked_to_newer": len(link), "notifications": sent}
 
-    queryset = due(rule, now).annotate(newer_id=newer_complaint_subquery())
-    return _sweep(rule, queryset, [*ROW, "office_id", "auto_close_due_at", "newer_id"], apply)
+    return _sweep(rule, due(rule, now), [*ROW, "office_id", "auto_close_due_at"], apply)
 
 
 SWEEPS: dict[str, Callable[..., Counts]] = {

@@ -26,6 +26,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from accounts.models import Office, Role
+from helpdesk.bulk import insert_rows
 
 from .models import Kind, Notification
 
@@ -43,6 +44,9 @@ class _Task(Protocol):
 
 # (complaint_id, recipient ids, data) — one complaint's notifications in `notify_bulk`.
 Entry = tuple[int | None, Iterable[int], dict | None]
+# (kind, complaint_id, recipient ids, data) — the same with its kind, in `notify_many`.
+KindEntry = tuple[str, int | None, Iterable[int], dict | None]
+KINDS = frozenset(Kind.values)
 
 
 def notify(
@@ -64,25 +68,39 @@ def notify_bulk(*, kind: str, entries: Iterable[Entry]) -> int:
     """`notify` for many complaints at once (the periodic sweeps): one INSERT for every
     (complaint, recipient) pair of every entry. A recipient listed twice for the same
     complaint gets one notification. Returns the number created."""
-    if kind not in Kind.values:
+    if kind not in KINDS:
         raise ValueError(f"Unknown notification kind: {kind!r}")
-    now = timezone.now()
-    rows = [
-        Notification(recipient_id=recipient_id, complaint_id=complaint_id, kind=kind, data=data or {}, created_at=now)
-        for complaint_id, recipient_ids, data in entries
-        for recipient_id in dict.fromkeys(recipient_ids)
-        if recipient_id is not None
-    ]
+    return notify_many((kind, complaint_id, recipient_ids, data) for complaint_id, recipient_ids, data in entries)
+
+
+def notify_many(entries: Iterable[KindEntry]) -> int:
+    """`notify_bulk` with a kind per entry: every notification of a sweep's batch, whatever its
+    kind, with ONE INSERT … SELECT (helpdesk/bulk.py: the rows travel as one JSON parameter, no
+    model instance per row, so 30,000 rows cost milliseconds of Python, not seconds). Rows
+    are written in the order of `entries` and of their recipients. A recipient listed twice
+    for the same entry gets one notification. Returns the number created; after the
+    surrounding transaction commits, their ids go to the e-mail task."""
+    rows: list[tuple[int, int | None, str, dict]] = []
+    for kind, complaint_id, recipient_ids, data in entries:
+        if kind not in KINDS:
+            raise ValueError(f"Unknown notification kind: {kind!r}")
+        payload = data or {}
+        rows.extend(
+            (recipient_id, complaint_id, kind, payload)
+            for recipient_id in dict.fromkeys(recipient_ids)
+            if recipient_id is not None
+        )
     if not rows:
         return 0
-    created = Notification.objects.bulk_create(rows)
-    ids = [n.pk for n in created if n.pk is not None]
+    ids = insert_rows(
+        Notification, ["recipient", "complaint", "kind", "data"], rows, constants={"created_at": timezone.now()}
+    )
     # Without RETURNING (old SQLite) the ids are unknown: the periodic redelivery sends them.
     # robust: even an unexpected error of the broker client is logged, never raised to the
     # caller, whose work is committed by then (the rows stay pending and are sent later).
     if ids:
         transaction.on_commit(lambda: _enqueue(ids), robust=True)
-    return len(created)
+    return len(rows)
 
 
 class _BrokerBackoff:
