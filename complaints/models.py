@@ -303,6 +303,14 @@ class Complaint(ComplaintLifecycle, models.Model):
                 condition=~Q(contact_wechat=""),
             ),
             models.Index(fields=["-received_at", "-id"], name="complaint_recent"),
+            # an office's open complaints newest first, with what the overdue rule reads: the
+            # overdue, by-status and open-only lists walk it (index-only) instead of the table
+            models.Index(
+                fields=["office", "-received_at", "-id"],
+                include=["status", "first_replied_at", "reply_due_at", "committed_completion_at"],
+                condition=~Q(status=Status.CLOSED),
+                name="complaint_open_recent",
+            ),
             models.Index(fields=["merged_into"], name="complaint_merged_into", condition=Q(merged_into__isnull=False)),
             models.Index(
                 fields=["newer_complaint"], name="complaint_newer_complaint", condition=Q(newer_complaint__isnull=False)

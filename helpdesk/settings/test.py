@@ -19,7 +19,8 @@ HELPDESK_WORKING_CALENDAR = False
 # the append-only logs refuse (helpdesk/db.py) unless this session setting is on. Only the
 # test settings turn it on; production never does.
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c helpdesk.allow_truncate=on"  # noqa: F405
+    _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    _options["options"] = f"{_options.get('options', '')} -c helpdesk.allow_truncate=on".strip()
 # Every enqueue tries the broker, inline (mocked in unit tests); tests/robustness turn the
 # back-off and the background publishing on.
 HELPDESK_BROKER_BACKOFF_SECONDS = 0
