@@ -32,15 +32,17 @@ from django.utils.translation import gettext as _
 
 from customers.models import DocumentKind
 
-from . import deadlines, event_data
+from . import deadlines, event_data, rules
 from .attachments import store_attachments
 from .choices import Channel, EscalationCause, EventKind, Outcome, Status
+from .signals import events_logged
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
 
     from customers.models import Customer
 
+    from .lifecycle import Step
     from .models import Category, Complaint
     from .types import Actor, OfficeT, Staff
 
@@ -63,6 +65,29 @@ CHANNEL_OUTCOMES: dict[str, tuple[str, ...]] = {
 # deadline counts from that time (R-C5), so a letter that arrived before the weekend may be
 # late when it is logged: the complaint shows it at once and R-T1 moves it up.
 BACKDATED_CHANNELS = (Channel.LETTER, Channel.FIELD_VISIT)
+
+# R-C1: what a caller sets on a new complaint — the complainant and the case file. The rest is
+# the intake's own (office, receiver, channel, arrival, deadlines) or the lifecycle's (status,
+# close reason, level, merge, outside body: only through the outcome's step).
+INTAKE_FIELDS = frozenset(
+    {
+        "customer",
+        "complainant_name",
+        "is_anonymous",
+        "contact_phone",
+        "contact_email",
+        "contact_qq",
+        "contact_wechat",
+        "incident_at",
+        "incident_place",
+        "persons_involved",
+        "subject",
+        "description",
+        "category",
+        "is_emotional",
+        "is_sensitive",
+    }
+)
 
 
 def backdate_limit() -> timedelta:
@@ -115,6 +140,15 @@ def on_the_spot_errors(*, resolution: str, signoff_name: str, satisfied: bool) -
     return errors
 
 
+def signed_off(*, resolution: str, signoff_name: str, satisfied: bool) -> tuple[str, str]:
+    """R-C4: the sign-off checked (`on_the_spot_errors`, else ValidationError) and tidied:
+    (resolution, signoff_name) without surrounding blanks."""
+    errors = on_the_spot_errors(resolution=resolution, signoff_name=signoff_name, satisfied=satisfied)
+    if errors:
+        raise ValidationError(errors)
+    return resolution.strip(), signoff_name.strip()
+
+
 def received_data(channel: str, received_at: datetime | None) -> event_data.Received:
     data: event_data.Received = {"channel": channel}
     if received_at is not None:
@@ -137,6 +171,19 @@ def file_signed_form_quietly(complaint: Complaint, *, kind: str, by: Actor) -> N
         file_signed_form(complaint, kind=kind, by=by)
     except Exception:  # a filing failure must not undo the complainant's sign-off
         logger.exception("Could not file the signed %s of complaint %s", kind, complaint.pk)
+
+
+def _read_from_database(complaint: Complaint) -> set[str]:
+    """The foreign keys of `complaint` set to rows read from the database (the office, the
+    actor, the category and customer the form or serializer looked up): `full_clean` need not
+    read each again to see that it exists."""
+    names = set()
+    for field in complaint._meta.concrete_fields:
+        if field.is_relation and field.is_cached(complaint):  # type: ignore[attr-defined]
+            related = field.get_cached_value(complaint)  # type: ignore[attr-defined]
+            if related is not None and not related._state.adding:
+                names.add(field.name)
+    return names
 
 
 class ComplaintIntake:
@@ -246,12 +293,16 @@ class ComplaintIntake:
         (`claim()`); R-T1 still counts its reply deadline from now. `intake_data` adds to the
         received event's data (`via`, `consent`: event_data.Received).
 
-        Raises ValidationError ({field: messages}) before writing anything if a rule fails.
+        Raises ValidationError ({field: messages}) before writing anything if a rule fails. The
+        outcome is worked out on the new complaint by its lifecycle step before anything is
+        written, so a complaint is one INSERT and its events one more (issue 17).
         """
         if office is None:
             raise ValidationError({"office": _("Your account is not attached to an office; ask a manager.")})
         if actor is None and (channel != Channel.ONLINE or outcome not in (None, Outcome.DEADLINE)):
             raise ValidationError({"channel": _("Only an online complaint can arrive without a receiver.")})
+        if unknown := sorted(set(fields) - INTAKE_FIELDS):
+            raise TypeError(f"Complaint.receive() got fields that are not set at intake: {unknown}")
         now = timezone.now()
         errors = cls.intake_errors(
             channel=channel,
@@ -272,57 +323,109 @@ class ComplaintIntake:
         arrived = received_at or now
         if outcome == Outcome.MOVE_UP:
             fields["is_emotional"] = True
+        complaint = cast(
+            "Complaint",
+            cls(  # type: ignore[call-arg]
+                office=office,
+                received_by=actor,
+                assignee=actor,
+                received_at=arrived,
+                status=Status.RECEIVED,
+                channel=channel,
+                **fields,
+            ),
+        )
+        customer = complaint.customer if complaint.customer_id else None
+        tier = customer.tier if customer is not None else None
+        complaint.reply_due_at = deadlines.reply_deadline(arrived, tier)
+        complaint.progress_due_at = deadlines.progress_deadline(arrived)
+        # The fields, not the CheckConstraints (a query each): a new complaint meets those by
+        # construction and the database still holds them. Its status, close reason, level, merge
+        # and outside body are set only here and by the outcome's step (callers set INTAKE_FIELDS);
+        # the reply time is capped by `reply_deadline` or checked by `reply_time_error` (24 h);
+        # an on-the-spot close needs its sign-off (`signed_off`); the channel is one of the
+        # field's choices; and only an online complaint arrives without a receiver (above).
+        try:
+            complaint.full_clean(exclude=_read_from_database(complaint), validate_constraints=False)
+        except ValidationError as error:
+            for field, messages in errors.items():  # report the intake rules beside the field errors
+                error.error_dict.setdefault(field, []).extend(ValidationError(m) for m in messages)
+            raise
+        if errors:
+            raise ValidationError(errors)
+        received = complaint._event(
+            actor=actor,
+            kind=EventKind.RECEIVED,
+            from_status="",
+            from_level=None,
+            now=now,
+            data={**received_data(complaint.channel, received_at), **(intake_data or {})},
+        )
+        # the outcome through its lifecycle step's gate and rules, worked out before anything is written
+        step = complaint._intake_outcome(
+            outcome,
+            actor=actor,
+            reply_due_at=reply_due_at,
+            resolution=resolution,
+            signoff_name=signoff_name,
+            satisfied=satisfied,
+            apologised=apologised,
+            supervisor=supervisor,
+            handover_note=handover_note,
+        )
+        events = [received] if step is None else [received, step.event]
         with transaction.atomic():
-            complaint = cast(
-                "Complaint",
-                cls(  # type: ignore[call-arg]
-                    office=office,
-                    received_by=actor,
-                    assignee=actor,
-                    received_at=arrived,
-                    status=Status.RECEIVED,
-                    channel=channel,
-                    **fields,
-                ),
-            )
-            customer = complaint.customer if complaint.customer_id else None
-            tier = customer.tier if customer is not None else None
-            complaint.reply_due_at = deadlines.reply_deadline(arrived, tier)
-            complaint.progress_due_at = deadlines.progress_deadline(arrived)
-            try:
-                complaint.full_clean()
-            except ValidationError as error:
-                for field, messages in errors.items():  # report the intake rules beside the field errors
-                    error.error_dict.setdefault(field, []).extend(ValidationError(m) for m in messages)
-                raise
-            if errors:
-                raise ValidationError(errors)
-            complaint.save()
-            received = complaint._log(
-                actor=actor,
-                kind=EventKind.RECEIVED,
-                from_status="",
-                from_level=None,
-                now=now,
-                data={**received_data(complaint.channel, received_at), **(intake_data or {})},
-            )
+            complaint.save()  # received, with the outcome: one INSERT
+            if outcome == Outcome.ON_THE_SPOT and signature and step is not None:
+                # stored under the complaint's id, so once it has one
+                step.event.data[event_data.SIGNATURE] = store_signature(signature, complaint=complaint)
+            type(received).objects.bulk_create(events)  # its events: one INSERT
+            events_logged.send(sender=cls, events=events)
             store_attachments(received, attachments, by=actor)
-            if outcome == Outcome.REPLY_TIME and reply_due_at is not None:  # checked above
-                complaint.agree_reply_time(actor=actor, reply_due_at=reply_due_at)
-            elif outcome == Outcome.ON_THE_SPOT:
-                complaint.resolve_on_the_spot(
-                    actor=actor,
-                    resolution=resolution,
-                    signoff_name=signoff_name,
-                    satisfied=satisfied,
-                    apologised=apologised,
-                    signature=store_signature(signature, complaint=complaint) if signature else "",
-                )
-            elif outcome == Outcome.MOVE_UP:
-                complaint.move_up(actor=actor, cause=EscalationCause.EMOTIONAL, to_user=supervisor, note=handover_note)
+            if step is not None and step.then is not None:
+                step.then()
         if outcome == Outcome.ON_THE_SPOT and signature:
             file_signed_form_quietly(complaint, kind=DocumentKind.COMPLAINT_FORM, by=actor)
         return complaint
+
+    def _intake_outcome(
+        self,
+        outcome: str | None,
+        *,
+        actor: Actor,
+        reply_due_at: datetime | None,
+        resolution: str,
+        signoff_name: str,
+        satisfied: bool,
+        apologised: bool,
+        supervisor: Staff | None,
+        handover_note: str,
+    ) -> Step | None:
+        """The outcome chosen at intake, worked out on the new complaint (not written yet) by the
+        same gate and step as `agree_reply_time`, `resolve_on_the_spot` and `move_up` — without
+        their lock: nobody else can see a row that is not written yet."""
+        complaint = cast("Complaint", self)
+        now = timezone.now()  # after the received event's time, as the step would be
+        if outcome == Outcome.REPLY_TIME and reply_due_at is not None:  # checked by intake_errors
+            complaint._check_allowed(rules.action("agree_reply_time"))
+            return complaint._reply_time_agreed(actor=actor, reply_due_at=reply_due_at, note="", now=now)
+        if outcome == Outcome.ON_THE_SPOT:
+            resolution, signoff_name = signed_off(resolution=resolution, signoff_name=signoff_name, satisfied=satisfied)
+            complaint._check_allowed(rules.action("resolve_on_the_spot"))
+            return complaint._resolved_on_the_spot(
+                actor=actor,
+                resolution=resolution,
+                signoff_name=signoff_name,
+                apologised=apologised,
+                signature="",  # added once stored (receive)
+                now=now,
+            )
+        if outcome == Outcome.MOVE_UP:
+            complaint._check_allowed(rules.action("move_up"))
+            return complaint._moved_up(
+                actor=actor, cause=EscalationCause.EMOTIONAL, to_user=supervisor, note=handover_note, now=now
+            )
+        return None
 
     @classmethod
     def log(cls, *, actor: Actor, office: OfficeT | None, **fields: Any) -> Complaint:

@@ -11,8 +11,9 @@ Views, admin, API and periodic jobs call these methods and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,7 @@ from .choices import (
     Status,
 )
 from .exceptions import InvalidTransition, not_allowed
-from .intake import ComplaintIntake, on_the_spot_errors, reply_time_error
+from .intake import ComplaintIntake, reply_time_error, signed_off
 from .outside_bodies import (
     OutsideBodySteps,
     any_outside_body,
@@ -57,6 +58,18 @@ if TYPE_CHECKING:
 def _tier(complaint: Complaint) -> str | None:
     customer = complaint.customer if complaint.customer_id else None
     return customer.tier if customer is not None else None
+
+
+@dataclass
+class Step:
+    """A step worked out on a complaint in memory, not yet written: the fields it changed, its
+    event (unsaved) and what follows once both are written (a notification). The lifecycle
+    methods write it on the row they locked (`_write`); `Complaint.receive()` writes the outcome
+    chosen at intake with the new row and its received event (one INSERT each)."""
+
+    fields: list[str]
+    event: ComplaintEvent
+    then: Callable[[], None] | None = None
 
 
 def _required(value: str, field: str, message: str) -> str:
@@ -92,28 +105,27 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions, OutsideBodySteps,
         act = rules.action(action_name)
         with transaction.atomic():
             locked = type(self).objects.select_for_update().get(pk=self.pk)
-            if not act.allowed_in(locked.status):
-                raise not_allowed(act, locked.status)
-            if (refusal := act.refusal(locked.facts)) is not None:
-                raise InvalidTransition(
-                    refusal, action=act.name, status=locked.status, code=act.refusal_code(locked.facts)
-                )
-            if not act.takes_close_reason(locked.status, locked.close_reason):
-                raise InvalidTransition(
-                    _(
-                        "“%(action)s” is not possible while the complaint is “%(status)s”: "
-                        "it was closed as “%(reason)s”."
-                    )
-                    % {
-                        "action": act.label,
-                        "status": Status(locked.status).label,
-                        "reason": CloseReason(locked.close_reason).label,
-                    },
-                    action=act.name,
-                    status=locked.status,
-                )
+            locked._check_allowed(act)
             yield locked
         self._copy_from(locked)
+
+    def _check_allowed(self, act: rules.Action) -> None:
+        """The gate (rules.ACTIONS): raise `InvalidTransition` unless `act` is possible now."""
+        if not act.allowed_in(self.status):
+            raise not_allowed(act, self.status)
+        if (refusal := act.refusal(self.facts)) is not None:
+            raise InvalidTransition(refusal, action=act.name, status=self.status, code=act.refusal_code(self.facts))
+        if not act.takes_close_reason(self.status, self.close_reason):
+            raise InvalidTransition(
+                _("“%(action)s” is not possible while the complaint is “%(status)s”: it was closed as “%(reason)s”.")
+                % {
+                    "action": act.label,
+                    "status": Status(self.status).label,
+                    "reason": CloseReason(self.close_reason).label,
+                },
+                action=act.name,
+                status=self.status,
+            )
 
     def _copy_from(self, other: Complaint) -> None:
         for field in self._meta.concrete_fields:
@@ -127,7 +139,7 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions, OutsideBodySteps,
             )
         self.status = new_status
 
-    def _log(
+    def _event(
         self,
         *,
         actor: Actor,
@@ -138,8 +150,10 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions, OutsideBodySteps,
         note: str = "",
         data: Mapping[str, Any] | None = None,
     ) -> ComplaintEvent:
+        """The event of a step, from the complaint's state now (after the step); not written."""
         # the event model through the relation (complaints.models imports this module)
-        event: ComplaintEvent = self.events.model.objects.create(
+        model: type[ComplaintEvent] = self._meta.get_field("events").related_model
+        return model(
             complaint=self,
             actor=actor,
             created_at=now,
@@ -151,8 +165,34 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions, OutsideBodySteps,
             note=note,
             data=data or {},
         )
+
+    def _log(
+        self,
+        *,
+        actor: Actor,
+        kind: str,
+        from_status: str,
+        from_level: int | None,
+        now: datetime,
+        note: str = "",
+        data: Mapping[str, Any] | None = None,
+    ) -> ComplaintEvent:
+        event = self._event(
+            actor=actor, kind=kind, from_status=from_status, from_level=from_level, now=now, note=note, data=data
+        )
+        event.save(force_insert=True)  # type: ignore[no-untyped-call]
         events_logged.send(sender=type(self), events=[event])
         return event
+
+    def _write(self: Complaint, step: Step | None) -> None:
+        """Save a step worked out on this (locked) row: its fields, its event, then what follows."""
+        if step is None:  # nothing would change
+            return
+        self.save(update_fields=[*step.fields, "updated_at"])
+        step.event.save(force_insert=True)  # type: ignore[no-untyped-call]
+        events_logged.send(sender=type(self), events=[step.event])
+        if step.then is not None:
+            step.then()
 
     def _escalate(self, *, cause: str, to_user: Staff | None = None) -> dict[str, Any]:
         """Raise the level by one (R-C8); the caller saves and logs. Returns event data."""
@@ -199,25 +239,30 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions, OutsideBodySteps,
     def agree_reply_time(self, *, actor: Actor, reply_due_at: datetime, note: str = "") -> None:
         """R-C5: agree a reply time no later than 24 hours after receipt."""
         with self._transition("agree_reply_time") as c:
-            now = timezone.now()
-            message = reply_time_error(reply_due_at=reply_due_at, received_at=c.received_at, tier=_tier(c), now=now)
-            if message:
-                raise ValidationError({"reply_due_at": message})
-            if c.reply_due_at == reply_due_at and c.status == Status.IN_PROGRESS:
-                return
-            old = c.status
-            c.reply_due_at = reply_due_at
-            c._set_status(Status.IN_PROGRESS)
-            c.save(update_fields=["reply_due_at", "status", "updated_at"])
-            c._log(
-                actor=actor,
-                kind=EventKind.REPLY_TIME_AGREED,
-                from_status=old,
-                from_level=c.escalation_level,
-                now=now,
-                note=note,
-                data={"reply_due_at": reply_due_at.isoformat()},
-            )
+            c._write(c._reply_time_agreed(actor=actor, reply_due_at=reply_due_at, note=note, now=timezone.now()))
+
+    def _reply_time_agreed(
+        self: Complaint, *, actor: Actor, reply_due_at: datetime, note: str, now: datetime
+    ) -> Step | None:
+        """`agree_reply_time` worked out on this complaint (locked, or new at intake)."""
+        message = reply_time_error(reply_due_at=reply_due_at, received_at=self.received_at, tier=_tier(self), now=now)
+        if message:
+            raise ValidationError({"reply_due_at": message})
+        if self.reply_due_at == reply_due_at and self.status == Status.IN_PROGRESS:
+            return None
+        old = self.status
+        self.reply_due_at = reply_due_at
+        self._set_status(Status.IN_PROGRESS)
+        event = self._event(
+            actor=actor,
+            kind=EventKind.REPLY_TIME_AGREED,
+            from_status=old,
+            from_level=self.escalation_level,
+            now=now,
+            note=note,
+            data={"reply_due_at": reply_due_at.isoformat()},
+        )
+        return Step(["reply_due_at", "status"], event)
 
     def claim(self, *, actor: Staff, note: str = "") -> None:
         """An agent takes an online complaint nobody has claimed yet and becomes its receiver
@@ -345,32 +390,52 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions, OutsideBodySteps,
     ) -> None:
         """R-C4: explained/resolved at once; the complainant's sign-off closes it. `signature`
         is the stored name of the complainant's signature (complaints.paper.store_signature)."""
-        errors = on_the_spot_errors(resolution=resolution, signoff_name=signoff_name, satisfied=satisfied)
-        if errors:
-            raise ValidationError(errors)
-        resolution, signoff_name = resolution.strip(), signoff_name.strip()
+        resolution, signoff_name = signed_off(resolution=resolution, signoff_name=signoff_name, satisfied=satisfied)
         with self._transition("resolve_on_the_spot") as c:
-            now = timezone.now()
-            old = c.status
-            c._note_reply(now)
-            c.resolution, c.apologised, c.signoff_name, c.signed_off_at = resolution, apologised, signoff_name, now
-            c.close_reason, c.closed_at = CloseReason.ON_THE_SPOT, now
-            c._set_status(Status.CLOSED)
-            c.save()
-            c._log(
+            step = c._resolved_on_the_spot(
                 actor=actor,
-                kind=EventKind.RESOLVED_ON_THE_SPOT,
-                from_status=old,
-                from_level=c.escalation_level,
-                now=now,
-                note=resolution,
-                data={
-                    "signoff_name": signoff_name,
-                    "apologised": apologised,
-                    "satisfied": True,
-                    **({event_data.SIGNATURE: signature} if signature else {}),
-                },
+                resolution=resolution,
+                signoff_name=signoff_name,
+                apologised=apologised,
+                signature=signature,
+                now=timezone.now(),
             )
+            c._write(step)
+
+    def _resolved_on_the_spot(
+        self: Complaint,
+        *,
+        actor: Actor,
+        resolution: str,
+        signoff_name: str,
+        apologised: bool,
+        signature: str,
+        now: datetime,
+    ) -> Step:
+        """`resolve_on_the_spot` worked out on this complaint (locked, or new at intake), with the
+        sign-off checked by `signed_off`."""
+        old = self.status
+        fields = self._note_reply(now)
+        self.resolution, self.apologised, self.signoff_name = resolution, apologised, signoff_name
+        self.signed_off_at = now
+        self.close_reason, self.closed_at = CloseReason.ON_THE_SPOT, now
+        self._set_status(Status.CLOSED)
+        event = self._event(
+            actor=actor,
+            kind=EventKind.RESOLVED_ON_THE_SPOT,
+            from_status=old,
+            from_level=self.escalation_level,
+            now=now,
+            note=resolution,
+            data={
+                "signoff_name": signoff_name,
+                "apologised": apologised,
+                "satisfied": True,
+                **({event_data.SIGNATURE: signature} if signature else {}),
+            },
+        )
+        changed = ["resolution", "apologised", "signoff_name", "signed_off_at", "close_reason", "closed_at", "status"]
+        return Step([*fields, *changed], event)
 
     # ---------------------------------------------------------- escalation
     def move_up(
@@ -391,48 +456,61 @@ class ComplaintLifecycle(ComplaintIntake, PeriodicTransitions, OutsideBodySteps,
         follows it: `to_user`, else its assignee, else the mover. The complainant is told (a
         progress report, R-C5.3). A body given for a move to a lower level is refused."""
         with self._transition("move_up") as c:
-            now = timezone.now()
-            old, old_level = c.status, c.escalation_level
-            body: event_data.OutsideBody | None = None
-            if old_level + 1 == MAX_ESCALATION_LEVEL:
-                body = outside_body_of(c, kind=outside_body_kind, name=outside_body_name, contact=outside_body_contact)
-            elif old_level + 1 < MAX_ESCALATION_LEVEL and any_outside_body(
-                outside_body_kind, outside_body_name, outside_body_contact
-            ):
-                raise ValidationError(
-                    {"outside_body_kind": _("An outside body is recorded only when the complaint moves up to level 3.")}
-                )
-            data = c._escalate(cause=cause, to_user=to_user)
-            fields: list[str] = []
-            if body is not None:
-                data.update(body)
-                data.update(keep_internal_owner(c, actor))
-                fields = [*record_outside_body(c, body, now), *c._note_reply(now)]
-            if c.status in (Status.RECEIVED, Status.SOLUTION_PROPOSED, Status.RESOLVED, Status.CALLBACK_DECLINED):
-                c._set_status(Status.IN_PROGRESS)
-                c.resolved_at = c.callback_declined_at = c.auto_close_due_at = None
-            c.save(
-                update_fields=[
-                    "escalation_level",
-                    "assignee",
-                    "status",
-                    "resolved_at",
-                    "callback_declined_at",
-                    "auto_close_due_at",
-                    *fields,
-                    "updated_at",
-                ]
-            )
-            c._log(
+            step = c._moved_up(
                 actor=actor,
-                kind=EventKind.MOVED_UP,
-                from_status=old,
-                from_level=old_level,
-                now=now,
+                cause=cause,
+                to_user=to_user,
                 note=note,
-                data=data,
+                outside_body_kind=outside_body_kind,
+                outside_body_name=outside_body_name,
+                outside_body_contact=outside_body_contact,
+                now=timezone.now(),
             )
-            c._notify(kind="moved_up", user=to_user, actor=actor, data={"to_level": c.escalation_level, "cause": cause})
+            c._write(step)
+
+    def _moved_up(
+        self: Complaint,
+        *,
+        actor: Actor,
+        cause: str,
+        to_user: Staff | None,
+        note: str,
+        outside_body_kind: str = "",
+        outside_body_name: str = "",
+        outside_body_contact: str = "",
+        now: datetime,
+    ) -> Step:
+        """`move_up` worked out on this complaint (locked, or new at intake); the person it is
+        moved up to is told once it is written."""
+        old, old_level = self.status, self.escalation_level
+        body: event_data.OutsideBody | None = None
+        if old_level + 1 == MAX_ESCALATION_LEVEL:
+            body = outside_body_of(self, kind=outside_body_kind, name=outside_body_name, contact=outside_body_contact)
+        elif old_level + 1 < MAX_ESCALATION_LEVEL and any_outside_body(
+            outside_body_kind, outside_body_name, outside_body_contact
+        ):
+            raise ValidationError(
+                {"outside_body_kind": _("An outside body is recorded only when the complaint moves up to level 3.")}
+            )
+        data = self._escalate(cause=cause, to_user=to_user)
+        fields: list[str] = []
+        if body is not None:
+            data.update(body)
+            data.update(keep_internal_owner(self, actor))
+            fields = [*record_outside_body(self, body, now), *self._note_reply(now)]
+        if self.status in (Status.RECEIVED, Status.SOLUTION_PROPOSED, Status.RESOLVED, Status.CALLBACK_DECLINED):
+            self._set_status(Status.IN_PROGRESS)
+            self.resolved_at = self.callback_declined_at = self.auto_close_due_at = None
+        event = self._event(
+            actor=actor, kind=EventKind.MOVED_UP, from_status=old, from_level=old_level, now=now, note=note, data=data
+        )
+        to_level = self.escalation_level
+
+        def tell() -> None:
+            self._notify(kind="moved_up", user=to_user, actor=actor, data={"to_level": to_level, "cause": cause})
+
+        changed = ["escalation_level", "assignee", "status", "resolved_at", "callback_declined_at", "auto_close_due_at"]
+        return Step([*changed, *fields], event, then=tell)
 
     def reassign(self, *, actor: Actor, assignee: Staff | None, note: str = "") -> None:
         if assignee is None:

@@ -131,7 +131,7 @@ def common_bigrams() -> frozenset[str]:
     common; kept in the cache for ten minutes. Empty before the first ANALYZE: every
     two-character search then goes through the index, which is right, only slower for a
     common word."""
-    found = cache.get(COMMON_BIGRAMS_CACHE)
+    found: frozenset[str] | None = cache.get(COMMON_BIGRAMS_CACHE)
     if found is None:
         with connection.cursor() as cursor:
             cursor.execute(

@@ -3,7 +3,7 @@
 from functools import partial
 from typing import Any, cast
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.db.models.sql.where import WhereNode
 from django.utils.functional import cached_property
@@ -71,7 +71,7 @@ class ComplaintPaginator(CappedPaginator):
         bottom = (number - 1) * self.per_page
         rows = cast("QuerySet[Any]", self.object_list)
         if self.ids is not None:
-            return self._get_page(self._by_id(rows, self.ids)[bottom : bottom + self.per_page], number, self)
+            return Page(self._by_id(rows, self.ids)[bottom : bottom + self.per_page], number, self)
         if self.searching:  # many matches: walking the newest first finds a page soon
             return super().page(number)
         # A list by status, overdue …: the page's ids first, sorted on the complaints alone,
@@ -79,7 +79,7 @@ class ComplaintPaginator(CappedPaginator):
         # (thousands of overdue complaints) before keeping 25.
         top = min(bottom + self.per_page, self.count)
         ids = list(rows.values_list("pk", flat=True)[bottom:top])
-        return self._get_page(self._by_id(rows, ids), number, self)
+        return Page(self._by_id(rows, ids), number, self)
 
     @staticmethod
     def _by_id(rows: QuerySet[Any], ids: list[int]) -> QuerySet[Any]:

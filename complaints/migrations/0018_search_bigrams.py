@@ -35,8 +35,7 @@ INDEX = (
 
 
 CUSTOMER_INDEX = (
-    "CREATE INDEX IF NOT EXISTS customer_search_bigrams ON customers_customer USING gin "
-    "(helpdesk_search_bigrams(name))"
+    "CREATE INDEX IF NOT EXISTS customer_search_bigrams ON customers_customer USING gin (helpdesk_search_bigrams(name))"
 )
 
 

@@ -74,6 +74,10 @@ def test_seed_bench_then_a_quick_bench_measures_every_workload(tmp_path):
     report = StringIO()
     call_command("bench_report", str(tmp_path / "bench-1000.json"), out=str(tmp_path / "report.md"), stdout=report)
     assert "| framework floor (authenticated one-line page) | " in (tmp_path / "report.md").read_text()
+    # the query plans of the README: every list, search and sweep explained
+    call_command("bench_plans", out=str(tmp_path / "plans.md"), stdout=StringIO())
+    plans = (tmp_path / "plans.md").read_text()
+    assert plans.count("### ") == 11 and "Execution Time" in plans and "### sweep auto_close" in plans
     print(f"bench --quick at 1,000 complaints: {runtime:.1f} s")
 
 
