@@ -469,9 +469,9 @@ def test_the_page_is_a_fixed_number_of_queries(client, manager, n, django_assert
     assert f"3 complaints since {months_before(timezone.localdate(), 6).isoformat()}" in response.content.decode()
 
 
-# the session, the user, the user's two permission sets, the count, the page, the figures of
-# the page's rows, and base.html's unread notifications and office
-QUERIES = 9
+# the session, the user with their office, their permissions (accounts.backends.StaffBackend),
+# the count, the page, the figures of the page's rows, and base.html's unread notifications
+QUERIES = 7
 
 
 # ------------------------------------------------------------------------------ benchmark
