@@ -22,7 +22,7 @@ from .actions import perform
 from .attachments import MultipleFileField
 from .choices import MAX_ESCALATION_LEVEL, CallbackMethod, Channel, EscalationCause, Outcome, OutsideBodyKind
 from .deadlines import reply_window_for
-from .intake import CHANNEL_OUTCOMES
+from .intake import CHANNEL_OUTCOMES, INTAKE_FIELDS
 from .models import Category, Complaint, Department
 from .selectors import REFERENCE_MAX, parse_reference
 
@@ -68,23 +68,7 @@ class IntakeForm(forms.ModelForm):
 
     class Meta:
         model = Complaint
-        fields = [
-            "customer",
-            "complainant_name",
-            "is_anonymous",
-            "contact_phone",
-            "contact_email",
-            "contact_qq",
-            "contact_wechat",
-            "incident_at",
-            "incident_place",
-            "persons_involved",
-            "subject",
-            "category",
-            "description",
-            "is_emotional",
-            "is_sensitive",
-        ]
+        fields = list(INTAKE_FIELDS)  # what Complaint.receive() takes from a caller, in order
         widgets = {"incident_at": DateTimeLocalInput(), "description": forms.Textarea(attrs={"rows": 5})}
         field_classes = {"customer": CustomerChoiceField, "incident_at": BoundedDateTimeField}
         help_texts = {
