@@ -9,6 +9,7 @@ from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -111,12 +112,9 @@ def merged_duplicates(complaint: Complaint) -> list[Complaint]:
     )
 
 
-# The searched text of a complaint as its bigram index is built (complaints/migrations/0018):
-# the same expression, so that PostgreSQL uses the index.
-SEARCHED_TEXT = (
-    '"complaints_complaint"."subject" || \' \' || "complaints_complaint"."description" || \' \' || '
-    '"complaints_complaint"."complainant_name" || \' \' || "complaints_complaint"."incident_place"'
-)
+# A complaint's searched text is kept in `complaint_search` (complaints/migrations/0022): the
+# four columns upper-cased and joined by this separator, with a trigram and a bigram index.
+SEARCH_SEPARATOR = "\x1f"
 
 
 # A bigram found in more than this share of complaints is common: its complaints are found by
@@ -144,58 +142,90 @@ def common_bigrams() -> frozenset[str]:
     return found
 
 
+def is_bigram(text: str) -> bool:
+    """A two-character search without a space (most Chinese words): pg_trgm cannot serve a
+    pattern shorter than three characters; the bigram index (migration 0018) can."""
+    return len(text) == 2 and len(text.upper()) == 2 and not any(c.isspace() for c in text)
+
+
 def bigram_lookup(text: str, expression: str) -> RawSQL | None:
-    """PostgreSQL, a two-character search without a space (most Chinese words): `expression`
-    holds that bigram, as its GIN index of bigrams finds it (migration 0018) — pg_trgm cannot
-    serve a pattern shorter than three characters. Exact: the searched columns are joined by
-    spaces, so a bigram without one lies inside one column, and upper-cased on both sides as
-    the LIKEs compare. None for other searches (trigrams serve them) and other databases."""
-    upper = text.upper()
-    if connection.vendor != "postgresql" or len(text) != 2 or len(upper) != 2 or any(c.isspace() for c in text):
+    """PostgreSQL, a two-character search (`is_bigram`): `expression` holds that bigram, as its
+    GIN index of bigrams finds it. Exact, upper-cased on both sides as the LIKEs compare. None
+    for other searches (trigrams serve them) and other databases."""
+    if connection.vendor != "postgresql" or not is_bigram(text):
         return None
-    lexeme = "'" + upper.replace("\\", "\\\\").replace("'", "''") + "'"
-    return RawSQL(f"helpdesk_search_bigrams({expression}) @@ %s::tsquery", [lexeme], output_field=BooleanField())
+    return RawSQL(f"helpdesk_search_bigrams({expression}) @@ %s::tsquery", [_lexeme(text)], output_field=BooleanField())
+
+
+def _lexeme(text: str) -> str:
+    return "'" + text.upper().replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _contact_matches(text: str) -> list[tuple[str, Any]]:
+    """The complaint columns a search matches besides the text, each with its value: phones
+    stored normalised (helpdesk.phones: "139 1234 5678", "+86 139-1234-5678" and "１３９１２３４"
+    all find "13912345678"), the number, e-mail, QQ and WeChat as stored (e-mails lower-cased)."""
+    matches: list[tuple[str, Any]] = []
+    digits = phone_search_digits(text)
+    if len(digits) >= 4:
+        matches.append(("contact_phone__contains", digits))
+    if text.lstrip("#").isdigit():
+        matches.append(("pk", int(text.lstrip("#"))))
+    if "@" in text:
+        matches.append(("contact_email", normalize_email(text)))
+    elif text.isdigit() and 5 <= len(text) <= 12:
+        matches.append(("contact_qq", text))
+    if " " not in text and 6 <= len(text) <= 40:
+        matches.append(("contact_wechat", text))
+    return matches
 
 
 def text_search_q(text: str) -> Q:
+    """The complaints a search box's text finds: in the subject, description, complainant's
+    name or place (case-insensitively), their customer's name, phone, number, e-mail, QQ or
+    WeChat. On PostgreSQL every branch is served by an index (issue 17)."""
     text = text.strip()
-    # Each lookup matches a trigram index on PostgreSQL (migration 0004). Matching customers
-    # are looked up first (one query) so the OR stays a bitmap-index OR: a join or an IN
-    # subquery would make the planner scan every complaint.
     from customers.models import Customer
 
+    # Matching customers are looked up first (one query): their ids join the other matches.
     customer_bigram = bigram_lookup(text, '"customers_customer"."name"')
     customers = Customer.objects.filter(customer_bigram if customer_bigram is not None else Q(name__icontains=text))
     customer_ids = list(customers.values_list("pk", flat=True)[:200])
-    # a rare two-character word: the same match as the LIKEs, through the bigram index
-    bigram = bigram_lookup(text, SEARCHED_TEXT)
-    if bigram is not None and text.upper() in common_bigrams():
-        bigram = None
-    q = (
-        Q(bigram)
-        if bigram is not None
-        else Q(subject__icontains=text)
-        | Q(description__icontains=text)
-        | Q(complainant_name__icontains=text)
-        | Q(incident_place__icontains=text)
-    )
+    contacts = _contact_matches(text)
     if customer_ids:
-        q |= Q(customer_id__in=customer_ids)
-    # Phones are stored normalised (helpdesk.phones): "139 1234 5678", "+86 139-1234-5678"
-    # and "１３９１２３４" all find "13912345678".
-    digits = phone_search_digits(text)
-    if len(digits) >= 4:
-        q |= Q(contact_phone__contains=digits)
-    if text.lstrip("#").isdigit():
-        q |= Q(pk=int(text.lstrip("#")))
-    # E-mail, QQ and WeChat as stored (e-mails lower-cased): exact matches, each on its index.
-    if "@" in text:
-        q |= Q(contact_email=normalize_email(text))
-    elif text.isdigit() and 5 <= len(text) <= 12:
-        q |= Q(contact_qq=text)
-    if " " not in text and 6 <= len(text) <= 40:
-        q |= Q(contact_wechat=text)
-    return q
+        contacts.append(("customer_id__in", customer_ids))
+    if (
+        connection.vendor != "postgresql"
+        or SEARCH_SEPARATOR in text
+        or (is_bigram(text) and text.upper() in common_bigrams())
+    ):
+        # other databases, or a common word: the LIKEs on the complaints themselves (on
+        # PostgreSQL the list walks the newest complaints, finding a page within a few hundred)
+        q = (
+            Q(subject__icontains=text)
+            | Q(description__icontains=text)
+            | Q(complainant_name__icontains=text)
+            | Q(incident_place__icontains=text)
+        )
+        return reduce(operator.or_, (Q(**{lookup: value}) for lookup, value in contacts), q)
+    # PostgreSQL: the matching ids, each branch on its own index (the text on complaint_search's
+    # bigram or trigram index, the contacts on the complaints' indexes), in one subquery the
+    # planner joins to the list: it walks the newest complaints for many matches and reads the
+    # few by id otherwise. An OR of the branches could not use the side table's index.
+    if is_bigram(text):
+        branches = ["SELECT complaint_id FROM complaint_search WHERE helpdesk_search_bigrams(text) @@ %s::tsquery"]
+        params: list[Any] = [_lexeme(text)]
+    else:
+        branches = ["SELECT complaint_id FROM complaint_search WHERE text LIKE UPPER(%s)"]
+        params = [f"%{connection.ops.prep_for_like_query(text)}%"]
+    for lookup, value in contacts:
+        try:
+            sql, values = Complaint.objects.filter(**{lookup: value}).values("pk").order_by().query.sql_with_params()
+        except EmptyResultSet:  # a number beyond any id
+            continue
+        branches.append(sql)
+        params.extend(values)
+    return Q(pk__in=RawSQL(" UNION ALL ".join(branches), params))
 
 
 HISTORY_LIMIT = 20  # the complaint page lists this many of the complainant's other complaints

@@ -162,6 +162,7 @@ class Command(BaseCommand):
                 due=due,
             )
             n_events = self._complaints(gen, now)
+            self._searched_text()
             self._notifications(rnd, people, first_id, complaints, now)
             self._visits(rnd, customer_rows, people, now)
             t = time.monotonic()
@@ -170,7 +171,7 @@ class Command(BaseCommand):
             self._reset_sequences()
         self._detail_complaint(people)
         with connection.cursor() as cursor:
-            for table in ("complaints_complaint", "complaints_complaintevent", "customers_customer"):
+            for table in ("complaints_complaint", "complaints_complaintevent", "customers_customer", self.SEARCH_TABLE):
                 cursor.execute(f"VACUUM (ANALYZE) {table}")
             cursor.execute("ANALYZE")
         self.stdout.write(
@@ -381,6 +382,18 @@ class Command(BaseCommand):
 
     # ------------------------------------------------------------------ indexes
     TABLES = ("complaints_complaint", "complaints_complaintevent", "notifications_notification", "followups_visit")
+    # the complaints' searched text (complaints/migrations/0022), which their trigger writes
+    # outside a load
+    SEARCH_TABLE = "complaint_search"
+
+    def _searched_text(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {self.SEARCH_TABLE}")
+            cursor.execute(
+                f"INSERT INTO {self.SEARCH_TABLE} (complaint_id, text) SELECT id, "
+                "helpdesk_searched_text(subject, description, complainant_name, incident_place) "
+                "FROM complaints_complaint ORDER BY id"
+            )
 
     def _drop_indexes(self) -> list[str]:
         """The secondary indexes of the loaded tables (not those of constraints): their
@@ -390,7 +403,7 @@ class Command(BaseCommand):
                 """SELECT i.indexname, i.indexdef FROM pg_indexes i
                    WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
                    AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)""",
-                [list(self.TABLES)],
+                [[*self.TABLES, self.SEARCH_TABLE]],
             )
             found = cursor.fetchall()
             for name, _definition in found:
