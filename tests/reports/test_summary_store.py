@@ -33,6 +33,7 @@ postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the summary is kept on PostgreSQL only (triggers)"
 )
 migration = importlib.import_module("complaints.migrations.0019_monthly_summary")
+events_migration = importlib.import_module("complaints.migrations.0023_summary_trigger_reads_fewer_events")
 
 
 def plain(value):
@@ -248,6 +249,64 @@ def test_what_moves_a_month_version(october, supervisor):
     october.agent1.last_name = "Na-Li"
     october.agent1.save()
     assert versions()[GLOBAL] > grown[GLOBAL]
+
+
+@postgres_only
+def test_a_status_change_does_not_move_the_months_of_the_complaints_events(october, supervisor):
+    """What the sweeps write (status, level, deadlines, assignee) moves the month the complaint
+    was received in, not those of its events (migration 0023); a column the event figures
+    read moves them too, and the figures stay those computed from scratch either way."""
+    earlier = make_complaint(october.office, october.agent1, at=local(2026, 9, 20, 9), phone="13900000078")
+    event(earlier, at=local(2026, 10, 5, 10), kind=EventKind.CALLBACK_RECORDED, satisfied=False)
+    same(month=OCTOBER)
+    start = month_versions([SEPTEMBER, OCTOBER])
+    Complaint.objects.filter(pk=earlier.pk).update(status="handling", escalation_level=2, assignee=supervisor)
+    moved = month_versions([SEPTEMBER, OCTOBER])
+    assert moved[SEPTEMBER] > start[SEPTEMBER] and moved[OCTOBER] == start[OCTOBER]
+    same(month=OCTOBER)
+    for change in (
+        {"office": october.other_office},
+        {"received_by": october.agent2},
+        {"channel": "letter"},
+        {"department": october.c[4].department},
+        {"customer": Customer.objects.create(name="新客户", tier="A")},
+    ):
+        before = month_versions([OCTOBER])[OCTOBER]
+        Complaint.objects.filter(pk=earlier.pk).update(**change)
+        assert month_versions([OCTOBER])[OCTOBER] > before, change
+        same(month=OCTOBER)
+        same(month=OCTOBER, office=october.other_office)
+
+
+@postgres_only
+def test_the_event_figures_read_no_complaint_column_the_trigger_does_not_watch(october):
+    """The complaint columns whose change re-dates the complaint's events (migration 0023)
+    are all the event figures' queries read of the complaints, whatever the filters."""
+    with CaptureQueriesContext(connection) as ctx:
+        for filters in (
+            {},
+            {"office": october.office, "department": october.c[4].department, "channel": "phone", "tier": "B"},
+        ):
+            monthly_figures(month=OCTOBER, now=NOW, **filters)
+    events = " ".join(q["sql"] for q in ctx.captured_queries if "complaints_complaintevent" in q["sql"])
+    aliases = ["complaints_complaint", *re.findall(r'"complaints_complaint" (U\d+)', events)]
+    read = {column for alias in aliases for column in re.findall(rf'"?{alias}"?\."(\w+)"', events)}
+    assert "received_by_id" in read
+    assert read <= {*events_migration.EVENT_COLUMNS, "id", "close_reason"}, read
+
+
+@postgres_only
+def test_the_update_trigger_compares_every_column_but_the_ignored_ones():
+    """Migration 0023 lists the compared columns in the trigger's function: a column added to
+    complaints later must be compared (the function made again) or ignored (0019's list)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'complaints_summary_complaints_updated'")
+        source = cursor.fetchone()[0]
+    changed_when = source.split("WHERE", 1)[1].split(")", 1)[0]
+    compared = set(re.findall(r"\bo\.(\w+)", changed_when))
+    columns = {f.column for f in Complaint._meta.concrete_fields}
+    assert compared == columns - set(migration.COMPLAINT_COLUMNS_IGNORED)
+    assert "received_at" in compared and "progress_flagged_at" not in compared
 
 
 @postgres_only
