@@ -180,6 +180,17 @@ def _contact_matches(text: str) -> list[tuple[str, Any]]:
     return matches
 
 
+def _is_common(text: str) -> bool:
+    """Whether a text may be in many complaints, so that walking the newest complaints with
+    the LIKEs soon fills a page: a single character, or a text each of whose bigrams is
+    common (a text is in no more complaints than its rarest bigram). A text with a rare
+    bigram is found through complaint_search's indexes instead, reading only its matches."""
+    upper = text.upper()
+    pieces = {upper[i : i + 2] for i in range(len(upper) - 1)}
+    pieces = {p for p in pieces if not any(c.isspace() for c in p)}
+    return len(upper) < 2 or (bool(pieces) and pieces <= common_bigrams())
+
+
 def text_search_q(text: str) -> Q:
     """The complaints a search box's text finds: in the subject, description, complainant's
     name or place (case-insensitively), their customer's name, phone, number, e-mail, QQ or
@@ -192,13 +203,8 @@ def text_search_q(text: str) -> Q:
     customers = Customer.objects.filter(customer_bigram if customer_bigram is not None else Q(name__icontains=text))
     customer_ids = list(customers.values_list("pk", flat=True)[:200])
     contacts = _contact_matches(text)
-    if customer_ids:
-        contacts.append(("customer_id__in", customer_ids))
-    if (
-        connection.vendor != "postgresql"
-        or SEARCH_SEPARATOR in text
-        or (is_bigram(text) and text.upper() in common_bigrams())
-    ):
+    customer_match = [("customer_id__in", customer_ids)] if customer_ids else []
+    if connection.vendor != "postgresql" or SEARCH_SEPARATOR in text or (not contacts and _is_common(text)):
         # other databases, or a common word: the LIKEs on the complaints themselves (on
         # PostgreSQL the list walks the newest complaints, finding a page within a few hundred)
         q = (
@@ -207,7 +213,7 @@ def text_search_q(text: str) -> Q:
             | Q(complainant_name__icontains=text)
             | Q(incident_place__icontains=text)
         )
-        return reduce(operator.or_, (Q(**{lookup: value}) for lookup, value in contacts), q)
+        return reduce(operator.or_, (Q(**{lookup: value}) for lookup, value in [*contacts, *customer_match]), q)
     # PostgreSQL: the matching ids, each branch on its own index (the text on complaint_search's
     # bigram or trigram index, the contacts on the complaints' indexes), in one subquery the
     # planner joins to the list: it walks the newest complaints for many matches and reads the
@@ -218,7 +224,7 @@ def text_search_q(text: str) -> Q:
     else:
         branches = ["SELECT complaint_id FROM complaint_search WHERE text LIKE UPPER(%s)"]
         params = [f"%{connection.ops.prep_for_like_query(text)}%"]
-    for lookup, value in contacts:
+    for lookup, value in [*contacts, *customer_match]:
         try:
             sql, values = Complaint.objects.filter(**{lookup: value}).values("pk").order_by().query.sql_with_params()
         except EmptyResultSet:  # a number beyond any id
