@@ -42,12 +42,18 @@ class ComplaintPaginator(CappedPaginator):
     Other lists (by status, assignee, overdue) page the usual way, on their indexes."""
 
     few = 500
+    # The HTML list counts up to 1,000 (40 pages; "more than 1,000 … narrow the list"
+    # beyond): an office's overdue or a handler's own complaints at a million would otherwise
+    # count 10,000 index entries on every page (the API keeps CappedPaginator's 10,000).
+    list_cap = 1_000
 
-    def __init__(self, object_list, per_page, *, searching: bool = False, **kwargs) -> None:
+    def __init__(self, object_list, per_page, *, searching: bool = False, html: bool = False, **kwargs) -> None:
         super().__init__(object_list, per_page, **kwargs)
         self.searching = searching
         if searching:
             self.cap = 200
+        elif html:
+            self.cap = self.list_cap
         self.ids: list[int] | None = None
 
     @cached_property

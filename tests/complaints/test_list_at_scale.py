@@ -165,3 +165,19 @@ def test_a_common_two_character_word_finds_the_same_complaints_with_the_likes(cl
     through_index = sorted(listed(client.get(LIST_URL, {"q": "漏水"})))
     monkeypatch.setattr(selectors, "common_bigrams", lambda: frozenset({"漏水"}))
     assert sorted(listed(client.get(LIST_URL, {"q": "漏水"}))) == through_index == expected
+
+
+def test_the_html_list_counts_up_to_its_own_cap_and_the_api_further(client, agent, monkeypatch):
+    """The page says "more than …" past ComplaintPaginator.list_cap (1,000), whatever the
+    filter; the API counts up to CappedPaginator.cap."""
+    monkeypatch.setattr(ComplaintPaginator, "list_cap", 3)
+    office = agent.office
+    for _ in range(5):
+        complaint_in(office)
+    client.force_login(agent)
+    for params in ({}, {"open_only": "on"}):
+        response = client.get(LIST_URL, params)
+        paginator = response.context["page"].paginator
+        assert (paginator.count, paginator.capped) == (3, True), params
+        assert "More than 3 complaints" in response.content.decode()
+    assert client.get(API_URL).json()["count"] == 5
