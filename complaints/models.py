@@ -274,15 +274,32 @@ class Complaint(ComplaintLifecycle, models.Model):
         indexes = [
             models.Index(fields=["office", "-received_at"], name="complaint_office_recent"),
             models.Index(fields=["office", "status", "-received_at"], name="complaint_office_status"),
-            models.Index(fields=["assignee", "status"], name="complaint_assignee_status"),
+            # Partial where most complaints have no value (issue 17: 89 % have no assignee, 55 %
+            # no department, 61 % no customer, 75 % no e-mail at 1M): an equality lookup is
+            # served the same, and a change of status adds no entry to them for those.
+            models.Index(
+                fields=["assignee", "status"], name="complaint_assignee_status", condition=Q(assignee__isnull=False)
+            ),
             # "assigned to me" and the API's ?assignee=, newest first (issue 17)
-            models.Index(fields=["assignee", "-received_at", "-id"], name="complaint_assignee_recent"),
-            models.Index(fields=["department", "status"], name="complaint_department_status"),
+            models.Index(
+                fields=["assignee", "-received_at", "-id"],
+                name="complaint_assignee_recent",
+                condition=Q(assignee__isnull=False),
+            ),
+            models.Index(
+                fields=["department", "status"],
+                name="complaint_department_status",
+                condition=Q(department__isnull=False),
+            ),
             models.Index(fields=["escalation_level", "status"], name="complaint_level_status"),
             models.Index(fields=["reply_due_at"], name="complaint_reply_due_open", condition=AWAITING_REPLY),
             # one index per periodic rule (R-T1 … R-T4), built from the rule's own guard
             *(rule.index() for rule in SWEEP_RULES),
-            models.Index(fields=["customer", "received_at"], name="complaint_customer_received"),
+            models.Index(
+                fields=["customer", "received_at"],
+                name="complaint_customer_received",
+                condition=Q(customer__isnull=False),
+            ),
             models.Index(
                 fields=["-training_marked_at"], name="complaint_training_cases", condition=Q(is_training_case=True)
             ),
@@ -292,7 +309,12 @@ class Complaint(ComplaintLifecycle, models.Model):
                 condition=Q(is_special_incident=True),
             ),
             models.Index(fields=["contact_phone", "received_at"], name="complaint_phone_received"),
-            models.Index(fields=["contact_email", "received_at"], name="complaint_email_received"),
+            # a lookup by a column's value (a parameter) must say `<> ''` to use it (R-T4's probe)
+            models.Index(
+                fields=["contact_email", "received_at"],
+                name="complaint_email_received",
+                condition=~Q(contact_email=""),
+            ),
             # the complainant's history and search by QQ / WeChat (most complaints have neither)
             models.Index(
                 fields=["contact_qq", "received_at"], name="complaint_qq_received", condition=~Q(contact_qq="")

@@ -216,7 +216,10 @@ def newer_complaint_subquery() -> Coalesce:
     )
     by_customer = Subquery(newer.filter(customer_id=OuterRef("customer_id")).values("pk")[:1])
     by_phone = Subquery(newer.filter(contact_phone=OuterRef("contact_phone")).values("pk")[:1])
-    by_email = Subquery(newer.filter(contact_email=OuterRef("contact_email")).values("pk")[:1])
+    # `<> ''` as the partial index on (contact_email, received_at) says, so that it serves
+    by_email = Subquery(
+        newer.filter(contact_email=OuterRef("contact_email")).exclude(contact_email="").values("pk")[:1]
+    )
     return Coalesce(
         Case(When(customer_id__isnull=False, then=by_customer)),
         Case(When(~Q(contact_phone=""), then=by_phone)),

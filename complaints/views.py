@@ -45,7 +45,9 @@ def complaint_list(request):
         qs = filters.qs
     searching = bool(filters.form.cleaned_data.get("q", "").strip()) if filters.is_valid() else False
     page = paginate(
-        request, qs.order_by("-received_at", "-id"), paginator=partial(ComplaintPaginator, searching=searching, html=True)
+        request,
+        qs.order_by("-received_at", "-id"),
+        paginator=partial(ComplaintPaginator, searching=searching, html=True),
     )
     return render(
         request,

@@ -89,3 +89,35 @@ def test_postgresql_walks_the_rules_index(rule, office):
     queryset = sweeps.due(rule, timezone.now() + timedelta(days=30)).order_by(rule.deadline, "pk")
     plan = queryset.only("pk").explain()
     assert rule.index_name in plan, plan
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="partial indexes are planned on PostgreSQL only")
+@pytest.mark.parametrize(
+    "contact, index",
+    [
+        ({"contact_email": "wang@example.com", "contact_phone": ""}, "complaint_email_received"),
+        ({"customer": True, "contact_phone": ""}, "complaint_customer_received"),
+    ],
+)
+def test_r_t4_probes_the_partial_contact_indexes(contact, index, office):
+    """The partial indexes on (contact, received_at) (migration 0024) serve R-T4's ordered
+    probe for a newer complaint: the e-mail probe says `<> ''` as the index does."""
+    if contact.get("customer"):
+        from tests.factories import CustomerFactory
+
+        contact = {**contact, "customer": CustomerFactory()}
+    complaint = ComplaintFactory(office=office, received_by__office=office, **contact)
+    with connection.cursor() as cursor:
+        # a tiny table: ask whether the index can serve the probe, without the walk of all
+        # complaints by time (rolled back with the test's transaction)
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("DROP INDEX complaint_recent")
+    plan = (
+        Complaint.objects.filter(pk=complaint.pk)
+        .annotate(newer=sweeps.newer_complaint_subquery())
+        .values("newer")
+        .explain()
+    )
+    assert index in plan, plan
