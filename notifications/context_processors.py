@@ -1,9 +1,20 @@
 """The bell in the navigation: the signed-in user's unread count.
 
 The count is one COUNT query, made the first time the page uses it (the template calls it)
-and at most once per request; a page that never shows the bell (the admin) pays nothing."""
+and at most once per request; a page that never shows the bell (the admin) pays nothing.
+It counts up to UNREAD_CAP + 1 and then shows "99+": a supervisor with thousands of unread
+notices at a million complaints cost every page a count of all of them (issue 17)."""
 
 from .models import Notification
+
+UNREAD_CAP = 99
+
+
+class Unread(int):
+    """The count as the bell shows it: "99+" beyond the cap (an int for plurals and sums)."""
+
+    def __str__(self) -> str:
+        return f"{UNREAD_CAP}+" if self > UNREAD_CAP else super().__str__()
 
 
 class UnreadCount:
@@ -15,7 +26,8 @@ class UnreadCount:
 
     def __call__(self) -> int:
         if self._value is None:
-            self._value = Notification.objects.filter(recipient_id=self._user_id, read_at__isnull=True).count()
+            unread = Notification.objects.filter(recipient_id=self._user_id, read_at__isnull=True)
+            self._value = Unread(unread[: UNREAD_CAP + 1].count())
         return self._value
 
     def __int__(self) -> int:

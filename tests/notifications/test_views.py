@@ -311,3 +311,19 @@ def test_managers_read_notifications_in_the_admin(client, manager, agent, django
 def test_supervisors_do_not_get_the_notifications_admin(client, supervisor):
     client.force_login(supervisor)
     assert client.get(reverse("admin:notifications_notification_changelist")).status_code == 403
+
+
+def test_the_bell_counts_up_to_99_and_then_shows_99_plus(client, agent, monkeypatch):
+    from notifications import context_processors
+
+    monkeypatch.setattr(context_processors, "UNREAD_CAP", 3)
+    NotificationFactory.create_batch(3, recipient=agent)
+    request = RequestFactory().get("/")
+    request.user = agent
+    assert str(unread(request)["unread_notifications"]) == "3"
+    NotificationFactory.create_batch(2, recipient=agent)
+    count = unread(request)["unread_notifications"]
+    assert str(count) == "3+" and int(count) == 4 and count
+    client.force_login(agent)
+    page = client.get(reverse("complaints:list")).content.decode()
+    assert "🔔 3+" in page, page[page.find('class="bell') : page.find('class="bell') + 300]
