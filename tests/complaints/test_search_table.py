@@ -130,3 +130,16 @@ def test_a_common_word_finds_the_same_rows_as_a_rare_one(client, agent, monkeypa
     monkeypatch.setattr(selectors, "common_bigrams", lambda: frozenset({"漏水"}))
     assert "complaint_search" not in str(Complaint.objects.filter(selectors.text_search_q("漏水")).query)
     assert sorted(listed(client.get(LIST_URL, {"q": "漏水"}))) == rare == sorted(c.pk for c in found)
+
+
+@pytest.mark.parametrize("q", ["%", "_", "'", "\\", "a'", "x\\", "%水%", "水'", "漏_", "'; DROP TABLE x; --"])
+def test_hostile_search_texts_are_plain_text(client, agent, q):
+    """LIKE's wildcards, quotes and backslashes are searched for as they are, in the list and
+    the API, through either path (a lexeme, a LIKE pattern)."""
+    complaint_in(agent.office, subject="厨房漏水")
+    literal = complaint_in(agent.office, subject=f"含有 {q} 的主题")
+    client.force_login(agent)
+    assert listed(client.get(LIST_URL, {"q": q})) == [literal.pk]
+    response = client.get("/api/v1/complaints/", {"search": q})
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [literal.pk]
