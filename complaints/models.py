@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.bounds import TEXT_MAX, text_limit, validate_day_in_range
-from helpdesk.fields import EmailAddressField, PhoneField
+from helpdesk.fields import ChoiceDisplayMixin, EmailAddressField, PhoneField
 from helpdesk.validators import validate_qq, validate_wechat
 
 from .choices import (
@@ -103,7 +103,7 @@ class ComplaintManager(models.Manager.from_queryset(ComplaintQuerySet)):
     pass
 
 
-class Complaint(ComplaintLifecycle, models.Model):
+class Complaint(ChoiceDisplayMixin, ComplaintLifecycle, models.Model):
     """One complaint from intake to closure. Change its state only through the methods
     of `ComplaintLifecycle` (complaints/lifecycle.py): each validates, locks the row and
     writes one `ComplaintEvent`. A complaint enters through `Complaint.receive()`."""
@@ -433,7 +433,7 @@ class ComplaintEventQuerySet(models.QuerySet):
         raise PermissionError("Complaint events are append-only.")
 
 
-class ComplaintEvent(models.Model):
+class ComplaintEvent(ChoiceDisplayMixin, models.Model):
     """One step of a complaint (R-C11: who, what, when). Never edited, never deleted —
     on PostgreSQL a trigger enforces it as well (migration 0003)."""
 

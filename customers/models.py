@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helpdesk.bounds import ARCHIVE_TEXT_MAX, NOTE_MAX, text_limit, validate_day_in_range
 from helpdesk.db import AppendOnlyModel, AppendOnlyQuerySet
-from helpdesk.fields import EmailAddressField, PhoneField
+from helpdesk.fields import ChoiceDisplayMixin, EmailAddressField, PhoneField
 
 from .storage import private_storage
 
@@ -48,7 +48,7 @@ CONFIDENTIAL_FIELDS = (
 )
 
 
-class Customer(models.Model):
+class Customer(ChoiceDisplayMixin, models.Model):
     name = models.CharField(_("name"), max_length=200, db_index=True)
     tier = models.CharField(_("tier"), max_length=1, choices=Tier, default=Tier.C, db_index=True)
     tier_reason = models.TextField(_("tier reason"), blank=True, **text_limit(NOTE_MAX))

@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.utils.choices import CallableChoiceIterator
+from django.utils.encoding import force_str
 
 from helpdesk.phones import normalize_phone
 from helpdesk.validators import validate_phone
@@ -73,3 +75,28 @@ class EmailAddressField(models.EmailField):
 
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": EmailFormField, **kwargs})
+
+
+class ChoiceDisplayMixin:
+    """`get_FOO_display()` through a dict built once per field, for the models whose lists and
+    timelines show many choice labels. Django's own builds `dict(make_hashable(flatchoices))`
+    on every call, and hashing a lazy label translates it: the detail page's 20-event timeline
+    translated ~900 labels to show 25 (issue 17). The dict keeps the lazy labels, so every call
+    still answers in the request's language. Put it before `models.Model` in the bases: a
+    field binds `get_FOO_display` to the class's `_get_FIELD_display` when the class is built."""
+
+    def _get_FIELD_display(self, field: models.Field) -> Any:
+        value = getattr(self, field.attname)
+        labels = _CHOICE_LABELS.get(field)
+        if labels is None:
+            if isinstance(field.choices, CallableChoiceIterator):  # choices that may change
+                return super()._get_FIELD_display(field)
+            labels = _CHOICE_LABELS[field] = dict(field.flatchoices)
+        try:
+            label = labels.get(value, value)
+        except TypeError:  # an unhashable value (a list in a JSON field): Django's way
+            return super()._get_FIELD_display(field)  # type: ignore[misc]
+        return force_str(label, strings_only=True)
+
+
+_CHOICE_LABELS: dict[models.Field, dict[Any, Any]] = {}

@@ -12,6 +12,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.fields import ChoiceDisplayMixin
+
 
 class Kind(models.TextChoices):
     """What the notification is about. The data keys each kind reads are listed in texts.py."""
@@ -57,7 +59,7 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(read_at__isnull=True).update(read_at=now or timezone.now())
 
 
-class Notification(models.Model):
+class Notification(ChoiceDisplayMixin, models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
     )

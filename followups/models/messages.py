@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from helpdesk.bounds import NOTE_MAX, text_limit, validate_day_in_range
-from helpdesk.fields import PhoneField
+from helpdesk.fields import ChoiceDisplayMixin, PhoneField
 
 USER = settings.AUTH_USER_MODEL
 
@@ -19,7 +19,7 @@ class Urgency(models.TextChoices):
     URGENT = "urgent", _("urgent")
 
 
-class PhoneMessage(models.Model):
+class PhoneMessage(ChoiceDisplayMixin, models.Model):
     """Who called, how to reach them, about what, how urgent, and by when they were promised a
     call back. Done when the colleague marks it so (or it became a complaint); a message still
     open past its call-back time is flagged to the supervisors once (`overdue_flagged_at`)."""

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Customer, Tier
 from helpdesk.bounds import NOTE_MAX, TEXT_MAX, text_limit, validate_day_in_range
 from helpdesk.db import AppendOnlyModel, AppendOnlyQuerySet
+from helpdesk.fields import ChoiceDisplayMixin
 from notifications.models import Kind
 from notifications.services import notify, page_link
 
@@ -80,7 +81,7 @@ class VisitHoliday(models.Model):
         return f"{self.name} ({self.date:%Y-%m-%d})"
 
 
-class Visit(models.Model):
+class Visit(ChoiceDisplayMixin, models.Model):
     """One planned or made customer visit (R-CU3, R-CU4). Planned by
     `followups.tasks.plan_visits`; `due_on` is the last day of the cadence period."""
 
