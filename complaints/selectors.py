@@ -166,11 +166,14 @@ def _contact_matches(text: str) -> list[tuple[str, Any]]:
     stored normalised (helpdesk.phones: "139 1234 5678", "+86 139-1234-5678" and "１３９１２３４"
     all find "13912345678"), the number, e-mail, QQ and WeChat as stored (e-mails lower-cased)."""
     matches: list[tuple[str, Any]] = []
+    number = text.lstrip("#")
+    if text.startswith("#") and number.isdigit():
+        return [("pk", int(number))]  # "#1222" is a complaint's number, not part of a phone
     digits = phone_search_digits(text)
     if len(digits) >= 4:
         matches.append(("contact_phone__contains", digits))
-    if text.lstrip("#").isdigit():
-        matches.append(("pk", int(text.lstrip("#"))))
+    if number.isdigit():
+        matches.append(("pk", int(number)))
     if "@" in text:
         matches.append(("contact_email", normalize_email(text)))
     elif text.isdigit() and 5 <= len(text) <= 12:

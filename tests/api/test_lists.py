@@ -177,6 +177,16 @@ def test_search_by_text_phone_id_and_customer(agent_client, users):
     assert ids(agent_client.get(LIST_URL, {"search": "no such thing"})) == []
 
 
+def test_a_hash_and_digits_find_that_complaint_only_not_phones_that_contain_them(agent_client, users):
+    numbered = complaint_in(S.RECEIVED, users["agent"], contact_phone="13900000000", id=987_654)
+    digits = str(numbered.pk)  # six digits: a phone search of them would find the other one
+    phone = complaint_in(S.RECEIVED, users["agent"], contact_phone=f"13{digits}000")
+    assert digits in phone.contact_phone
+
+    assert ids(agent_client.get(LIST_URL, {"search": f"#{numbered.pk}"})) == [numbered.pk]
+    assert phone.pk in ids(agent_client.get(LIST_URL, {"search": digits}))  # without "#": the phone too
+
+
 def test_filter_received_after_and_before(agent_client, users):
     now = timezone.now()
     old = complaint_in(S.RECEIVED, users["agent"], received_at=now - timedelta(days=3))
