@@ -34,14 +34,14 @@ class ApiPagination(PageNumberPagination):
 class ComplaintPaginator(CappedPaginator):
     """The complaint lists (HTML and API) at a million complaints (issue 17).
 
-    A search finds its matches' ids first, up to a cap of 200 (one query; the page says "more
-    than 200 … narrow the list" beyond: counting every complaint that mentions a common word
-    would read them all). At most `few` of them (a phone number, a customer, a rare word) are then read
-    by id, in the list's order: ordering all complaints newest first and filtering on the way
-    would walk most of the table to find a handful of rows. More are paged the usual way.
+    A search finds its matches' ids first, in the list's order, up to a cap of 100 (one query;
+    the page says "more than 100 … narrow the list" beyond: counting every complaint that
+    mentions a common word would read them all). Each page then reads its 25 rows by id:
+    ordering all complaints newest first and filtering on the way would walk most of the table
+    to find a handful of rows (a phone number, a rare word), and for a common word it would
+    walk the same rows a second time, with the relations joined.
     Other lists (by status, assignee, overdue) page the usual way, on their indexes."""
 
-    few = 500
     # The HTML list counts up to 1,000 (40 pages; "more than 1,000 … narrow the list"
     # beyond): an office's overdue or a handler's own complaints at a million would otherwise
     # count 10,000 index entries on every page (the API keeps CappedPaginator's 10,000).
@@ -51,7 +51,7 @@ class ComplaintPaginator(CappedPaginator):
         super().__init__(object_list, per_page, **kwargs)
         self.searching = searching
         if searching:
-            self.cap = 200
+            self.cap = 100
         elif html:
             self.cap = self.list_cap
         self.ids: list[int] | None = None
@@ -63,23 +63,19 @@ class ComplaintPaginator(CappedPaginator):
             counted = rows.values("pk")[: self.cap + 1].count()  # the ids only, not the annotations
             self.capped = counted > self.cap
             return min(counted, self.cap)
-        few = min(self.few, self.cap)
         # one query: the ids up to the cap, in the list's order (newest first: the recent pages,
-        # which the cache holds, when there are many); a few are then read by id
+        # which the cache holds, when there are many)
         ids = list(cast("QuerySet[Any]", self.object_list).values_list("pk", flat=True)[: self.cap + 1])
-        if len(ids) <= few:
-            self.ids = ids
         self.capped = len(ids) > self.cap
-        return min(len(ids), self.cap)
+        self.ids = ids[: self.cap]
+        return len(self.ids)
 
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         rows = cast("QuerySet[Any]", self.object_list)
-        if self.ids is not None:
-            return Page(self._by_id(rows, self.ids)[bottom : bottom + self.per_page], number, self)
-        if self.searching:  # many matches: walking the newest first finds a page soon
-            return super().page(number)
+        if self.ids is not None:  # a search: in the list's order already, read this page's rows
+            return Page(self._by_id(rows, self.ids[bottom : bottom + self.per_page]), number, self)
         # A list by status, overdue …: the page's ids first, sorted on the complaints alone,
         # then their rows with the relations — PostgreSQL would otherwise join every match
         # (thousands of overdue complaints) before keeping 25.

@@ -64,7 +64,7 @@ def test_a_two_character_search_uses_the_bigram_index(agent):
     assert "complaint_search_bigrams" in plan
 
 
-def test_a_few_matches_are_read_by_id_in_the_list_order(client, agent, monkeypatch):
+def test_a_few_matches_are_read_by_id_in_the_list_order(client, agent):
     """A phone with four complaints among many: the page lists them newest first, read by id,
     in no more queries than a page of many rows."""
     office = agent.office
@@ -73,35 +73,35 @@ def test_a_few_matches_are_read_by_id_in_the_list_order(client, agent, monkeypat
     mine = [complaint_in(office, contact_phone=phone, received_at=now - timedelta(days=d)) for d in (9, 2, 5, 7)]
     for d in range(30):
         complaint_in(office, contact_phone=f"1390000{d:04d}", received_at=now - timedelta(days=d, hours=1))
-    monkeypatch.setattr(ComplaintPaginator, "few", 10)
     client.force_login(agent)
     few_queries, response = queries_of(client, LIST_URL, {"q": "13800000004"})
     expected = [c.pk for c in sorted(mine, key=lambda c: c.received_at, reverse=True)]
     assert listed(response) == expected
     assert response.context["page"].paginator.ids is not None  # read by id
-    many_queries, response = queries_of(client, LIST_URL, {"q": "1390000"})  # 30 matches: paged by offset
-    assert len(listed(response)) == 25 and response.context["page"].paginator.ids is None
-    assert few_queries <= many_queries
+    many_queries, response = queries_of(client, LIST_URL, {"q": "1390000"})  # 30 matches: a page of 25 by id
+    assert len(listed(response)) == 25 and len(response.context["page"].paginator.ids) == 30
+    assert few_queries == many_queries
 
 
-def test_paging_by_id_and_by_offset_give_the_same_pages(agent, monkeypatch):
+def test_paging_by_id_gives_the_pages_of_the_ordered_list(agent):
+    """A search's pages, read by id, are the pages of the list itself — equal times included —
+    and each page reads only its own rows."""
     office = agent.office
     now = timezone.now()
     for d in range(12):
-        complaint_in(office, received_at=now - timedelta(hours=d % 5, minutes=d))
+        complaint_in(office, received_at=now - timedelta(hours=d % 5, minutes=d % 3))
     qs = selectors.complaints_visible_to(agent).with_list_relations().order_by("-received_at", "-id")
     by_id = ComplaintPaginator(qs, 5, searching=True)
-    pages_by_id = [[c.pk for c in by_id.page(n)] for n in (1, 2, 3)]
+    with CaptureQueriesContext(connection) as ctx:
+        pages_by_id = [[c.pk for c in by_id.page(n)] for n in (1, 2, 3)]
     assert by_id.ids is not None and by_id.count == 12
-    monkeypatch.setattr(ComplaintPaginator, "few", 3)
-    by_offset = ComplaintPaginator(qs, 5, searching=True)
-    pages_by_offset = [[c.pk for c in by_offset.page(n)] for n in (1, 2, 3)]
-    assert by_offset.ids is None and by_offset.count == 12
-    assert pages_by_id == pages_by_offset
+    ordered = [c.pk for c in qs]
+    assert pages_by_id == [ordered[0:5], ordered[5:10], ordered[10:12]]
+    reads = [q["sql"] for q in ctx.captured_queries if '"complaints_complaint"."subject"' in q["sql"]]
+    assert len(reads) == 3 and all("LIMIT" not in sql and "OFFSET" not in sql for sql in reads)
 
 
-def test_a_search_count_is_capped_at_its_own_cap_in_one_query(client, agent, monkeypatch):
-    monkeypatch.setattr(ComplaintPaginator, "few", 2)
+def test_a_search_count_is_capped_at_its_own_cap_in_one_query(client, agent):
     office = agent.office
     for _ in range(6):
         complaint_in(office, subject="电梯故障困人")
@@ -113,6 +113,10 @@ def test_a_search_count_is_capped_at_its_own_cap_in_one_query(client, agent, mon
     assert paginator.capped
     counting = [q["sql"] for q in ctx.captured_queries if "complaints_complaint" in q["sql"]]
     assert len(counting) == 1  # the ids up to the cap: no second COUNT
+    with CaptureQueriesContext(connection) as ctx:
+        page = [c.pk for c in paginator.page(1)]
+    assert page == paginator.ids and len(page) == 4  # the first matches up to the cap, by id
+    assert len(ctx.captured_queries) == 1 and "LIKE" not in ctx.captured_queries[0]["sql"]  # no second walk
 
 
 def test_list_pages_stay_within_eight_queries(client, agent):
