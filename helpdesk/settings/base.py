@@ -82,11 +82,14 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
+# Each PostgreSQL session of the app (issue 17): no JIT — it compiles any query the planner
+# costs high (a handler's lane, an overdue list) for 12–15 ms, to save less than that; and no
+# parallel workers — starting one takes ~4 ms, for page queries that read a few index pages
+# (a search with no match: 0.1 ms of work in 4.7 ms). The reports read the monthly summary.
+POSTGRES_SESSION_OPTIONS = "-c jit=off -c max_parallel_workers_per_gather=0"
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    # No JIT: it compiles any query the planner costs high (a handler's lane, an overdue
-    # list) for 12–15 ms, to save less than that — never worth it for pages (issue 17).
     _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+    _options["options"] = f"{_options.get('options', '')} {POSTGRES_SESSION_OPTIONS}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

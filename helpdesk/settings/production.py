@@ -1,7 +1,7 @@
 """Production: DEBUG off, no secret defaults, HTTPS-only cookies."""
 
 from .base import *  # noqa: F401,F403
-from .base import PRIVATE_STORAGE, env
+from .base import POSTGRES_SESSION_OPTIONS, PRIVATE_STORAGE, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: refuses to start without it
@@ -10,9 +10,9 @@ SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # no JIT for pages (base.py says why)
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # no JIT, no parallel workers (base.py says why)
     _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+    _options["options"] = f"{_options.get('options', '')} {POSTGRES_SESSION_OPTIONS}".strip()
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
