@@ -183,6 +183,12 @@ def _contact_matches(text: str) -> list[tuple[str, Any]]:
     return matches
 
 
+def _caseless(text: str) -> bool:
+    """Whether `text` has no letter with a case (Chinese, digits, punctuation): it is found in
+    a column exactly where it is found in the column upper-cased."""
+    return text.upper() == text == text.lower()
+
+
 def _is_common(text: str) -> bool:
     """Whether a text may be in many complaints, so that walking the newest complaints with
     the LIKEs soon fills a page: a single character, or a text each of whose bigrams is
@@ -209,12 +215,16 @@ def text_search_q(text: str) -> Q:
     customer_match = [("customer_id__in", customer_ids)] if customer_ids else []
     if connection.vendor != "postgresql" or SEARCH_SEPARATOR in text or (not contacts and _is_common(text)):
         # other databases, or a common word: the LIKEs on the complaints themselves (on
-        # PostgreSQL the list walks the newest complaints, finding a page within a few hundred)
+        # PostgreSQL the list walks the newest complaints, finding a page within a few hundred).
+        # A text without cased letters (Chinese, digits) is matched as it is: upper-casing a
+        # column changes none of its other characters, so UPPER() of four columns per row walked
+        # would only cost time (half the walk at 1M).
+        lookup = "contains" if _caseless(text) else "icontains"
         q = (
-            Q(subject__icontains=text)
-            | Q(description__icontains=text)
-            | Q(complainant_name__icontains=text)
-            | Q(incident_place__icontains=text)
+            Q(**{f"subject__{lookup}": text})
+            | Q(**{f"description__{lookup}": text})
+            | Q(**{f"complainant_name__{lookup}": text})
+            | Q(**{f"incident_place__{lookup}": text})
         )
         return reduce(operator.or_, (Q(**{lookup: value}) for lookup, value in [*contacts, *customer_match]), q)
     # PostgreSQL: the matching ids, each branch on its own index (the text on complaint_search's

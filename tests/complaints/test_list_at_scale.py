@@ -171,6 +171,38 @@ def test_a_common_two_character_word_finds_the_same_complaints_with_the_likes(cl
     assert sorted(listed(client.get(LIST_URL, {"q": "漏水"}))) == through_index == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "caseless"),
+    [("漏水", True), ("3 号楼", True), ("13800000004", True), ("WiFi", False), ("电梯a", False), ("ß", False)],
+)
+def test_only_a_text_without_cased_letters_is_caseless(text, caseless):
+    assert selectors._caseless(text) is caseless
+
+
+def test_a_common_word_without_cased_letters_is_matched_without_upper_casing_the_columns(client, agent, monkeypatch):
+    """Walking the newest complaints, a Chinese word is compared with the columns as stored
+    (no UPPER() per row), a Latin one case-insensitively; both find it in every column."""
+    office = agent.office
+    chinese = sorted(
+        complaint_in(office, **{column: "三楼走廊漏水"}).pk
+        for column in ("subject", "description", "complainant_name", "incident_place")
+    )
+    latin = sorted(
+        complaint_in(office, **{column: "wifi 断线"}).pk for column in ("subject", "description", "incident_place")
+    )
+    complaint_in(office, subject="电梯故障")
+    monkeypatch.setattr(selectors, "common_bigrams", lambda: frozenset({"漏水", "WI", "IF", "FI"}))
+    client.force_login(agent)
+    with CaptureQueriesContext(connection) as ctx:
+        assert sorted(listed(client.get(LIST_URL, {"q": "漏水"}))) == chinese
+    walk = next(q["sql"] for q in ctx.captured_queries if "LIKE" in q["sql"] and "complaints_complaint" in q["sql"])
+    assert "UPPER" not in walk
+    with CaptureQueriesContext(connection) as ctx:
+        assert sorted(listed(client.get(LIST_URL, {"q": "WiFi"}))) == latin
+    walk = next(q["sql"] for q in ctx.captured_queries if "LIKE" in q["sql"] and "complaints_complaint" in q["sql"])
+    assert "UPPER" in walk
+
+
 def test_the_html_list_counts_up_to_its_own_cap_and_the_api_further(client, agent, monkeypatch):
     """The page says "more than …" past ComplaintPaginator.list_cap (1,000), whatever the
     filter; the API counts up to CappedPaginator.cap."""
