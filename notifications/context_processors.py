@@ -27,7 +27,9 @@ class UnreadCount:
     def __call__(self) -> int:
         if self._value is None:
             unread = Notification.objects.filter(recipient_id=self._user_id, read_at__isnull=True)
-            self._value = Unread(unread[: UNREAD_CAP + 1].count())
+            # unordered: the (recipient, read_at) index then holds exactly the unread ones (the
+            # model's newest-first order walked all of the user's notifications, read or not)
+            self._value = Unread(unread.order_by()[: UNREAD_CAP + 1].count())
         return self._value
 
     def __int__(self) -> int:

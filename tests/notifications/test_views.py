@@ -71,6 +71,17 @@ def test_context_processor_counts_the_users_unread_in_one_query(agent, superviso
         assert template.render(Context({"n": context["unread_notifications"]})) == "3 4 yes"
 
 
+def test_the_bell_counts_unordered_so_the_unread_index_serves_it(agent):
+    """The count reads only the unread entries of (recipient, read_at); ordered newest first it
+    walked every notification of the user, read ones included (1.4 ms a page at 1M)."""
+    request = RequestFactory().get("/")
+    request.user = agent
+    with CaptureQueriesContext(connection) as ctx:
+        int(unread(request)["unread_notifications"])
+    (query,) = ctx.captured_queries
+    assert "ORDER BY" not in query["sql"] and "LIMIT 100" in query["sql"]
+
+
 def test_a_page_without_the_bell_does_not_count(client, manager):
     NotificationFactory(recipient=manager)
     client.force_login(manager)
