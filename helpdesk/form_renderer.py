@@ -90,8 +90,10 @@ def _select(widget: dict[str, Any]) -> str | None:
     return "".join(parts)
 
 
-INPUTS = ("input", "text", "email", "number", "password", "hidden", "url", "tel", "search", "color")
-INPUTS += ("date", "datetime", "time", "checkbox", "file")
+INPUTS = (
+    *("input", "text", "email", "number", "password", "hidden", "url", "tel", "search", "color"),
+    *("date", "datetime", "time", "checkbox", "file"),
+)
 FAST: dict[str, Callable[[dict[str, Any]], str | None]] = {
     **{f"{WIDGETS}{name}.html": _input for name in INPUTS},
     f"{WIDGETS}textarea.html": _textarea,
@@ -104,15 +106,20 @@ class FastWidgetRenderer(TemplatesSetting):
         super().__init__()
         self._own: dict[str, bool] = {}  # template name → is Django's own file (not overridden)
 
+    def _shipped(self, template_name: str) -> bool:
+        template = self.get_template(template_name)
+        origin = getattr(template, "origin", None)
+        return origin is not None and Path(origin.name).resolve().is_relative_to(DJANGO_WIDGET_TEMPLATES)
+
     def _is_djangos(self, template_name: str) -> bool:
         own = self._own.get(template_name)
         if own is None:
-            origin = Path(self.get_template(template_name).origin.name).resolve()
-            own = self._own[template_name] = origin.is_relative_to(DJANGO_WIDGET_TEMPLATES) and all(
-                Path(self.get_template(f"{WIDGETS}{name}").origin.name)
-                .resolve()
-                .is_relative_to(DJANGO_WIDGET_TEMPLATES)
-                for name in ("input.html", "attrs.html", "select_option.html")
+            own = self._own[template_name] = all(
+                self._shipped(name)
+                for name in (
+                    template_name,
+                    *(f"{WIDGETS}{n}" for n in ("input.html", "attrs.html", "select_option.html")),
+                )
             )
         return own
 
