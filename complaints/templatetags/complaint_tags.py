@@ -61,6 +61,7 @@ def complaint_list_rows(page) -> str:
     for c in page:
         url = esc(f"{detail[0]}{c.pk}{detail[1]}")
         overdue = c.is_overdue()
+        assignee: str
         if c.received_by_id:
             assignee = esc(c.assignee if c.assignee is not None else "—")
         else:
