@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import has_any_perm
+
 from .choices import OPEN_STATUSES, WORKING_STATUSES, CloseReason, Status
 
 if TYPE_CHECKING:
@@ -102,7 +104,7 @@ class Action:
         return status != S.CLOSED or self.close_reasons is None or close_reason in self.close_reasons
 
     def permitted_for(self, user: Visitor) -> bool:
-        return any(user.has_perm(p) for p in self.permissions)
+        return has_any_perm(user, self.permissions)
 
     def refusal(self, facts: Collection[str]) -> str | None:
         """Why the complaint's `facts` do not let this action happen, or None when they do."""

@@ -43,3 +43,28 @@ def test_the_same_permissions_as_model_backend(groups, case, django_assert_num_q
         assert StaffBackend().get_all_permissions(user) == expected  # cached on the user
     if case == "both":
         assert {"complaints.change_complaint", "complaints.add_complaint", "customers.view_customer"} <= expected
+
+
+@pytest.mark.parametrize("case", ["own", "groups", "none", "superuser", "inactive", "inactive superuser"])
+def test_has_any_perm_answers_as_has_perm(groups, case, django_assert_max_num_queries):
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.access import has_any_perm
+
+    agents, _heads = groups
+    user = UserFactory(is_superuser="superuser" in case, is_active="inactive" not in case)
+    if case == "own":
+        user.user_permissions.add(_perm("change_complaint"))
+    if case == "groups":
+        user.groups.add(agents)
+    user = _fresh(user)
+    asked = [
+        ("complaints.change_complaint",),
+        ("complaints.add_complaint", "customers.view_customer"),
+        ("customers.view_customer",),
+        (),
+    ]
+    with django_assert_max_num_queries(1):
+        for perms in asked * 3:
+            assert has_any_perm(user, perms) == any(user.has_perm(p) for p in perms), perms
+    assert not has_any_perm(AnonymousUser(), ("complaints.view_complaint",))
