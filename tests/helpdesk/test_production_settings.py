@@ -18,7 +18,8 @@ SHOW = (
     "print(json.dumps({'cache': s.CACHES['default'], 'admins': s.ADMINS, 'server_email': s.SERVER_EMAIL, "
     "'email_backend': s.EMAIL_BACKEND, 'email_host': getattr(s, 'EMAIL_HOST', None), "
     "'hijack': s.CELERY_WORKER_HIJACK_ROOT_LOGGER, 'site': s.HELPDESK_SITE_URL, "
-    "'fallbacks': s.SECRET_KEY_FALLBACKS}))"
+    "'fallbacks': s.SECRET_KEY_FALLBACKS, "
+    "'db_options': s.DATABASES['default'].get('OPTIONS', {}).get('options', '')}))"
 )
 
 
