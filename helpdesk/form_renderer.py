@@ -7,9 +7,10 @@ a filter per attribute, an include per option): the complaint page's ~20 action 
 list's filters spent 2–2.5 ms of a 20–30 ms page there at a million complaints (issue 17). The
 output is the templates' own, byte for byte: every value escaped the way `{{ }}` escapes it
 (`conditional_escape`), `|stringformat:'s'` kept where the templates use it, the same spaces
-and line breaks (tests/helpdesk/test_form_renderer.py renders every form of the project both
-ways). Any template that is not Django's own file — overridden in templates/ or by an app —
-any option template of another name, and every other widget go through the templates as before.
+and line breaks (tests/helpdesk/test_form_renderer.py renders each widget kind with hostile,
+safe, lazy and odd values, and the pages with forms, both ways). Any template that is not
+Django's own file — overridden in templates/ or by an app — any option template of another
+name, and every other widget go through the templates as before.
 """
 
 from __future__ import annotations
