@@ -34,15 +34,6 @@ MAIN_MENU: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
     ("admin:index", _("Admin"), ("staff",)),
 )
 
-_URLS: dict[str, str] = {}  # URL name → path (the URLconf does not change while serving)
-
-
-def _url(name: str) -> str:
-    url = _URLS.get(name)
-    if url is None:
-        url = _URLS[name] = reverse(name)
-    return url
-
 
 @register.simple_tag
 def main_menu(user: Any) -> SafeString:
@@ -57,7 +48,7 @@ def main_menu(user: Any) -> SafeString:
         return everything or all(perm in granted for perm in needs)
 
     links = (
-        f'<a href="{conditional_escape(_url(name))}">{conditional_escape(label)}</a>'
+        f'<a href="{conditional_escape(reverse(name))}">{conditional_escape(label)}</a>'
         for name, label, needs in MAIN_MENU
         if may(needs)
     )
