@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+
+from helpdesk.fields import ListedChoiceField
 
 
 def staff_of(office_id, *, role: str | None = None) -> QuerySet:
@@ -15,6 +16,8 @@ def staff_of(office_id, *, role: str | None = None) -> QuerySet:
     return qs
 
 
-class StaffChoiceField(forms.ModelChoiceField):
+class StaffChoiceField(ListedChoiceField):
+    """An office's staff, by name (one plain query: helpdesk.fields.ListedChoices)."""
+
     def label_from_instance(self, obj):
         return str(obj)

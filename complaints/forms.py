@@ -15,6 +15,7 @@ from accounts.staff import StaffChoiceField, staff_of
 from customers.models import Customer
 from customers.widgets import CustomerChoiceField
 from helpdesk.bounds import NAME_MAX, NOTE_MAX, TEXT_MAX, BoundedDateTimeField
+from helpdesk.fields import ListedChoiceField
 from helpdesk.signature import SignatureField
 from helpdesk.widgets import DateTimeLocalInput
 
@@ -301,7 +302,7 @@ class ResolveOnTheSpotForm(ActionForm):
 
 class AssignDepartmentForm(ActionForm):
     action = "assign_department"
-    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.filter(is_active=True))
+    department = ListedChoiceField(label=_("Department"), queryset=Department.objects.filter(is_active=True))
     note = _note(required=False)
 
 

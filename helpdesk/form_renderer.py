@@ -33,7 +33,7 @@ OPTION = WIDGETS + "select_option.html"
 _CONTEXT = Context()  # a template's defaults: autoescape on, localisation as configured
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     """`{{ value }}`: localised and escaped as the template engine does."""
     return str(render_value_in_context(value, _CONTEXT))
 
@@ -44,7 +44,7 @@ def _string(value: Any) -> str:
         text = "%s" % (str(value) if isinstance(value, tuple) else value)  # noqa: UP031 — the filter's way
     except (ValueError, TypeError):
         return ""
-    return text if isinstance(value, SafeData) else _show(text)
+    return text if isinstance(value, SafeData) else show(text)
 
 
 def _attrs(attrs: dict[str, Any]) -> str:
@@ -52,7 +52,7 @@ def _attrs(attrs: dict[str, Any]) -> str:
     parts = []
     for name, value in attrs.items():
         if value is not False:
-            parts.append(f" {_show(name)}")
+            parts.append(f" {show(name)}")
             if value is not True:
                 parts.append(f'="{_string(value)}"')
     return "".join(parts)
@@ -62,28 +62,27 @@ def _input(widget: dict[str, Any]) -> str:
     """input.html (and the templates that only include it: text, email, checkbox …)."""
     value = widget["value"]
     shown = f' value="{_string(value)}"' if value is not None else ""
-    return f'<input type="{_show(widget["type"])}" name="{_show(widget["name"])}"{shown}{_attrs(widget["attrs"])}>'
+    return f'<input type="{show(widget["type"])}" name="{show(widget["name"])}"{shown}{_attrs(widget["attrs"])}>'
 
 
 def _textarea(widget: dict[str, Any]) -> str:
     value = widget["value"]
     return (
-        f'<textarea name="{_show(widget["name"])}"{_attrs(widget["attrs"])}>\n'
-        f"{_show(value) if value else ''}</textarea>"
+        f'<textarea name="{show(widget["name"])}"{_attrs(widget["attrs"])}>\n{show(value) if value else ""}</textarea>'
     )
 
 
 def _select(widget: dict[str, Any]) -> str | None:
-    parts = [f'<select name="{_show(widget["name"])}"{_attrs(widget["attrs"])}>']
+    parts = [f'<select name="{show(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, group_choices, _group_index in widget["optgroups"]:
         if group_name:
-            parts.append(f'\n  <optgroup label="{_show(group_name)}">')
+            parts.append(f'\n  <optgroup label="{show(group_name)}">')
         for option in group_choices:
             if option["template_name"] != OPTION:
                 return None  # a widget of its own options: the templates
             parts.append(
                 f'\n  <option value="{_string(option["value"])}"{_attrs(option["attrs"])}>'
-                f"{_show(option['label'])}</option>\n"
+                f"{show(option['label'])}</option>\n"
             )
         if group_name:
             parts.append("\n  </optgroup>")

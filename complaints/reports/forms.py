@@ -4,7 +4,6 @@ from datetime import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.models import ModelChoiceIterator
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +11,7 @@ from accounts.access import sees_every_office
 from accounts.models import Office
 from customers.models import Tier
 from helpdesk.dates import local_today, month_label
+from helpdesk.fields import ListedChoiceField
 
 from ..choices import Channel
 from ..models import Department
@@ -20,22 +20,6 @@ from .figures import latest_month_with_data, parse_report_month
 
 class MonthInput(forms.TextInput):
     input_type = "month"
-
-
-class ListedChoices(ModelChoiceIterator):
-    """The few offices or departments read by one plain query: Django's iterator reads them
-    through a server-side cursor (DECLARE … WITH HOLD, FETCH, CLOSE), four round trips for a
-    handful of rows, on every page."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for obj in self.queryset:
-            yield self.choice(obj)
-
-
-class ListedChoiceField(forms.ModelChoiceField):
-    iterator = ListedChoices
 
 
 class SummaryFilterForm(forms.Form):
