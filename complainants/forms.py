@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.attachments import IMAGE_EXTENSIONS, MultipleFileField
 from complaints.models import Category, Complaint
 from helpdesk.bounds import NAME_MAX, TEXT_MAX, BoundedDateTimeField
+from helpdesk.fields import ListedChoiceField
 from helpdesk.widgets import DateTimeLocalInput
 
 from . import challenge
@@ -114,7 +115,7 @@ class OnlineComplaintForm(HoneypotMixin, forms.ModelForm):
             "subject": _("In one line"),
         }
         widgets = {"incident_at": DateTimeLocalInput()}
-        field_classes = {"incident_at": BoundedDateTimeField}
+        field_classes = {"incident_at": BoundedDateTimeField, "category": ListedChoiceField}
         help_texts = {
             "contact_phone": _("We send notices to a mobile number by SMS."),
             "incident_place": _("For example: Building 3, room 1202, or the car park entrance."),

@@ -71,7 +71,11 @@ class IntakeForm(forms.ModelForm):
         model = Complaint
         fields = list(INTAKE_FIELDS)  # what Complaint.receive() takes from a caller, in order
         widgets = {"incident_at": DateTimeLocalInput(), "description": forms.Textarea(attrs={"rows": 5})}
-        field_classes = {"customer": CustomerChoiceField, "incident_at": BoundedDateTimeField}
+        field_classes = {
+            "customer": CustomerChoiceField,
+            "incident_at": BoundedDateTimeField,
+            "category": ListedChoiceField,
+        }
         help_texts = {
             "persons_involved": _("Staff or other people involved, if any."),
             "subject": _("What happened, in one line."),
