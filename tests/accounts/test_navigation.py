@@ -72,3 +72,20 @@ def test_an_inactive_user_is_shown_what_the_template_showed(superuser):
 def test_a_superuser_sees_every_link():
     user = UserFactory(is_superuser=True, is_staff=True)
     assert len(_links(main_menu(user))) == 16
+
+
+def test_the_links_follow_the_script_prefix_of_the_site():
+    """A site served under a sub-path (SCRIPT_NAME): its links, not another's remembered ones."""
+    from django.urls import get_script_prefix, set_script_prefix
+
+    user = UserFactory(is_superuser=True, is_staff=True)
+    before = get_script_prefix()
+    try:
+        plain = _links(main_menu(user))
+        set_script_prefix("/helpdesk/")
+        under = _links(main_menu(user))
+    finally:
+        set_script_prefix(before)
+    assert plain[0].startswith('<a href="/complaints/')
+    assert under == [link.replace('<a href="/', '<a href="/helpdesk/', 1) for link in plain]
+    assert _links(main_menu(user)) == plain
