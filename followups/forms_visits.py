@@ -5,12 +5,13 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.bounds import NOTE_MAX, TEXT_MAX, BoundedDateField, BoundedDateTimeField
+from helpdesk.fields import ListedChoiceField
 
 from .models import ContentItem, VisitMethod, VisitStatus
 
 
 class AgendaFilterForm(forms.Form):
-    person = forms.ModelChoiceField(label=_("Visitor"), required=False, queryset=get_user_model().objects.none())
+    person = ListedChoiceField(label=_("Visitor"), required=False, queryset=get_user_model().objects.none())
     customer = forms.IntegerField(label=_("Customer no."), required=False, min_value=1, widget=forms.HiddenInput)
     start = BoundedDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = BoundedDateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -52,7 +53,7 @@ class CancelVisitForm(forms.Form):
 
 
 class AssignVisitForm(forms.Form):
-    visitor = forms.ModelChoiceField(label=_("Visitor"), queryset=get_user_model().objects.none())
+    visitor = ListedChoiceField(label=_("Visitor"), queryset=get_user_model().objects.none())
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
