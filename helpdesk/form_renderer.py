@@ -15,6 +15,7 @@ name, and every other widget go through the templates as before.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import django
 from django.forms.renderers import TemplatesSetting
 from django.template import Context
 from django.template.base import render_value_in_context
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 
 WIDGETS = "django/forms/widgets/"
 DJANGO_WIDGET_TEMPLATES = Path(django.__file__).resolve().parent / "forms" / "templates"
@@ -34,7 +35,13 @@ _CONTEXT = Context()  # a template's defaults: autoescape on, localisation as co
 
 
 def show(value: Any) -> str:
-    """`{{ value }}`: localised and escaped as the template engine does."""
+    """`{{ value }}`: localised and escaped as the template engine does. Plain and safe strings
+    (most values) the short way: neither localisation nor the time zone changes a string."""
+    kind = type(value)
+    if kind is str:
+        return html.escape(value)  # django.utils.html.escape, without marking it safe
+    if kind is SafeString:
+        return value
     return str(render_value_in_context(value, _CONTEXT))
 
 

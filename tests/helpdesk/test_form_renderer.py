@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.template import Context, Template
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
@@ -16,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from complaints.attachments import MultipleFileInput
-from helpdesk.form_renderer import FAST, FastWidgetRenderer
+from helpdesk.form_renderer import FAST, FastWidgetRenderer, show
 from helpdesk.widgets import DateTimeLocalInput
 
 TEMPLATES = TemplatesSetting()
@@ -91,6 +92,14 @@ def test_a_select_with_its_own_option_template_goes_through_the_templates():
 
     fast, slow = both(Own(choices=[("a", "A")]), "a", None)
     assert fast == slow and "<input" in fast  # the other template was used
+
+
+@pytest.mark.parametrize("value", [*VALUES, "", "x" * 3, "\u6f0f\u6c34 & <\u6c34\u7ba1>"])
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_show_writes_a_value_as_a_template_variable_does(value, language):
+    with translation.override(language):
+        expected = Template("{{ value }}").render(Context({"value": value}))
+        assert show(value) == expected
 
 
 def test_the_fast_templates_are_the_ones_django_ships(settings):
