@@ -215,7 +215,8 @@ def _contact(complaint: Complaint) -> str:
     if complaint.contact_qq:
         parts.append(f"QQ {complaint.contact_qq}")
     if complaint.contact_wechat:
-        parts.append(f"{gettext('WeChat')} {complaint.contact_wechat}")
+        wechat = gettext("WeChat")  # outside the f-string: xgettext does not look inside one
+        parts.append(f"{wechat} {complaint.contact_wechat}")
     customer = complaint.customer if complaint.customer_id else None
     if not any(parts) and customer is not None:
         parts = [customer.phone, customer.email]

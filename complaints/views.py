@@ -4,6 +4,7 @@ these views check permissions, bind forms and show the domain error as a message
 import dataclasses
 from functools import partial
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,10 +13,11 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from helpdesk.pagination import ComplaintPaginator
 from helpdesk.views_tools import apply_validation_error, paginate, query_without_page, require_perms
@@ -126,26 +128,44 @@ def intake_field_visit(request):
 
 
 # --------------------------------------------------------------------------- detail
+PANEL_HEADER = "X-Action-Panel"  # action-panels.js asks for a panel's form with it
+
+
+def _available(request, complaint) -> list[rules.Action]:
+    return list(
+        rules.available_actions(
+            request.user,
+            complaint.status,
+            close_reason=complaint.close_reason,
+            claimed=complaint.is_claimed,
+            facts=complaint.facts,
+        )
+    )
+
+
+def _media_of(actions) -> forms.Media:
+    """The scripts and styles of the action forms' widgets (the signature pad): on the page
+    before any panel's form is fetched."""
+    media = forms.Media()
+    for act in actions:
+        for field in ACTION_FORMS[act.name].base_fields.values():
+            media += field.widget.media
+    return media
+
+
 def _detail_context(request, complaint, bound=None):
-    forms = []
-    for act in rules.available_actions(
-        request.user,
-        complaint.status,
-        close_reason=complaint.close_reason,
-        claimed=complaint.is_claimed,
-        facts=complaint.facts,
-    ):
-        if bound is not None and bound.action == act.name:
-            form = bound
-        else:
-            form = ACTION_FORMS[act.name](complaint=complaint)
-        forms.append((act, form))
+    """The complaint page. Each action open to the user is a folded panel whose form is
+    fetched when it opens (complaints/templatetags/action_panels.py; its own page without
+    JavaScript) — all but the one that came back with errors, shown open with them."""
+    actions = _available(request, complaint)
+    forms_ = [(act, bound if bound is not None and bound.action == act.name else None) for act in actions]
     events = list(selectors.timeline(complaint))  # read once: the timeline and the recorded facts
     return {
         "complaint": complaint,
         "events": events,
         "records": event_text.recorded(complaint, events),
-        "action_forms": forms,
+        "action_forms": forms_,
+        "action_media": _media_of(actions),
         "is_overdue": complaint.is_overdue(),
         "duplicates": selectors.merged_duplicates(complaint),  # issue 14: one query, whatever their number
         "history": selectors.complainant_history(
@@ -161,8 +181,29 @@ def complaint_detail(request, pk):
     return render(request, "complaints/detail.html", _detail_context(request, complaint))
 
 
+def _action_form_page(request, complaint, act):
+    """GET of an action: its form, on a page of its own (a panel's link without JavaScript),
+    or only the panel's content for action-panels.js (the PANEL_HEADER). 409 when the action is
+    not open to the user in the complaint's state (it changed since the page was shown)."""
+    panel = request.headers.get(PANEL_HEADER) == "1"
+    if act.name not in {a.name for a in _available(request, complaint)}:
+        message = _("This action is not open in the complaint's present state.")
+        if panel:
+            response = render(request, "complaints/_action_closed.html", {"message": message}, status=409)
+        else:
+            messages.error(request, message)
+            response = redirect("complaints:detail", pk=complaint.pk)
+    else:
+        form = ACTION_FORMS[act.name](complaint=complaint)
+        context = {"complaint": complaint, "act": act, "form": form}
+        template = "complaints/_action_panel.html" if panel else "complaints/action.html"
+        response = render(request, template, context)
+    patch_vary_headers(response, [PANEL_HEADER])
+    return response
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def complaint_action(request, pk, action):
     require_perms(request.user, VIEW)
     # The form and the step need the complaint's own row; its relations (six joins, which cost
@@ -174,6 +215,8 @@ def complaint_action(request, pk, action):
     act = rules.ACTIONS[name]
     if not act.permitted_for(request.user):
         raise PermissionDenied(_("You do not have permission to do this."))
+    if request.method == "GET":
+        return _action_form_page(request, complaint, act)
     form = ACTION_FORMS[name](request.POST, request.FILES, complaint=complaint)
     status = 400
     if form.is_valid():

@@ -134,7 +134,8 @@ def mark_safe(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse
 # ------------------------------------------------------------------ the training library
 def training_file_name(attachment: ComplaintAttachment) -> str:
     """The neutral name a training case shows instead of the original one."""
-    return f"{_('attachment')}-{attachment.pk}.{attachment.extension}"
+    word = _("attachment")  # outside the f-string: xgettext does not look inside one
+    return f"{word}-{attachment.pk}.{attachment.extension}"
 
 
 def _training_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> ComplaintAttachment:

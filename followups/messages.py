@@ -255,7 +255,8 @@ def convert_to_complaint(
             raise MessageAlreadyDone(_("This message is already done."), action="convert", status="done")
         description = locked.about
         if locked.contact_other:
-            description = f"{description}\n\n{_('Other contact')}: {locked.contact_other}"
+            other = _("Other contact")  # outside the f-string: xgettext does not look inside one
+            description = f"{description}\n\n{other}: {locked.contact_other}"
         complaint = Complaint.receive(
             actor=by,
             office=locked.office,

@@ -62,7 +62,8 @@ def event_html(context: template.Context, event: Any) -> str:
         moved = f"· {show(event.get_from_status_display())} → {show(event.get_to_status_display())}"
     level = ""
     if event.from_level is not None and event.from_level != event.to_level:
-        level = f"· {show(gettext('level'))} {show(event.from_level)} → {show(event.to_level)}"
+        word = show(gettext("level"))  # outside the f-string: xgettext does not look inside one
+        level = f"· {word} {show(event.from_level)} → {show(event.to_level)}"
     facts = "".join(_fact(fact) for fact in event_text.describe(event))
     note = f'<div class="note pre">{show(event.note)}</div>' if event.note else ""
     files = _attachments(context, event) if touches_attachments(context, event) else ""

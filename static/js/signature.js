@@ -115,7 +115,9 @@
   } else {
     init(document);
   }
-  // a pad that arrives later (an htmx swap, a <details> opened for the first time)
+  // a pad that arrives later (an htmx swap, a <details> opened for the first time, a panel
+  // whose form action-panels.js fetched)
   document.addEventListener("htmx:afterSwap", function (event) { init(event.target); });
+  document.addEventListener("helpdesk:panel-loaded", function (event) { init(event.target); });
   document.addEventListener("toggle", function (event) { init(event.target); }, true);
 })();

@@ -39,7 +39,7 @@ def english(msgid: str) -> str:
 
 
 def callback_form(page: str) -> str:
-    """The call-back action's card on the complaint page (its script and its form)."""
+    """The call-back action's card (its script and its form), on the action's page."""
     assert 'id="action-record_callback"' in page
     return page.split('id="action-record_callback"')[1].split("</details>")[0]
 
@@ -55,7 +55,10 @@ def test_the_agents_callback_form_shows_the_full_script_and_the_etiquette(client
     complaint = complaint_in(S.RESOLVED, agent)
     client.force_login(agent)
 
-    response = client.get(reverse("complaints:detail", args=[complaint.pk]), HTTP_ACCEPT_LANGUAGE=language)
+    page = client.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    assert 'id="action-record_callback"' in page  # its panel, whose form is fetched when it opens
+    form_page = reverse("complaints:action", args=[complaint.pk, "record_callback"])
+    response = client.get(form_page, HTTP_ACCEPT_LANGUAGE=language)
 
     assert response.status_code == 200
     card = callback_form(response.content.decode().replace("&#x27;", "'").replace("&quot;", '"'))

@@ -43,9 +43,9 @@ API_INTAKE = 10 + IN_TEST_TRANSACTION  # as the walk-in, + the response's overdu
 # INSERT, the link look-up
 ACTION_REPLY = 10
 # session, user, permissions, the complaint, its events, merged duplicates, the complainant's
-# history, unread notifications, its attachments, the private link, the action forms'
-# departments and staff
-DETAIL = 12
+# history, unread notifications, its attachments, the private link (the action forms, with
+# their departments and staff, are fetched when a panel opens)
+DETAIL = 10
 
 
 def local_input(dt):

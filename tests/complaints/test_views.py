@@ -348,7 +348,8 @@ def test_unknown_action_is_404(client, agent):
     complaint = complaint_in(agent.office)
     client.force_login(agent)
     assert client.post(action_url(complaint, "set_status"), {}).status_code == 404
-    assert client.get(action_url(complaint, "add_note")).status_code == 405
+    assert client.put(action_url(complaint, "add_note")).status_code == 405
+    assert client.get(action_url(complaint, "set_status")).status_code == 404
 
 
 def test_denied_action_is_403_then_allowed_for_the_right_role(client, handler, agent):
