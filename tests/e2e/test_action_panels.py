@@ -11,15 +11,19 @@ from tests.factories import PASSWORD
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def test_an_agent_opens_a_panel_and_takes_its_action(live_server, browser_page, make_user):
-    agent = make_user("agent", username="e2e-panels")
-    complaint = complaint_in(Status.IN_PROGRESS, agent)
-    page = browser_page
+def logged_in(page, live_server, user):
     page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", agent.username)
+    page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/complaints/")
+    return page
+
+
+def test_an_agent_opens_a_panel_and_takes_its_action(live_server, browser_page, make_user):
+    agent = make_user("agent", username="e2e-panels")
+    complaint = complaint_in(Status.IN_PROGRESS, agent)
+    page = logged_in(browser_page, live_server, agent)
 
     page.goto(f"{live_server.url}/complaints/{complaint.pk}/")
     # folded, the panels hold no form yet
@@ -42,12 +46,7 @@ def test_an_agent_opens_a_panel_and_takes_its_action(live_server, browser_page, 
 def test_without_javascript_a_panel_links_to_the_actions_own_page(live_server, browser_page, make_user):
     agent = make_user("agent", username="e2e-nojs")
     complaint = complaint_in(Status.IN_PROGRESS, agent)
-    page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", agent.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/complaints/")
+    page = logged_in(browser_page, live_server, agent)
     page.route("**/action-panels.js", lambda route: route.abort())  # as if scripts were off
 
     page.goto(f"{live_server.url}/complaints/{complaint.pk}/")
