@@ -75,7 +75,8 @@ def test_every_path_reads_as_the_template_wrote_it(agent, supervisor, language):
         assert any('class="merge-link"' in both_ways(c, supervisor)[1] for c in (hostile, duplicate))
         assert both_ways(hostile, supervisor)[1].count('<div class="note pre">') >= 2
         reference, ours = both_ways(handled, supervisor)
-        assert "plan.png" in ours or "attachment" in ours
+        # the step's photo, from the attachments partial: one item, a thumbnail linking to it
+        assert ours.count('<li class="attachment">') == 1 and 'class="attachment-thumb"' in ours
 
 
 def test_no_events_no_items():
