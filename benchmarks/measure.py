@@ -123,6 +123,8 @@ class InProcess:
 
     def run(self, record: WorkloadRecord, run: int, *, timed: bool, capture: bool = False) -> None:
         w = record.workload
+        if w.prepare is not None:
+            w.prepare(self.fixtures)
         call = w.call(self.fixtures, run)
         client = self.client(record.role)
         captured = CaptureQueriesContext(connection) if capture else None

@@ -227,6 +227,8 @@ def run_pages(
         for round_ in range(warmups + runs):
             timed = round_ >= warmups
             for record in records:
+                if record.workload.prepare is not None:
+                    record.workload.prepare(fixtures)
                 call = record.workload.call(fixtures, 0)
                 before = processes.proc_status(pid)
                 resets = processes.reset_peak(pid) and resets

@@ -6,7 +6,7 @@ A workload is a function of the `Fixtures` (the fixed points `seed_bench` writes
 database: benchmarks/data.py) and the run's number, so that the same list drives the in-process
 runner (benchmarks/measure.py) and the HTTP runner (benchmarks/over_http.py). Nothing here
 writes to the database except `Fixtures.load`, which issues the progress page's private link
-when the detail complaint has none.
+when the detail complaint has none, and `change_last_month_end` (a workload's `prepare`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -87,6 +88,7 @@ class Fixtures:
     category_id: int
     last_month: str  # YYYY-MM, the last complete month (the XLSX and CSV)
     this_month: str
+    last_month_end: date  # the last day of the last complete month
     intake_pks: list[int] = field(default_factory=list)  # complaints logged by the intake runs
     replied: int = 0  # how many of them the action runs have used
 
@@ -135,6 +137,7 @@ class Fixtures:
             category_id=category.pk,
             last_month=month_label(last_complete_month()),
             this_month=month_label(local_today()),
+            last_month_end=local_today().replace(day=1) - timedelta(days=1),
         )
 
     def next_for_action(self) -> int:
@@ -162,6 +165,7 @@ class Workload:
     method: str = "GET"
     budget: Budget | None = None
     logs_complaint: bool = False  # a 302 to the new complaint: its id goes to Fixtures.intake_pks
+    prepare: Callable[[Fixtures], None] | None = None  # before each run, not timed
 
     @property
     def over_http(self) -> bool:
@@ -246,6 +250,16 @@ def _progress(fixtures: Fixtures, run: int) -> Call:
     return Call(reverse("complainants:progress", args=[fixtures.progress_token]))
 
 
+def change_last_month_end(fixtures: Fixtures) -> None:
+    """What the summary's triggers log for any write to the complaints or events of the last
+    day of the last complete month (migration 0026): that month's kept figures no longer
+    hold, and the dashboard adds them up again from its days — as it does for the current
+    month on its last day after every intake. The one write the bench makes besides its
+    intake and action runs: one row of the change log."""
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO complaints_summary_change (month) VALUES (%s)", [fixtures.last_month_end])
+
+
 def _last(fixtures: Fixtures) -> str:
     return fixtures.last_month
 
@@ -304,6 +318,14 @@ WORKLOADS: tuple[Workload, ...] = (
         "dashboard_last_month", "monthly dashboard, last complete month", MANAGER, _dashboard(_last), budget=DASHBOARD
     ),
     Workload("dashboard_this_month", "monthly dashboard, this month", MANAGER, _dashboard(_this), budget=DASHBOARD),
+    Workload(
+        "dashboard_month_end",
+        "monthly dashboard, a whole month changed on its last day",
+        MANAGER,
+        _dashboard(_last),
+        budget=DASHBOARD,
+        prepare=change_last_month_end,
+    ),
     Workload("xlsx_month", "XLSX of the last complete month", MANAGER, _download("xlsx"), budget=XLSX),
     Workload("csv_month", "CSV of the last complete month", MANAGER, _download("csv")),
     Workload("public_form", "public complaint form", ANONYMOUS, _public_form, budget=PUBLIC),

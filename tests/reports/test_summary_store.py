@@ -7,7 +7,7 @@ with `monthly_figures` computed from scratch."""
 import importlib
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -34,6 +34,7 @@ postgres_only = pytest.mark.skipif(
 )
 migration = importlib.import_module("complaints.migrations.0019_monthly_summary")
 events_migration = importlib.import_module("complaints.migrations.0023_summary_trigger_reads_fewer_events")
+NOVEMBER = date(2026, 11, 1)
 
 
 def plain(value):
@@ -288,6 +289,8 @@ def test_the_event_figures_read_no_complaint_column_the_trigger_does_not_watch(o
             {"office": october.office, "department": october.c[4].department, "channel": "phone", "tier": "B"},
         ):
             monthly_figures(month=OCTOBER, now=NOW, **filters)
+            monthly_summary(month=OCTOBER, now=NOW, **filters)  # the day pieces' queries
+    assert any("GROUPING SETS" in q["sql"] for q in ctx.captured_queries)
     events = " ".join(q["sql"] for q in ctx.captured_queries if "complaints_complaintevent" in q["sql"])
     aliases = ["complaints_complaint", *re.findall(r'"complaints_complaint" (U\d+)', events)]
     read = {column for alias in aliases for column in re.findall(rf'"?{alias}"?\."(\w+)"', events)}
@@ -309,15 +312,24 @@ def test_the_update_trigger_compares_every_column_but_the_ignored_ones():
     assert "received_at" in compared and "progress_flagged_at" not in compared
 
 
+def rows_per_day(first, until) -> dict:
+    """The rows of the change log of each day from `first` to before `until` (migration 0026)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT month, count(*) FROM complaints_summary_change WHERE month >= %s AND month < %s GROUP BY month",
+            [first, until],
+        )
+        return dict(cursor.fetchall())
+
+
 @postgres_only
 def test_compaction_keeps_the_versions(october):
     for i in range(summary.COMPACT_AFTER + 5):
         ComplaintFactory(office=october.office, received_at=local(2026, 10, 2, 9) + timedelta(minutes=i))
     before = month_versions([SEPTEMBER, OCTOBER])
+    assert rows_per_day(OCTOBER, NOVEMBER)[local(2026, 10, 2, 9).date()] > summary.COMPACT_AFTER
     same(month=OCTOBER)  # finds the crowded month and compacts it
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM complaints_summary_change WHERE month = %s", [OCTOBER])
-        assert cursor.fetchone()[0] == 1
+    assert set(rows_per_day(OCTOBER, NOVEMBER).values()) == {1}  # one row per day of October
     assert month_versions([SEPTEMBER, OCTOBER]) == before
     ComplaintFactory(office=october.office, received_at=local(2026, 10, 2, 8))
     assert month_versions([OCTOBER])[OCTOBER] == before[OCTOBER] + 1
@@ -331,6 +343,7 @@ def test_no_figure_reads_a_column_the_triggers_ignore(october):
     with CaptureQueriesContext(connection) as ctx:
         for filters in ({}, {"office": october.office, "department": october.c[4].department, "channel": "phone"}):
             monthly_figures(month=OCTOBER, now=NOW, tier="B", **filters)
+            monthly_summary(month=OCTOBER, now=NOW, tier="B", **filters)  # the day pieces' queries
         compute_parts(
             scoped_complaints(user=None, office=None, department=None, channel=None, tier=None),
             month=OCTOBER,
@@ -358,12 +371,7 @@ def test_the_tidying_task_keeps_the_versions_and_drops_old_parts(october):
     counts = tidy_monthly_summary()
     assert counts["changes_compacted"] > 0 and counts["parts_dropped"] >= 1
     assert month_versions([SEPTEMBER, OCTOBER]) == before
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT month, count(*) FROM complaints_summary_change WHERE month = ANY(%s) GROUP BY month",
-            [[SEPTEMBER, OCTOBER]],
-        )
-        assert dict(cursor.fetchall()) == {SEPTEMBER: 1, OCTOBER: 1}
+    assert set(rows_per_day(SEPTEMBER, NOVEMBER).values()) == {1}  # one row per day left
     same(month=OCTOBER)  # September's part computed again
 
 

@@ -3,11 +3,12 @@ complaints received in that month and the events made in it, before any label is
 
 `monthly_figures` computes the part of the month and the headline part of the month before
 in one pass (each query groups by the two periods); the stored summary
-(complaints.reports.summary) computes the part of one month with the same queries and keeps
-it. Either way `assemble` (figures.assemble) turns parts into the figures, so both say the
-same by construction. Every figure of a month depends only on its own part: the previous
-month's column of the headline is that month's own headline, and each line of the trend is
-its month's own received, closed-in-the-month and reply counts.
+(complaints.reports.summary) adds up the part of one month from its days with the same
+aggregates (figures.days) and keeps it. Either way `assemble` (figures.assemble) turns parts
+into the figures, so both say the same by construction. Every figure of a month depends only
+on its own part: the previous month's column of the headline is that month's own headline,
+and each line of the trend is its month's own received, closed-in-the-month and reply
+counts.
 
 A part is JSON (numbers, texts, ids, lists, dicts with text keys):
 - "headline": the month's counts (labels.HEADLINE's count keys that come from the
@@ -115,13 +116,7 @@ def compute_parts(scoped: QuerySet, *, month: date, now: datetime, with_previous
         **unreplied_due_aggregates(now),
     }
     if postgres:
-        for prefix, field, condition in (
-            ("reply", "first_replied_at", Q(first_replied_at__isnull=False)),
-            ("close", "closed_at", closed_both),
-        ):
-            seconds = EpochSeconds(duration_since_received(field))
-            for fraction, suffix in zip(PERCENTILES, SUFFIXES, strict=True):
-                aggregates[f"{prefix}_hours_{suffix}"] = PercentileCont(seconds, fraction, filter=condition)
+        aggregates.update(percentile_aggregates(closed_q=closed_both))
     # the merged duplicates in a group of their own (merged=1), counted but kept out of every figure
     merged = Case(When(is_merged, then=Value(1)), default=Value(0), output_field=IntegerField())
     headline: dict[int, dict] = {p: {**empty_counts(), "reply_given": 0, "closed_in_month": 0} for p in periods}
@@ -158,23 +153,7 @@ def compute_parts(scoped: QuerySet, *, month: date, now: datetime, with_previous
             )
 
     # 4. repeat complainants (a GROUP BY complainant … HAVING, counted in an outer query)
-    who = Case(
-        When(customer_id__isnull=False, then=Concat(Value("c:"), Cast("customer_id", CharField()))),
-        default=Concat(Value("p:"), F("contact_phone")),
-        output_field=CharField(),
-    )
-    repeat = (
-        both.filter(is_anonymous=False)
-        .filter(Q(customer_id__isnull=False) | ~Q(contact_phone=""))
-        .values(who=who)
-        .annotate(n_cur=Count("id", filter=in_current), n_prev=Count("id", filter=in_previous))
-        .aggregate(
-            cur_people=Count("who", filter=Q(n_cur__gte=2)),
-            cur_complaints=Sum("n_cur", filter=Q(n_cur__gte=2), default=0),
-            prev_people=Count("who", filter=Q(n_prev__gte=2)),
-            prev_complaints=Sum("n_prev", filter=Q(n_prev__gte=2), default=0),
-        )
-    )
+    repeat = repeat_complainants(both, in_current=in_current, in_previous=in_previous)
     headline[CURRENT].update(repeat_complainants=repeat["cur_people"], repeat_complaints=repeat["cur_complaints"])
     if with_previous:
         headline[PREVIOUS].update(
@@ -205,14 +184,60 @@ def _complaint_rows(current: QuerySet, *, end: datetime, now: datetime, events: 
     for key, fields in BREAKDOWN_FIELDS.items():
         out[key] = list(current.values(*fields).annotate(**counts))
     out["agents"] = list(current.values(*AGENT_FIELDS).annotate(**counts))
-    received = {row["received_by_id"] for row in out["agents"]}
+    out["agent_names"] = agent_names(out["agents"], events)
+    return out
+
+
+def percentile_aggregates(*, closed_q: Q) -> dict:
+    """The median and 90th percentile of the hours to the first reply and to the closing
+    (closed_q: the closings counted), as PostgreSQL's percentile_cont (parts' PERCENTILE_KEYS,
+    in seconds: `hours` turns them into hours)."""
+    aggregates = {}
+    for prefix, field, condition in (
+        ("reply", "first_replied_at", Q(first_replied_at__isnull=False)),
+        ("close", "closed_at", closed_q),
+    ):
+        seconds = EpochSeconds(duration_since_received(field))
+        for fraction, suffix in zip(PERCENTILES, SUFFIXES, strict=True):
+            aggregates[f"{prefix}_hours_{suffix}"] = PercentileCont(seconds, fraction, filter=condition)
+    return aggregates
+
+
+def repeat_complainants(complaints: QuerySet, *, in_current: Q, in_previous: Q) -> dict:
+    """The complainants (a customer, or else a phone number; anonymous complaints left out)
+    with two complaints or more in each period, and those complaints: one GROUP BY
+    complainant, counted in an outer query. Keys cur_people, cur_complaints, prev_people,
+    prev_complaints."""
+    who = Case(
+        When(customer_id__isnull=False, then=Concat(Value("c:"), Cast("customer_id", CharField()))),
+        default=Concat(Value("p:"), F("contact_phone")),
+        output_field=CharField(),
+    )
+    return (
+        complaints.filter(is_anonymous=False)
+        .filter(Q(customer_id__isnull=False) | ~Q(contact_phone=""))
+        .values(who=who)
+        .annotate(n_cur=Count("id", filter=in_current), n_prev=Count("id", filter=in_previous))
+        .aggregate(
+            cur_people=Count("who", filter=Q(n_cur__gte=2)),
+            cur_complaints=Sum("n_cur", filter=Q(n_cur__gte=2), default=0),
+            prev_people=Count("who", filter=Q(n_prev__gte=2)),
+            prev_complaints=Sum("n_prev", filter=Q(n_prev__gte=2), default=0),
+        )
+    )
+
+
+def agent_names(agents: list[dict], events: dict) -> list[list]:
+    """The names of the agents with call-backs in a month's `events` (fold_events) but no
+    complaint received in it (`agents`: the part's rows per receiver): one query, always run,
+    so that the number of queries does not depend on the data."""
+    received = {row["received_by_id"] for row in agents}
     with_callbacks = {agent for agent, _counts in events["agent_callbacks"] if agent is not None}
     missing = sorted(with_callbacks - received) or [0]
-    out["agent_names"] = [
+    return [
         list(row)
         for row in get_user_model()
         .objects.filter(pk__in=missing)
         .order_by("pk")
         .values_list("pk", "username", "first_name", "last_name")
     ]
-    return out

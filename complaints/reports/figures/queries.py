@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from helpdesk.dates import month_bounds, month_label
@@ -31,7 +31,7 @@ IS_SPECIAL_INCIDENT = Q(kind=EventKind.SPECIAL_INCIDENT_FLAGGED)
 UNCLAIMED_AGENT = 0  # the `member` of an event whose complaint nobody has claimed yet
 
 
-def event_rows(base, *, prev_start, start, end) -> list[dict]:
+def event_rows(base, *, prev_start, start, end, day_tz=None, days=None) -> list[dict]:
     """One GROUP BY over the events of both months (prev_start … start … end; one month when
     prev_start == start) that raise the level, record a call-back or flag a special incident
     (R-C6.2), with the period of each (CURRENT, PREVIOUS), whose complaint is one of `base`.
@@ -44,7 +44,11 @@ def event_rows(base, *, prev_start, start, end) -> list[dict]:
     complaint looked up by its key (a subquery per event): joined the usual way, PostgreSQL
     hashed every complaint of the database to find those of some 30,000 events. The subquery
     gives the complaint's receiver (UNCLAIMED_AGENT for none), or NULL when the complaint is
-    not one of `base`: that group is dropped."""
+    not one of `base`: that group is dropped.
+
+    With `day_tz`, each group is also of one local day (the key "day", a date in that time
+    zone), and `days` keeps only the events of those days: the day pieces of the kept summary
+    (figures.days)."""
     member = base.filter(pk=OuterRef("complaint_id")).values(
         agent=Coalesce("received_by_id", Value(UNCLAIMED_AGENT), output_field=IntegerField())
     )[:1]
@@ -54,12 +58,18 @@ def event_rows(base, *, prev_start, start, end) -> list[dict]:
         "online": Count("id", filter=Q(data__has_key=VIA)),
         **{f"rated_{r}": Count("id", filter=Q(**{f"data__{RATING}": r})) for r in RATINGS},
     }
+    events = ComplaintEvent.objects.filter(
+        IS_CALLBACK | IS_ESCALATION | IS_SPECIAL_INCIDENT, created_at__gte=prev_start, created_at__lt=end
+    )
+    by_day = {}
+    if day_tz is not None:
+        by_day = {"day": TruncDate("created_at", tzinfo=day_tz)}
+        if days is not None:
+            events = events.alias(local_day=TruncDate("created_at", tzinfo=day_tz)).filter(local_day__in=days)
     rows = (
-        ComplaintEvent.objects.filter(
-            IS_CALLBACK | IS_ESCALATION | IS_SPECIAL_INCIDENT, created_at__gte=prev_start, created_at__lt=end
-        )
-        .order_by()
+        events.order_by()
         .values(
+            **by_day,
             period=Case(
                 When(created_at__gte=start, then=Value(CURRENT)), default=Value(PREVIOUS), output_field=IntegerField()
             ),
