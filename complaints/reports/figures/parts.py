@@ -29,7 +29,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Cast, Concat
 
 from helpdesk.dates import add_months, month_bounds
 
@@ -208,20 +207,17 @@ def repeat_complainants(complaints: QuerySet, *, in_current: Q, in_previous: Q) 
     with two complaints or more in each period, and those complaints: one GROUP BY
     complainant, counted in an outer query. Keys cur_people, cur_complaints, prev_people,
     prev_complaints."""
-    who = Case(
-        When(customer_id__isnull=False, then=Concat(Value("c:"), Cast("customer_id", CharField()))),
-        default=Concat(Value("p:"), F("contact_phone")),
-        output_field=CharField(),
-    )
+    # the complainant: (customer, NULL), or (NULL, phone) — two columns, no text built per row
+    phone = Case(When(customer_id__isnull=True, then=F("contact_phone")), output_field=CharField())
     return (
         complaints.filter(is_anonymous=False)
         .filter(Q(customer_id__isnull=False) | ~Q(contact_phone=""))
-        .values(who=who)
+        .values("customer_id", phone=phone)
         .annotate(n_cur=Count("id", filter=in_current), n_prev=Count("id", filter=in_previous))
         .aggregate(
-            cur_people=Count("who", filter=Q(n_cur__gte=2)),
+            cur_people=Count("n_cur", filter=Q(n_cur__gte=2)),
             cur_complaints=Sum("n_cur", filter=Q(n_cur__gte=2), default=0),
-            prev_people=Count("who", filter=Q(n_prev__gte=2)),
+            prev_people=Count("n_prev", filter=Q(n_prev__gte=2)),
             prev_complaints=Sum("n_prev", filter=Q(n_prev__gte=2), default=0),
         )
     )
