@@ -29,7 +29,7 @@ from .exceptions import InvalidTransition
 from .forms import OUTSIDE_BODY_FIELDS
 from .models import Category, Complaint, ComplaintAttachment, ComplaintEvent, Department
 from .outside_bodies import OUTSIDE_BODY_RECORD
-from .selectors import complaints_visible_to
+from .selectors import complaints_visible_to, phone_contains_q
 from .special_incidents import SPECIAL_INCIDENT_RECORD
 
 User = get_user_model()
@@ -261,7 +261,7 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if reference.isdigit():
             results |= queryset.filter(pk=int(reference))
         if len(digits := phone_search_digits(search_term, any_text=False)) >= 4:  # "+86 139 1234 5678"
-            results |= queryset.filter(contact_phone__contains=digits)
+            results |= queryset.filter(phone_contains_q(digits))
         return results, may_have_duplicates
 
     # -- read-only: complaints are logged by the intake forms, changed only by the

@@ -171,7 +171,7 @@ def _contact_matches(text: str) -> list[tuple[str, Any]]:
         return [("pk", int(number))]  # "#1222" is a complaint's number, not part of a phone
     digits = phone_search_digits(text)
     if len(digits) >= 4:
-        matches.append(("contact_phone__contains", digits))
+        matches.append((PHONE_CONTAINS, digits))
     if number.isdigit():
         matches.append(("pk", int(number)))
     if "@" in text:
@@ -181,6 +181,29 @@ def _contact_matches(text: str) -> list[tuple[str, Any]]:
     if " " not in text and 6 <= len(text) <= 40:
         matches.append(("contact_wechat", text))
     return matches
+
+
+# A complaint's phone, as stored, is kept in complaint_search too, with a trigram index of its
+# own (complaints/migrations/0027): not on the complaints, whose every change of status would
+# feed it a dozen entries. The index holds the rows with a phone: the query says so.
+PHONE_CONTAINS = "contact_phone__contains"
+PHONE_SEARCH = "SELECT complaint_id FROM complaint_search WHERE phone <> '' AND phone LIKE %s"
+
+
+def phone_contains_q(digits: str) -> Q:
+    """The complaints whose stored phone contains `digits` (a search of four digits or more):
+    on PostgreSQL through complaint_search's index of phones, elsewhere on the column."""
+    if connection.vendor != "postgresql":
+        return Q(**{PHONE_CONTAINS: digits})
+    return Q(pk__in=RawSQL(PHONE_SEARCH, [_phone_pattern(digits)]))
+
+
+def _phone_pattern(digits: str) -> str:
+    return f"%{connection.ops.prep_for_like_query(digits)}%"
+
+
+def _contact_q(lookup: str, value: Any) -> Q:
+    return phone_contains_q(value) if lookup == PHONE_CONTAINS else Q(**{lookup: value})
 
 
 def _caseless(text: str) -> bool:
@@ -226,9 +249,9 @@ def text_search_q(text: str) -> Q:
             | Q(**{f"complainant_name__{lookup}": text})
             | Q(**{f"incident_place__{lookup}": text})
         )
-        return reduce(operator.or_, (Q(**{lookup: value}) for lookup, value in [*contacts, *customer_match]), q)
-    # PostgreSQL: the matching ids, each branch on its own index (the text on complaint_search's
-    # bigram or trigram index, the contacts on the complaints' indexes), in one subquery the
+        return reduce(operator.or_, (_contact_q(lookup, value) for lookup, value in [*contacts, *customer_match]), q)
+    # PostgreSQL: the matching ids, each branch on its own index (the text and the phone on
+    # complaint_search's indexes, the other contacts on the complaints' indexes), in one subquery the
     # planner joins to the list: it walks the newest complaints for many matches and reads the
     # few by id otherwise. An OR of the branches could not use the side table's index.
     if is_bigram(text):
@@ -238,6 +261,10 @@ def text_search_q(text: str) -> Q:
         branches = ["SELECT complaint_id FROM complaint_search WHERE text LIKE UPPER(%s)"]
         params = [f"%{connection.ops.prep_for_like_query(text)}%"]
     for lookup, value in [*contacts, *customer_match]:
+        if lookup == PHONE_CONTAINS:
+            branches.append(PHONE_SEARCH)
+            params.append(_phone_pattern(value))
+            continue
         try:
             sql, values = Complaint.objects.filter(**{lookup: value}).values("pk").order_by().query.sql_with_params()
         except EmptyResultSet:  # a number beyond any id

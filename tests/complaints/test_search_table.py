@@ -165,3 +165,56 @@ def test_the_bigram_function_is_linear_and_exact(agent):
         cursor.execute("SELECT tsvector_to_array(helpdesk_search_bigrams(%s))", [long_text])
         assert set(cursor.fetchone()[0]) == expected(long_text)
         assert time.perf_counter() - started < 1.0
+
+
+def stored_phone(complaint) -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM complaint_search WHERE complaint_id = %s", [complaint.pk])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@on_postgresql
+def test_the_searched_phone_follows_the_complaints_phone(agent):
+    """Migration 0027: the phone, as stored, is in complaint_search (with its trigram index),
+    rewritten when it changes and only then."""
+    complaint = complaint_in(agent.office, contact_phone="13912345678")
+    assert stored_phone(complaint) == "13912345678"
+    Complaint.objects.filter(pk=complaint.pk).update(contact_phone="02087654321")
+    assert stored_phone(complaint) == "02087654321"
+    before = stored(complaint)
+    Complaint.objects.filter(pk=complaint.pk).update(status="in_progress", escalation_level=2)
+    assert stored(complaint) == before  # not rewritten
+    Complaint.objects.filter(pk=complaint.pk).update(contact_phone="")
+    assert stored_phone(complaint) == ""
+
+
+@on_postgresql
+def test_no_trigram_index_on_the_complaints_feeds_on_their_updates():
+    """The complaints keep no GIN index: every change of status would add an entry per
+    trigram of the indexed text (the sweeps change 10,000 complaints at a time)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes "
+            "WHERE tablename = 'complaints_complaint' AND indexdef LIKE '%%USING gin%%'"
+        )
+        assert cursor.fetchall() == []
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'complaint_search_phone'")
+        assert "gin_trgm_ops" in cursor.fetchone()[0]
+
+
+def test_a_phone_search_finds_the_last_digits_through_the_search_table(client, agent):
+    wanted = complaint_in(agent.office, contact_phone="13912345678")
+    complaint_in(agent.office, contact_phone="13800000000")
+    client.force_login(agent)
+    for q in ("5678", "1234 5678", "139-1234-5678", "13912345678"):
+        assert listed(client.get(LIST_URL, {"q": q})) == [wanted.pk], q
+    query = selectors.text_search_q("5678")
+    sql = str(Complaint.objects.filter(query).query)
+    if connection.vendor == "postgresql":
+        where = sql.split(" WHERE ", 1)[1]
+        # with the predicate of the partial index complaint_search_phone, which serves it
+        assert "complaint_search WHERE phone <> '' AND phone LIKE" in where and "contact_phone" not in where
+    Complaint.objects.filter(pk=wanted.pk).update(contact_phone="13900001111")
+    assert listed(client.get(LIST_URL, {"q": "5678"})) == []
+    assert listed(client.get(LIST_URL, {"q": "1111"})) == [wanted.pk]

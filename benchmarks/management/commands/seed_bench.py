@@ -390,8 +390,8 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {self.SEARCH_TABLE}")
             cursor.execute(
-                f"INSERT INTO {self.SEARCH_TABLE} (complaint_id, text) SELECT id, "
-                "helpdesk_searched_text(subject, description, complainant_name, incident_place) "
+                f"INSERT INTO {self.SEARCH_TABLE} (complaint_id, text, phone) SELECT id, "
+                "helpdesk_searched_text(subject, description, complainant_name, incident_place), contact_phone "
                 "FROM complaints_complaint ORDER BY id"
             )
 
