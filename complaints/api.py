@@ -2,6 +2,9 @@
 the same lifecycle methods as the HTML views (complaints.actions), so the same rules apply:
 an invalid transition is 409, bad input 400, a missing permission 403, an unknown id 404."""
 
+import copy
+from typing import ClassVar
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
@@ -109,17 +112,31 @@ class ComplaintSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    # The fields, built from the model (ModelSerializer introspects it for each serializer:
+    # ~60 fields, on every request), are the same every time: built once, then copied as DRF
+    # copies declared fields (a page of the list builds them once; issue 17).
+    _built_fields: ClassVar[dict[str, serializers.Field] | None] = None
+
+    def get_fields(self):
+        cls = type(self)
+        if cls.__dict__.get("_built_fields") is None:
+            cls._built_fields = super().get_fields()
+        return copy.deepcopy(cls._built_fields)
+
     def get_is_overdue(self, obj) -> bool:
         return obj.is_overdue()
 
     def get_available_actions(self, obj) -> list[str]:
-        user = self.context["request"].user
-        return [
-            a.name.replace("_", "-")
-            for a in rules.available_actions(
-                user, obj.status, close_reason=obj.close_reason, claimed=obj.received_by_id is not None, facts=obj.facts
-            )
-        ]
+        # the same for every complaint of a page in the same state: asked once per state
+        key = (obj.status, obj.close_reason, obj.received_by_id is not None, obj.facts)
+        memo = self.__dict__.setdefault("_actions_by_state", {})
+        if key not in memo:
+            user = self.context["request"].user
+            memo[key] = [
+                a.name.replace("_", "-")
+                for a in rules.available_actions(user, key[0], close_reason=key[1], claimed=key[2], facts=key[3])
+            ]
+        return list(memo[key])
 
 
 class AttachmentsSerializerField(serializers.ListField):
