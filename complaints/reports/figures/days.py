@@ -14,9 +14,10 @@ What does not add up by day — the percentiles and the repeat complainants — 
 the whole month each time (two queries), and the names of agents with call-backs only (one).
 
 A piece is JSON: "headline" (the counts, "reply_given", "closed_in_month",
-"duplicates_merged"), "measured" (parts.measured_window), the breakdowns' rows as the part has
-them ("categories", "offices", "departments", "tiers", "levels", "agents") and "events"
-(queries.event_rows' groups of the day). `compose` adds pieces up into the part that
+"duplicates_merged"), "measured" (parts.measured_window), the rows of each breakdown
+("categories", "offices", "departments", "tiers", "levels", "agents"), each a list of the
+values of its BREAKDOWNS fields (~10 KB a day at a million complaints), and "events" (the
+day's counted events folded by queries.fold_events). `compose` adds pieces up into the part that
 `compute_parts(..., with_previous=False)` gives, which tests/reports/test_summary_store.py
 checks figure by figure against `monthly_figures` computed from scratch."""
 
