@@ -151,3 +151,26 @@ def test_the_triggers_log_the_local_day(october):
         cursor.execute("SELECT complaints_summary_month(%s)", [local(2026, 11, 1, 0, 0)])
         assert cursor.fetchone()[0] == date(2026, 11, 1)
     assert DAY_MIGRATION.KEPT_DAY == summary.DAY
+
+
+def test_the_figures_order_ties_the_same_whatever_the_rows_order():
+    """Two agents (or offices) of one name with the same counts: the kept summary adds rows up
+    in its own order, the database groups in another — the figures must not depend on it."""
+    from complaints.reports.figures.assemble import _agents, _breakdown
+    from complaints.reports.figures.counts import empty_counts
+
+    counts = {k: 1 if k == "received" else 0 for k in empty_counts() if k not in ("still_open", "reply_compliance_pct")}
+
+    def agent(pk):
+        names = {"received_by__username": f"u{pk}", "received_by__first_name": "Na", "received_by__last_name": "Li"}
+        return {"received_by_id": pk, **names, **counts}
+
+    rows = [agent(7), agent(3), agent(5)]
+    orders = [_agents({"agents": r, "agent_names": []}, {}) for r in (rows, rows[::-1])]
+    assert orders[0] == orders[1] and [a["user_id"] for a in orders[0]] == [3, 5, 7]
+    offices = [{"office_id": pk, "office__name": "河畔", **counts} for pk in (9, 2)]
+    by_office = [
+        _breakdown(r, field="office_id", label=lambda r: r["office__name"], order=lambda r: r["office__name"])
+        for r in (offices, offices[::-1])
+    ]
+    assert by_office[0] == by_office[1] and [r["key"] for r in by_office[0]["rows"]] == [2, 9]

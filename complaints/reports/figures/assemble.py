@@ -49,7 +49,8 @@ def _breakdown(rows: list[dict], *, field: str, label, order) -> Breakdown:
     counts = [k for k in empty_counts() if k not in ("still_open", "reply_compliance_pct")]
     out = [
         {"key": r[field], "label": label(r), **finish_counts({k: r[k] for k in counts})}
-        for r in sorted(rows, key=order)
+        # the key breaks a tie (two offices of one name): the same order whatever the database's
+        for r in sorted(rows, key=lambda r: (order(r), r[field] is None, str(r[field])))
     ]
     return {"rows": out, "total": sum_rows(out)}
 
@@ -69,7 +70,7 @@ def _categories(rows: list[dict]) -> list[CategoryRow]:
         )
         cat_row["counts"][row["channel"]] = row["n"]
         cat_row["total"] += row["n"]
-    return sorted(cat_rows.values(), key=lambda r: (-r["total"], r["name"]))
+    return sorted(cat_rows.values(), key=lambda r: (-r["total"], r["name"], r["category_id"]))
 
 
 def _agents(part: MonthPart, agent_callbacks: dict) -> list[dict]:
@@ -100,7 +101,10 @@ def _agents(part: MonthPart, agent_callbacks: dict) -> list[dict]:
         )
     for user_id, entry in agents.items():
         entry.update(callback_figures(agent_callbacks.get(user_id) or empty_callbacks()))
-    return sorted(agents.values(), key=lambda r: (r["user_id"] is None, -r["received"], str(r["label"])))
+    # the id breaks a tie (two agents of one name): the same order whatever the database's
+    return sorted(
+        agents.values(), key=lambda r: (r["user_id"] is None, -r["received"], str(r["label"]), r["user_id"] or 0)
+    )
 
 
 def assemble(
